@@ -1,0 +1,20 @@
+import { transitCapacity } from './transit.js';
+import { blockSize, parseBlock } from '../model/net.js';
+import type { PublicState } from '../state/types.js';
+import type { LansConfig } from '../validate/schema.js';
+import type { Report } from '../validate/rules/index.js';
+
+/** Checks that need the numbers: retired numbers stay used, so the highest number, not the count, must fit. */
+export function checkAllocation(config: LansConfig, state: PublicState, report: Report): void {
+  const highestPair = state.pairs.reduce((m, p) => Math.max(m, p.number), 0);
+  const highestLan = Object.values(state.lans).reduce((m, l) => Math.max(m, l.number), 0);
+  if (config.mesh.backend === 'openvpn') {
+    const last = config.mesh.openvpn.portBase + highestPair;
+    if (last > 65535) report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
+  }
+  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)));
+  const highest = config.mesh.backend === 'openvpn' ? highestPair : highestLan;
+  if (highest > capacity.count) {
+    report(['mesh', 'transit'], `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest} (retired numbers are never reused), choose a larger range`);
+  }
+}

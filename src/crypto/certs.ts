@@ -1,0 +1,97 @@
+import { sign } from 'node:crypto';
+import forge from 'node-forge';
+import type { CertRecord } from '../state/types.js';
+
+const { pki, asn1 } = forge;
+
+export interface Subject {
+  commonName: string;
+  organisation: string;
+}
+
+export interface IssueRequest {
+  subject: Subject;
+  publicPem: string;
+  serial: number;
+  notBefore: Date;
+  days: number;
+}
+
+export interface Issuer {
+  subject: Subject;
+  privatePem: string;
+  certificatePem: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** A self-signed CA certificate: forge builds the structure, node:crypto signs natively. */
+export function issueCaCertificate(req: IssueRequest, privatePem: string): CertRecord {
+  const cert = baseCertificate(req);
+  cert.setIssuer(subjectAttrs(req.subject));
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  return signCertificate(cert, req, privatePem);
+}
+
+/** A gateway certificate usable as both TLS server and client, since either end of a link may be either. */
+export function issueGatewayCertificate(req: IssueRequest, issuer: Issuer): CertRecord {
+  const cert = baseCertificate(req);
+  cert.setIssuer(subjectAttrs(issuer.subject));
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+    { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: subjectKeyId(issuer.certificatePem) },
+  ]);
+  return signCertificate(cert, req, issuer.privatePem);
+}
+
+function baseCertificate(req: IssueRequest): forge.pki.Certificate {
+  const cert = pki.createCertificate();
+  cert.publicKey = pki.publicKeyFromPem(req.publicPem);
+  cert.serialNumber = serialHex(req.serial);
+  cert.validity.notBefore = req.notBefore;
+  cert.validity.notAfter = new Date(req.notBefore.getTime() + req.days * DAY_MS);
+  cert.setSubject(subjectAttrs(req.subject));
+  return cert;
+}
+
+function signCertificate(cert: forge.pki.Certificate, req: IssueRequest, privatePem: string): CertRecord {
+  const oid = pki.oids['sha256WithRSAEncryption']!;
+  cert.siginfo.algorithmOid = oid;
+  (cert as unknown as { signatureOid: string }).signatureOid = oid;
+  const tbs = Buffer.from(asn1.toDer((pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert)).getBytes(), 'binary');
+  cert.signature = sign('sha256', tbs, privatePem).toString('binary');
+  return {
+    pem: pki.certificateToPem(cert).replace(/\r\n/g, '\n'),
+    serial: req.serial,
+    notBefore: cert.validity.notBefore.toISOString(),
+    notAfter: cert.validity.notAfter.toISOString(),
+  };
+}
+
+function subjectAttrs(s: Subject): forge.pki.CertificateField[] {
+  return [
+    { name: 'organizationName', value: s.organisation },
+    { name: 'commonName', value: s.commonName },
+  ];
+}
+
+/** DER INTEGER bytes of a positive serial: even length hex, a leading 00 when the top bit is set. */
+export function serialHex(serial: number): string {
+  let hex = serial.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
+  return hex;
+}
+
+/** RFC 5280 method 1 (SHA-1 of the public key), the same value forge writes as the CA's own identifier. */
+function subjectKeyId(certificatePem: string): string {
+  const publicKey = pki.certificateFromPem(certificatePem).publicKey as forge.pki.rsa.PublicKey;
+  return pki.getPublicKeyFingerprint(publicKey, { md: forge.md.sha1.create(), type: 'RSAPublicKey', encoding: 'binary' }) as unknown as string;
+}

@@ -1,0 +1,72 @@
+import type { MeshState, PublicState, SecretState } from '../state/types.js';
+import type { LansConfig } from '../validate/schema.js';
+import type { AllocationChanges } from '../allocate/allocate.js';
+import { issueCaCertificate, issueGatewayCertificate, type Subject } from './certs.js';
+import { presharedKey, tlsCryptKey, type KeySource } from './keys.js';
+
+/** Certificates start an hour early so that gateways with a slightly slow clock accept them. */
+const CLOCK_SKEW_MS = 3_600_000;
+
+/**
+ * Adds exactly the key material the allocation lacks: nothing that exists is
+ * touched. Removed LANs' certificates are revoked and their secrets dropped.
+ */
+export async function provisionMaterial(config: LansConfig, numbered: PublicState, prevSecrets: SecretState, changes: AllocationChanges, keys: KeySource, now: Date): Promise<MeshState> {
+  const pub: PublicState = { ...numbered, lans: structuredClone(numbered.lans), revoked: [...numbered.revoked] };
+  const secrets = keepActiveSecrets(prevSecrets, pub);
+  const names = Object.entries(pub.lans).sort((a, b) => a[1].number - b[1].number).map(([name]) => name);
+  for (const name of changes.removedLans) {
+    const serial = pub.retired[name]?.serial;
+    if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
+  }
+  if (config.mesh.backend === 'openvpn') await provisionOpenVpn(config, pub, secrets, names, keys, now);
+  else provisionWireGuard(pub, secrets, names, keys);
+  return { public: pub, secrets };
+}
+
+async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: SecretState, names: string[], keys: KeySource, now: Date): Promise<void> {
+  const { organisation, caDays, certDays } = config.mesh.certificates;
+  const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_MS) / 1000) * 1000);
+  const missing = names.filter((n) => !pub.lans[n]!.certificate);
+  // All key pairs at once: node:crypto spreads them over the thread pool, so every core works.
+  const [caPair, ...pairs] = await Promise.all([pub.ca ? undefined : keys.rsaKeyPair(), ...missing.map(() => keys.rsaKeyPair())]);
+  if (caPair) {
+    const subject: Subject = { commonName: `${config.mesh.name} CA`, organisation };
+    pub.ca = { certificate: issueCaCertificate({ subject, publicPem: caPair.publicPem, serial: 1, notBefore, days: caDays }, caPair.privatePem), nextSerial: 2 };
+    secrets.caKey = caPair.privatePem;
+  }
+  const ca = pub.ca!;
+  const issuer = { subject: { commonName: `${config.mesh.name} CA`, organisation }, privatePem: secrets.caKey!, certificatePem: ca.certificate.pem };
+  missing.forEach((name, i) => {
+    const pair = pairs[i]!;
+    const certificate = issueGatewayCertificate({ subject: { commonName: name, organisation }, publicPem: pair.publicPem, serial: ca.nextSerial++, notBefore, days: certDays }, issuer);
+    pub.lans[name] = { ...pub.lans[name]!, certificate };
+    secrets.lans[name] = { ...secrets.lans[name], key: pair.privatePem };
+  });
+  for (const pair of pub.pairs) {
+    const record = (secrets.pairs[pair.number] ??= {});
+    record.tlsCrypt ??= tlsCryptKey(keys);
+  }
+}
+
+function provisionWireGuard(pub: PublicState, secrets: SecretState, names: string[], keys: KeySource): void {
+  for (const name of names) {
+    if (pub.lans[name]!.wgPublicKey && secrets.lans[name]?.wgPrivateKey) continue;
+    const pair = keys.x25519KeyPair();
+    pub.lans[name] = { ...pub.lans[name]!, wgPublicKey: pair.publicKey };
+    secrets.lans[name] = { ...secrets.lans[name], wgPrivateKey: pair.privateKey };
+  }
+  for (const pair of pub.pairs) {
+    const record = (secrets.pairs[pair.number] ??= {});
+    record.psk ??= presharedKey(keys);
+  }
+}
+
+/** Secrets of LANs and pairs that left the mesh are dropped: nothing should be able to use them again. */
+function keepActiveSecrets(prev: SecretState, pub: PublicState): SecretState {
+  const lans: SecretState['lans'] = {};
+  for (const name of Object.keys(pub.lans)) if (prev.lans[name]) lans[name] = { ...prev.lans[name] };
+  const pairs: SecretState['pairs'] = {};
+  for (const pair of pub.pairs) if (prev.pairs[pair.number]) pairs[pair.number] = { ...prev.pairs[pair.number] };
+  return { ...prev, lans, pairs };
+}

@@ -1,0 +1,15 @@
+/** A mistake in what the user gave us: printed without a stack, exit 1. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Documented exit codes; only the bin script turns them into process.exit. */
+export const ExitCode = {
+  ok: 0,
+  userError: 1,
+  usage: 2,
+  internal: 70,
+} as const;

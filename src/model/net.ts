@@ -1,0 +1,70 @@
+import ipaddr from 'ipaddr.js';
+
+/** An IPv4 block held as integers, so that overlap and containment are arithmetic. */
+export interface Block {
+  /** First address as an unsigned 32-bit integer. */
+  start: number;
+  prefix: number;
+}
+
+/** Dotted quad with no leading zeros, each octet 0-255. */
+export const IPV4_PATTERN = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+export const CIDR_PATTERN = new RegExp(`${IPV4_PATTERN.source.slice(0, -1)}/(3[0-2]|[12]?[0-9])$`);
+
+export const RFC1918: readonly Block[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseBlock);
+
+export function ipToInt(ip: string): number {
+  const bytes = ipaddr.IPv4.parse(ip).toByteArray();
+  return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+}
+
+export function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** Parses `a.b.c.d/len`; host bits are kept so callers can report them. */
+export function parseBlock(cidr: string): Block {
+  const [ip, len] = cidr.split('/');
+  return { start: ipToInt(ip!), prefix: Number(len) };
+}
+
+export function blockSize(b: Block): number {
+  return 2 ** (32 - b.prefix);
+}
+
+export function blockEnd(b: Block): number {
+  return b.start + blockSize(b) - 1;
+}
+
+export function networkOf(b: Block): number {
+  return b.start - (b.start % blockSize(b));
+}
+
+export function hasHostBits(b: Block): boolean {
+  return networkOf(b) !== b.start;
+}
+
+export function formatBlock(b: Block): string {
+  return `${intToIp(b.start)}/${b.prefix}`;
+}
+
+export function overlaps(a: Block, b: Block): boolean {
+  return a.start <= blockEnd(b) && b.start <= blockEnd(a);
+}
+
+export function contains(outer: Block, inner: Block): boolean {
+  return outer.start <= inner.start && blockEnd(inner) <= blockEnd(outer);
+}
+
+export function containsIp(b: Block, ip: number): boolean {
+  return b.start <= ip && ip <= blockEnd(b);
+}
+
+export function isPrivate(b: Block): boolean {
+  return RFC1918.some((r) => contains(r, b));
+}
+
+/** Dotted netmask for OpenVPN's `route` and `ifconfig`, e.g. 255.255.240.0. */
+export function netmask(prefix: number): string {
+  return intToIp(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+}

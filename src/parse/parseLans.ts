@@ -1,0 +1,128 @@
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document, type Node } from 'yaml';
+import { formatPath, type Problem } from '../validate/problems.js';
+
+/** Far larger than any real mesh (200 LANs take about 40 KB). */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** A parsed lans.yaml that still knows where every value came from. */
+export interface SourceDoc {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export interface ParseResult {
+  source?: SourceDoc;
+  /** The plain data, present only when the YAML itself is sound. */
+  data?: unknown;
+  problems: Problem[];
+}
+
+/** Plain scalars that YAML 1.1 reads as booleans: refused unless quoted. */
+const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+/** Numbers with a leading zero: octal in YAML 1.1, decimal in 1.2. */
+const LEADING_ZERO_NUMBER = /^[-+]?0[0-9_]+$/;
+/** Sexagesimal numbers like 1:20, a YAML 1.1 integer. */
+const SEXAGESIMAL = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/;
+
+export function parseLans(file: string, text: string): ParseResult {
+  const problems: Problem[] = [];
+  const lines = new LineCounter();
+  const at = (offset: number, message: string, path = ''): Problem => {
+    const pos = lines.linePos(offset);
+    return { severity: 'error', file, line: pos.line, col: pos.col, path, message };
+  };
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+    return { problems: [{ severity: 'error', file, line: 1, col: 1, path: '', message: `file is ${Buffer.byteLength(text, 'utf8')} bytes, more than the ${MAX_FILE_BYTES} a mesh needs; split or trim it` }] };
+  }
+  const docs = parseAllDocuments(text, { lineCounter: lines, version: '1.2', uniqueKeys: true, merge: false, prettyErrors: false, strict: true });
+  if (!Array.isArray(docs)) return { problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
+  if (docs.length === 0) return { problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
+  if (docs.length > 1) {
+    const second = docs[1]!;
+    problems.push(at(second.range[0], `the file holds ${docs.length} YAML documents, expected exactly one (remove the "---" separators)`));
+  }
+  const doc = docs[0]!;
+  for (const err of [...doc.errors, ...doc.warnings]) {
+    problems.push(at(err.pos[0], yamlMessage(err.code, err.message)));
+  }
+  const source: SourceDoc = { file, doc, lines };
+  if (problems.length > 0) return { source, problems };
+  problems.push(...findUnsafeNodes(source));
+  if (problems.length > 0) return { source, problems };
+  if (doc.contents === null) return { source, problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
+  return { source, data: doc.toJS({ maxAliasCount: 0 }), problems };
+}
+
+/** The YAML library's own messages carry a code excerpt; keep the first sentence and say what to do. */
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+  if (code === 'DUPLICATE_KEY') return 'duplicate key, each key may appear once in a mapping';
+  return `YAML syntax error: ${first}`;
+}
+
+/** Aliases, anchors, tags and YAML 1.1-style scalars: each is refused with its position. */
+function findUnsafeNodes(source: SourceDoc): Problem[] {
+  const problems: Problem[] = [];
+  const push = (node: Node, path: readonly unknown[], message: string): void => {
+    const pos = source.lines.linePos(node.range?.[0] ?? 0);
+    problems.push({ severity: 'error', file: source.file, line: pos.line, col: pos.col, path: docPath(path, node), message });
+  };
+  visit(source.doc, {
+    Alias(_key, node, path) {
+      push(node, path, `alias "*${node.source}" is not allowed, write the value out in full`);
+      return visit.SKIP;
+    },
+    Node(_key, node, path) {
+      if (isAlias(node)) return undefined;
+      if (node.anchor) push(node, path, `anchor "&${node.anchor}" is not allowed, write each value out in full`);
+      if (node.tag && isScalar(node)) push(node, path, `explicit tag "${node.tag}" is not allowed, remove it`);
+      if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.source === 'string') {
+        const src = node.source;
+        if (YAML11_BOOLEANS.test(src)) push(node, path, `bare "${src}" is a boolean in YAML 1.1 and a string in YAML 1.2, quote it ("${src}") or write true/false`);
+        else if (LEADING_ZERO_NUMBER.test(src)) push(node, path, `"${src}" has a leading zero (octal in YAML 1.1), write it without the zero or quote it`);
+        else if (SEXAGESIMAL.test(src)) push(node, path, `"${src}" is a base-60 number in YAML 1.1, quote it`);
+      }
+      return undefined;
+    },
+  });
+  return problems;
+}
+
+/** Turns the visitor's ancestors and node into a document path like `lans[1].name`. */
+function docPath(ancestors: readonly unknown[], node: unknown): string {
+  const chain = [...ancestors, node];
+  const parts: (string | number)[] = [];
+  for (let i = 1; i < chain.length; i++) {
+    const prev = chain[i - 1];
+    const cur = chain[i];
+    if (isPair(cur)) parts.push(isScalar(cur.key) ? String(cur.key.value) : String(cur.key));
+    else if (isSeq(prev)) parts.push(prev.items.indexOf(cur as never));
+  }
+  return formatPath(parts);
+}
+
+/** Where a value sits in the file; for a missing key, its nearest present ancestor. */
+export function positionOf(source: SourceDoc, path: readonly (string | number)[]): { line: number; col: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = source.doc.getIn(path.slice(0, depth), true) as Node | undefined;
+    if (node && typeof node === 'object' && node.range) {
+      const pos = source.lines.linePos(node.range[0]);
+      return { line: pos.line, col: pos.col };
+    }
+  }
+  return { line: 1, col: 1 };
+}
+
+/** Where a mapping key sits, for problems about the key itself (unknown keys). */
+export function keyPositionOf(source: SourceDoc, path: readonly (string | number)[], key: string): { line: number; col: number } {
+  const map = source.doc.getIn(path, true);
+  if (isMap(map)) {
+    const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+    if (pair && isScalar(pair.key) && pair.key.range) {
+      const pos = source.lines.linePos(pair.key.range[0]);
+      return { line: pos.line, col: pos.col };
+    }
+  }
+  return positionOf(source, path);
+}

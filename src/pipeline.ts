@@ -1,0 +1,36 @@
+import { allocate, type AllocationChanges } from './allocate/allocate.js';
+import { checkAllocation } from './allocate/checkAllocation.js';
+import type { KeySource } from './crypto/keys.js';
+import { provisionMaterial } from './crypto/material.js';
+import { planBundles } from './plan/bundles.js';
+import type { Topology } from './plan/topology.js';
+import { renderBundle, type RenderedBundle } from './render/render.js';
+import type { MeshState } from './state/types.js';
+import type { Report } from './validate/rules/index.js';
+import type { LansConfig } from './validate/schema.js';
+
+export interface MeshBuild {
+  state: MeshState;
+  changes: AllocationChanges;
+  topology: Topology;
+  bundles: RenderedBundle[];
+}
+
+/**
+ * The core: validated input and the previous state in, the new state and
+ * every bundle's files out. Randomness and the clock come in as arguments;
+ * nothing here touches the file system. Returns undefined when a check
+ * that needs the allocation reported an error.
+ */
+export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySource, now: Date, report: Report): Promise<MeshBuild | undefined> {
+  const { state: numbered, changes } = allocate(config, prev.public);
+  let failed = false;
+  checkAllocation(config, numbered, (path, message, severity = 'error') => {
+    if (severity === 'error') failed = true;
+    report(path, message, severity);
+  });
+  if (failed) return undefined;
+  const state = await provisionMaterial(config, numbered, prev.secrets, changes, keys, now);
+  const { topology, bundles } = planBundles(config, state);
+  return { state, changes, topology, bundles: bundles.map(renderBundle) };
+}

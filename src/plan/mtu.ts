@@ -1,0 +1,13 @@
+import type { Backend } from '../validate/schema.js';
+
+/**
+ * Bytes each backend adds to a packet over an IPv4 underlay (endpoints are IPv4):
+ * WireGuard: IPv4 20 + UDP 8 + header 16 + tag 16 = 60 (wg-quick's 1420 assumes IPv6, 80).
+ * OpenVPN 2.6 AEAD data channel: IPv4 20 + UDP 8 + opcode/peer-id 4 + packet id 4 + tag 16 = 52.
+ */
+export const OVERHEAD: Record<Backend, number> = { wireguard: 60, openvpn: 52 };
+
+/** The largest inner packet that crosses the tunnel without fragmenting. */
+export function tunnelMtu(backend: Backend, underlayMtu: number): number {
+  return underlayMtu - OVERHEAD[backend];
+}

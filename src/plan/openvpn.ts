@@ -1,0 +1,57 @@
+import type { MeshState } from '../state/types.js';
+import { peerOf, type Link, type Site, type Topology } from './topology.js';
+import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
+import { readmeFile } from './readme.js';
+
+/** The OpenVPN device of the tunnel to `peer`: 4 + at most 11 characters, within Linux's 15. */
+export function openvpnDevice(peer: string): string {
+  return `vpn-${peer}`;
+}
+
+/** One config per peer, the CA, this gateway's certificate and key, one tls-crypt key per link. */
+export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Site): PlannedFile[] {
+  const links = topology.linksBySite.get(site.name)!;
+  const tunnels = links.map((link) => tunnelView(topology, link, site.name));
+  const record = state.public.lans[site.name]!;
+  const files: PlannedFile[] = [
+    readmeFile(topology, site),
+    { path: 'up.sh', mode: MODE_SCRIPT, template: 'openvpn/up.sh', view: scriptView(topology, site, tunnels) },
+    { path: 'down.sh', mode: MODE_SCRIPT, template: 'openvpn/down.sh', view: scriptView(topology, site, tunnels) },
+    { path: 'keys/ca.crt', mode: MODE_PUBLIC, content: state.public.ca!.certificate.pem },
+    { path: `keys/${site.name}.crt`, mode: MODE_PUBLIC, content: record.certificate!.pem },
+    { path: `keys/${site.name}.key`, mode: MODE_SECRET, content: state.secrets.lans[site.name]!.key! },
+  ];
+  for (const [i, link] of links.entries()) {
+    const tunnel = tunnels[i]!;
+    files.push({ path: `openvpn/${tunnel.peer}.conf`, mode: MODE_PUBLIC, template: 'openvpn/peer.conf', view: tunnel });
+    files.push({ path: `keys/tls-crypt/${tunnel.peer}.key`, mode: MODE_SECRET, content: state.secrets.pairs[link.pair]!.tlsCrypt! });
+  }
+  return files;
+}
+
+export type TunnelView = ReturnType<typeof tunnelView>;
+
+function tunnelView(topology: Topology, link: Link, selfName: string) {
+  const { self, peer, selfEnd } = peerOf(link, selfName);
+  const client = link.tlsClient === self.name;
+  return {
+    mesh: topology.mesh,
+    self: self.name,
+    peer: peer.name,
+    pair: link.pair,
+    device: openvpnDevice(peer.name),
+    port: link.port,
+    listen: self.listen,
+    remote: peer.endpoint,
+    localAddress: link.transitAddresses[selfEnd],
+    remoteAddress: link.transitAddresses[1 - selfEnd],
+    tlsRole: client ? 'tls-client' : 'tls-server',
+    peerRole: client ? 'server' : 'client',
+    mtu: topology.tunnelMtu,
+    routes: peer.subnets,
+  };
+}
+
+function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
+  return { mesh: topology.mesh, self: site.name, tunnels };
+}

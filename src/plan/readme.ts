@@ -1,0 +1,31 @@
+import { peerOf, type Site, type Topology } from './topology.js';
+import { MODE_PUBLIC, type PlannedFile } from './types.js';
+
+/** The README for the person at one gateway: its peers, the ports to open, the routes LAN hosts need. */
+export function readmeFile(topology: Topology, site: Site): PlannedFile {
+  const peers = topology.linksBySite.get(site.name)!.map((link) => {
+    const { peer } = peerOf(link, site.name);
+    const port = topology.backend === 'openvpn' ? link.port : site.wgPort;
+    return { name: peer.name, endpoint: peer.endpoint ?? '(dials in, no endpoint)', port, subnets: peer.subnets.map((s) => s.cidr).join(', ') };
+  });
+  const ports = topology.backend === 'openvpn' ? peers.map((p) => ({ port: p.port, from: p.name, endpoint: p.endpoint })) : [{ port: site.wgPort, from: 'every peer', endpoint: '' }];
+  const remoteSubnets = peers.flatMap((p) => p.subnets.split(', '));
+  return {
+    path: 'README',
+    mode: MODE_PUBLIC,
+    template: 'common/README',
+    view: {
+      mesh: topology.mesh,
+      self: site.name,
+      description: site.description,
+      backend: topology.backend,
+      lanAddress: site.lanAddress,
+      subnets: site.subnets.map((s) => s.cidr).join(', '),
+      peerCount: peers.length,
+      peers,
+      ports,
+      remoteSubnets,
+      openvpn: topology.backend === 'openvpn',
+    },
+  };
+}

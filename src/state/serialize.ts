@@ -1,0 +1,56 @@
+import { UserError } from '../errors.js';
+import { STATE_VERSION, type MeshState, type PublicState, type SecretState } from './types.js';
+
+/** Canonical JSON: LANs and pairs in number order, so the same state always writes the same bytes. */
+export function serializePublic(state: PublicState): string {
+  const byNumber = <T extends { number: number }>(rec: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(rec).sort((a, b) => a[1].number - b[1].number));
+  const ordered: PublicState = {
+    version: state.version,
+    kind: state.kind,
+    mesh: state.mesh,
+    nextLan: state.nextLan,
+    nextPair: state.nextPair,
+    lans: byNumber(state.lans),
+    retired: byNumber(state.retired),
+    pairs: [...state.pairs].sort((a, b) => a.number - b.number),
+    ...(state.ca ? { ca: state.ca } : {}),
+    revoked: [...state.revoked].sort((a, b) => a.serial - b.serial),
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+export function serializeSecrets(secrets: SecretState): string {
+  const sortedKeys = <T>(rec: Record<string, T>, cmp?: (a: string, b: string) => number): Record<string, T> =>
+    Object.fromEntries(Object.entries(rec).sort((a, b) => (cmp ? cmp(a[0], b[0]) : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  const ordered: SecretState = {
+    version: secrets.version,
+    kind: secrets.kind,
+    ...(secrets.caKey ? { caKey: secrets.caKey } : {}),
+    lans: sortedKeys(secrets.lans),
+    pairs: sortedKeys(secrets.pairs, (a, b) => Number(a) - Number(b)),
+  };
+  return `${JSON.stringify(ordered)}\n`;
+}
+
+/** Reads a state file's text; an unknown kind or a newer version is refused, never guessed at. */
+export function parseStateFile<T extends PublicState | SecretState>(text: string, file: string, kind: T['kind']): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UserError(`${file}: not valid JSON; restore it from ${file}.bak or from your backup`);
+  }
+  const v = value as { version?: unknown; kind?: unknown };
+  if (typeof value !== 'object' || value === null || v.kind !== kind) {
+    throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (kind is not "${kind}")`);
+  }
+  if (typeof v.version !== 'number' || v.version > STATE_VERSION) {
+    throw new UserError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
+  }
+  return value as T;
+}
+
+export function sameState(a: MeshState, b: MeshState): boolean {
+  return serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
+}

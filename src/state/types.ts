@@ -1,0 +1,67 @@
+/**
+ * What survives between runs. The public part (numbers, certificates, public
+ * keys) is safe to review and commit; the secret part never leaves the
+ * generating machine except each gateway's own keys inside its own bundle.
+ */
+export const STATE_VERSION = 1;
+
+export interface CertRecord {
+  pem: string;
+  serial: number;
+  notBefore: string;
+  notAfter: string;
+}
+
+export interface LanRecord {
+  number: number;
+  certificate?: CertRecord;
+  wgPublicKey?: string;
+}
+
+export interface PairRecord {
+  number: number;
+  /** End 1 is the LAN with the lower number. */
+  lans: [string, string];
+}
+
+export interface RetiredLan {
+  number: number;
+  serial?: number;
+}
+
+export interface PublicState {
+  version: typeof STATE_VERSION;
+  kind: 'p2pvpn-state';
+  mesh: string;
+  nextLan: number;
+  nextPair: number;
+  lans: Record<string, LanRecord>;
+  retired: Record<string, RetiredLan>;
+  pairs: PairRecord[];
+  ca?: { certificate: CertRecord; nextSerial: number };
+  revoked: { serial: number; name: string; date: string }[];
+}
+
+export interface SecretState {
+  version: typeof STATE_VERSION;
+  kind: 'p2pvpn-secrets';
+  caKey?: string;
+  lans: Record<string, { key?: string; wgPrivateKey?: string }>;
+  pairs: Record<string, { psk?: string; tlsCrypt?: string }>;
+}
+
+export interface MeshState {
+  public: PublicState;
+  secrets: SecretState;
+}
+
+export function emptyState(mesh: string): MeshState {
+  return {
+    public: { version: STATE_VERSION, kind: 'p2pvpn-state', mesh, nextLan: 1, nextPair: 1, lans: {}, retired: {}, pairs: [], revoked: [] },
+    secrets: { version: STATE_VERSION, kind: 'p2pvpn-secrets', lans: {}, pairs: {} },
+  };
+}
+
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}

@@ -1,0 +1,49 @@
+/** One finding about the input, located in the source file. */
+export interface Problem {
+  severity: 'error' | 'warning';
+  file: string;
+  line: number;
+  col: number;
+  /** Path inside the document, e.g. `lans[2].subnets[0]`. */
+  path: string;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.path === '' ? '' : `${p.path}: `;
+  return `${p.file}:${p.line}:${p.col}: ${where}${p.message}`;
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}
+
+/** Sorted by position so the user reads them top to bottom; errors and warnings apart. */
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort((a, b) => a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+}
+
+/** Turns a key path like ['lans', 2, 'subnets', 0] into `lans[2].subnets[0]`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? part : `.${part}`;
+  }
+  return out;
+}
+
+/** Text for `generate`/`validate` output: errors first, then warnings, then a count. */
+export function formatReport(problems: readonly Problem[]): string {
+  const sorted = sortProblems(problems);
+  const errors = sorted.filter((p) => p.severity === 'error');
+  const warnings = sorted.filter((p) => p.severity === 'warning');
+  const lines: string[] = [];
+  if (errors.length > 0) lines.push(`${count(errors.length, 'error')}:`, ...errors.map(formatProblem));
+  if (warnings.length > 0) lines.push(`${count(warnings.length, 'warning')}:`, ...warnings.map(formatProblem));
+  return lines.join('\n');
+}
+
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

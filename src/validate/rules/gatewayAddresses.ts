@@ -1,0 +1,22 @@
+import { blockSize, containsIp, ipToInt, parseBlock } from '../../model/net.js';
+import type { LansConfig } from '../schema.js';
+import type { Report } from './index.js';
+
+/** The gateway's LAN address is a usable host address of one of its own subnets. */
+export function checkGatewayAddresses(config: LansConfig, report: Report): void {
+  const transit = parseBlock(config.mesh.transit);
+  config.lans.forEach((lan, i) => {
+    const path = ['lans', i, 'gateway', 'lanAddress'];
+    const address = lan.gateway.lanAddress;
+    const ip = ipToInt(address);
+    const home = lan.subnets.map(parseBlock).find((b) => containsIp(b, ip));
+    if (!home) report(path, `${address} is not inside any subnet of ${lan.name} (${lan.subnets.join(', ')}), give the gateway's address on its own LAN`);
+    else if (blockSize(home) > 2 && (ip === home.start || ip === home.start + blockSize(home) - 1)) {
+      report(path, `${address} is the network or broadcast address of its subnet, give a host address`);
+    }
+    const listen = lan.gateway.listen;
+    if (listen && containsIp(transit, ipToInt(listen))) {
+      report(['lans', i, 'gateway', 'listen'], `${listen} is inside the transit range ${config.mesh.transit}, give an address of the gateway's outside interface`);
+    }
+  });
+}

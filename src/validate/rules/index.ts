@@ -1,0 +1,14 @@
+import type { LansConfig } from '../schema.js';
+import { checkCertificates } from './certificates.js';
+import { checkEndpoints } from './endpoints.js';
+import { checkGatewayAddresses } from './gatewayAddresses.js';
+import { checkMtu } from './mtu.js';
+import { checkNames } from './names.js';
+import { checkSubnets } from './subnets.js';
+import { checkTransit } from './transit.js';
+
+export type Report = (path: (string | number)[], message: string, severity?: 'error' | 'warning') => void;
+export type Rule = (config: LansConfig, report: Report) => void;
+
+/** Every rule runs on every input, so the user sees all problems at once. */
+export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkCertificates, checkMtu];

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { CIDR_PATTERN, IPV4_PATTERN } from '../model/net.js';
+
+/**
+ * The shape of lans.yaml. Field-level rules live here; rules that relate
+ * several fields (overlaps, uniqueness) live in ./rules. The JSON Schema
+ * shipped for editors is generated from this same definition.
+ */
+
+/** Safe unquoted in file names, interface names (after a 4-character prefix), CNs, configs and shell. */
+export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,9}[a-z0-9]$|^[a-z]$/;
+export const NAME_RULE = '1 to 11 characters of lowercase letters, digits and "-", starting with a letter and not ending with "-"';
+
+/** A DNS name by RFC 1123, whose last label is not all digits (so it cannot pass for an address). */
+export const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+
+/** Free text that reaches certificates and README files: printable, no quotes, comment or shell characters. */
+export const TEXT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 .,()&+/_:@-]{0,63}$/;
+const TEXT_RULE = 'up to 64 characters of letters, digits, spaces and . , ( ) & + / _ : @ -';
+
+const name = z.string({ error: 'expected a name' }).regex(NAME_PATTERN, { error: `must be ${NAME_RULE}, e.g. "branch-2"` });
+const text = z.string({ error: 'expected text' }).regex(TEXT_PATTERN, { error: `must be ${TEXT_RULE}` });
+const ipv4 = z.string({ error: 'expected an IPv4 address' }).regex(IPV4_PATTERN, { error: 'must be a dotted-quad IPv4 address like 192.168.1.1 (no leading zeros)' });
+const cidr = z.string({ error: 'expected a subnet' }).regex(CIDR_PATTERN, { error: 'must be an IPv4 subnet with a prefix length, like 10.1.0.0/16' });
+const port = z.int({ error: 'expected a whole number' }).min(1, { error: 'must be a port from 1 to 65535' }).max(65535, { error: 'must be a port from 1 to 65535' });
+const endpoint = z
+  .string({ error: 'expected a DNS name or IPv4 address' })
+  .refine((v) => IPV4_PATTERN.test(v) || HOSTNAME_PATTERN.test(v), { error: 'must be a DNS name like vpn.example.com or a dotted-quad IPv4 address' })
+  .describe('Public DNS name or IPv4 address that peers dial; omit for a gateway that can only dial out');
+
+export const GatewaySchema = z
+  .strictObject({
+    endpoint: endpoint.optional(),
+    listen: ipv4.optional().describe('Local address to listen on when it differs from the endpoint (a gateway behind NAT)'),
+    port: port.optional().describe('WireGuard listen port of this gateway; defaults to mesh.wireguard.port'),
+    lanAddress: ipv4.describe("The gateway's own address on its LAN: hosts route remote LANs via it"),
+  })
+  .describe('The Linux box at the edge of the LAN that terminates the tunnels');
+
+export const LanSchema = z
+  .strictObject({
+    name: name.describe('Short name used in file, interface and certificate names'),
+    description: text.optional().describe('Free text shown in README files'),
+    subnets: z
+      .array(cidr, { error: 'expected a list of subnets' })
+      .min(1, { error: 'must list at least one subnet, like 10.1.0.0/16' })
+      .describe('RFC 1918 subnets of this LAN, any prefix length'),
+    gateway: GatewaySchema,
+  })
+  .describe('One site: its private subnets and its gateway');
+
+const CertificatesSchema = z
+  .strictObject({
+    organisation: text.default('p2pvpn').describe('Organisation (O) in every certificate'),
+    caDays: z.int({ error: 'expected a whole number of days' }).min(1, { error: 'must be at least 1 day' }).max(36500, { error: 'must be at most 36500 days' }).default(3650).describe('Lifetime of the CA certificate in days'),
+    certDays: z.int({ error: 'expected a whole number of days' }).min(1, { error: 'must be at least 1 day' }).max(36500, { error: 'must be at most 36500 days' }).default(1095).describe('Lifetime of each gateway certificate in days'),
+  })
+  .describe('OpenVPN certificate authority settings');
+
+export const MeshSchema = z
+  .strictObject({
+    name: name.describe('Name of the mesh; the WireGuard interface is wg-<name>'),
+    backend: z.enum(['openvpn', 'wireguard'], { error: 'must be "openvpn" or "wireguard"' }).describe('Which data plane carries the tunnels'),
+    transit: cidr.default('172.19.0.0/16').describe('Private range the tunnel addresses are drawn from'),
+    underlayMtu: z
+      .int({ error: 'expected a whole number' })
+      .min(576, { error: 'must be at least 576, the smallest MTU IPv4 allows' })
+      .max(9000, { error: 'must be at most 9000 (jumbo frames)' })
+      .default(1500)
+      .describe('MTU of the path between gateways; tunnel MTUs are derived from it'),
+    openvpn: z
+      .strictObject({ portBase: port.default(11000).describe('Pair N listens on UDP portBase + N') })
+      .prefault({})
+      .describe('OpenVPN settings'),
+    wireguard: z
+      .strictObject({ port: port.default(51820).describe('UDP port every gateway listens on unless it sets its own') })
+      .prefault({})
+      .describe('WireGuard settings'),
+    certificates: CertificatesSchema.prefault({}),
+  })
+  .describe('Settings that apply to the whole mesh');
+
+export const LansSchema = z
+  .strictObject({
+    mesh: MeshSchema,
+    lans: z.array(LanSchema, { error: 'expected a list of LANs' }).min(2, { error: 'must list at least two LANs, a mesh needs two ends' }),
+  })
+  .describe('p2pvpn mesh declaration (lans.yaml)');
+
+export type LansConfig = z.output<typeof LansSchema>;
+export type Lan = LansConfig['lans'][number];
+export type Gateway = Lan['gateway'];
+export type Backend = LansConfig['mesh']['backend'];
