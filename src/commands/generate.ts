@@ -4,8 +4,8 @@ import { writeLine, type Streams } from '../cli/io.js';
 import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
 import { loadState, saveState } from '../io/stateStore.js';
-import { writeBundles } from '../io/bundleStore.js';
-import { packBundle } from '../pack/tarball.js';
+import { readBundle, writeBundles } from '../io/bundleStore.js';
+import { packBundles } from '../pack/tarball.js';
 import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
 import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
@@ -27,9 +27,10 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   if (!build || hasErrors(problems)) return reportProblems(problems, io);
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
 
-  const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
+  // The tarball already there is passed along: an unchanged bundle is then not compressed again.
+  const tarballs = await packBundles(build.bundles, (lan) => readBundle(opts.out, lan));
   if (!sameState(prev, build.state)) saveState(stateDir, build.state);
-  const written = writeBundles(opts.out, tarballs, build.changes.removedLans);
+  const written = await writeBundles(opts.out, tarballs, build.changes.removedLans);
   for (const site of build.topology.sites) {
     const peers = build.topology.linksBySite.get(site.name)!.map((l) => (l.ends[0].name === site.name ? l.ends[1].name : l.ends[0].name));
     const verb = written.get(site.name) ?? 'unchanged';

@@ -1,25 +1,34 @@
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { readIfExists, writeFileAtomic } from './files.js';
+import { readIfExists, replaceFile, syncDir } from './files.js';
+
+/** The tarball a previous run wrote for `lan`, if any. */
+export function readBundle(outDir: string, lan: string): Buffer | undefined {
+  return readIfExists(join(outDir, `${lan}.tar.gz`));
+}
 
 /**
  * Writes each tarball whose bytes differ from what is already there, mode
  * 0600 since it holds private keys, and deletes the tarballs of LANs that
- * left the mesh. Returns what happened to each written LAN.
+ * left the mesh. Returns what happened to each written LAN. Files are written
+ * concurrently and the folder is flushed once, after every rename.
  */
-export function writeBundles(outDir: string, tarballs: { lan: string; bytes: Buffer }[], removed: string[]): Map<string, 'new' | 'changed'> {
+export async function writeBundles(outDir: string, tarballs: { lan: string; bytes: Buffer }[], removed: string[]): Promise<Map<string, 'new' | 'changed'>> {
   if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const written = new Map<string, 'new' | 'changed'>();
-  for (const { lan, bytes } of tarballs) {
-    const path = join(outDir, `${lan}.tar.gz`);
-    const old = readIfExists(path);
-    if (old?.equals(bytes)) continue;
-    writeFileAtomic(path, bytes, 0o600);
-    written.set(lan, old ? 'changed' : 'new');
-  }
+  await Promise.all(
+    tarballs.map(async ({ lan, bytes }) => {
+      const path = join(outDir, `${lan}.tar.gz`);
+      const old = readIfExists(path);
+      if (old?.equals(bytes)) return;
+      await replaceFile(path, bytes, 0o600);
+      written.set(lan, old ? 'changed' : 'new');
+    }),
+  );
   for (const lan of removed) {
     const path = join(outDir, `${lan}.tar.gz`);
     if (existsSync(path)) unlinkSync(path);
   }
+  if (written.size > 0 || removed.length > 0) syncDir(outDir);
   return written;
 }

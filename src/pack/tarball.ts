@@ -1,3 +1,6 @@
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import archiver from 'archiver';
 import type { RenderedBundle } from '../render/render.js';
 
@@ -5,12 +8,47 @@ import type { RenderedBundle } from '../render/render.js';
 export const ENTRY_DATE = new Date('2020-01-01T00:00:00Z');
 export const GZIP_LEVEL = 9;
 
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** Bundles in flight: enough to keep every core compressing while the next one is tarred. */
+const PACK_CONCURRENCY = 2 * availableParallelism();
+
 /**
- * Packs a bundle into `<lan>/...` entries, directories first within each
+ * Packs every bundle, in order, a few at a time: only the bundles in flight
+ * hold their tar streams in memory. `previous` gives the tarball already on
+ * disk for a LAN, read only when that bundle's turn comes.
+ */
+export async function packBundles(bundles: RenderedBundle[], previous: (lan: string) => Buffer | undefined): Promise<{ lan: string; bytes: Buffer }[]> {
+  const packed: { lan: string; bytes: Buffer }[] = new Array(bundles.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < bundles.length; i = next++) {
+      const bundle = bundles[i]!;
+      packed[i] = { lan: bundle.lan, bytes: await packBundle(bundle, previous(bundle.lan)) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PACK_CONCURRENCY, bundles.length) }, lane));
+  return packed;
+}
+
+/**
+ * Packs a bundle into a .tar.gz. When `previous` (the tarball already on
+ * disk) holds exactly the same tar stream, it is returned as it is: checking
+ * costs a gunzip, far less than compressing again.
+ */
+export async function packBundle(bundle: RenderedBundle, previous?: Buffer): Promise<Buffer> {
+  const tar = await tarBundle(bundle);
+  if (previous && (await tarOf(previous))?.equals(tar)) return previous;
+  return gzipTar(tar);
+}
+
+/**
+ * The uncompressed tar of `<lan>/...` entries, directories first within each
  * level, sorted by name, owned by root, with fixed times.
  */
-export function packBundle(bundle: RenderedBundle): Promise<Buffer> {
-  const archive = archiver('tar', { gzip: true, gzipOptions: { level: GZIP_LEVEL } });
+export function tarBundle(bundle: RenderedBundle): Promise<Buffer> {
+  const archive = archiver('tar');
   const chunks: Buffer[] = [];
   archive.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -29,12 +67,29 @@ export function packBundle(bundle: RenderedBundle): Promise<Buffer> {
   return done;
 }
 
+/**
+ * Compresses a whole tar in one call, on libuv's thread pool: bundles
+ * compress in parallel on every core. Deflate's output does not depend on
+ * how its input was split, so this is the same bytes a streaming gzip writes.
+ */
+export function gzipTar(tar: Buffer): Promise<Buffer> {
+  return gzipAsync(tar, { level: GZIP_LEVEL });
+}
+
+/** The tar stream inside a tarball, or undefined when it is not valid gzip. */
+async function tarOf(tarball: Buffer): Promise<Buffer | undefined> {
+  try {
+    return await gunzipAsync(tarball);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The folder itself and every folder a file sits in, parents before children. */
 function directoriesOf(bundle: RenderedBundle): string[] {
   const dirs = new Set<string>(['']);
   for (const file of bundle.files) {
-    const parts = file.path.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) dirs.add(`${parts.slice(0, i).join('/')}/`);
+    for (let slash = file.path.indexOf('/'); slash !== -1; slash = file.path.indexOf('/', slash + 1)) dirs.add(file.path.slice(0, slash + 1));
   }
   return [...dirs].sort();
 }
