@@ -33,9 +33,28 @@ export const nodeKeySource: KeySource = {
     return { privateKey: privateKey.subarray(-32).toString('base64'), publicKey: publicKey.subarray(-32).toString('base64') };
   },
   randomBytes(size) {
-    return randomBytes(size);
+    return randomPool.take(size);
   },
 };
+
+const POOL_SIZE = 64 * 1024;
+
+/**
+ * Thousands of 32- and 256-byte link keys, drawn from the CSPRNG 64 KiB at a
+ * time: one call per key costs more than the randomness. A used-up pool is
+ * replaced, never refilled, so no key handed out ever changes.
+ */
+const randomPool = {
+  buffer: Buffer.alloc(0),
+  offset: 0,
+  take(size: number): Buffer {
+    if (size > POOL_SIZE) return randomBytes(size);
+    if (this.offset + size > this.buffer.length) [this.buffer, this.offset] = [randomBytes(POOL_SIZE), 0];
+    this.offset += size;
+    return this.buffer.subarray(this.offset - size, this.offset);
+  },
+};
+
 
 /** A WireGuard preshared key: 32 random bytes, base64. */
 export function presharedKey(keys: KeySource): string {

@@ -1,7 +1,7 @@
 import type { MeshState, PublicState, SecretState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
 import type { AllocationChanges } from '../allocate/allocate.js';
-import { issueCaCertificate, issueGatewayCertificate, type Subject } from './certs.js';
+import type { Subject } from './certs.js';
 import { presharedKey, tlsCryptKey, type KeySource } from './keys.js';
 
 /** Certificates start an hour early so that gateways with a slightly slow clock accept them. */
@@ -28,8 +28,12 @@ async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: S
   const { organisation, caDays, certDays } = config.mesh.certificates;
   const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_MS) / 1000) * 1000);
   const missing = names.filter((n) => !pub.lans[n]!.certificate);
+  if (pub.ca && missing.length === 0) return addTlsCryptKeys(pub, secrets, keys);
+  // node-forge loads only when a certificate is issued, while the key pairs generate.
+  const certs = import('./certs.js');
   // All key pairs at once: node:crypto spreads them over the thread pool, so every core works.
   const [caPair, ...pairs] = await Promise.all([pub.ca ? undefined : keys.rsaKeyPair(), ...missing.map(() => keys.rsaKeyPair())]);
+  const { issueCaCertificate, issueGatewayCertificate } = await certs;
   if (caPair) {
     const subject: Subject = { commonName: `${config.mesh.name} CA`, organisation };
     pub.ca = { certificate: issueCaCertificate({ subject, publicPem: caPair.publicPem, serial: 1, notBefore, days: caDays }, caPair.privatePem), nextSerial: 2 };
@@ -43,6 +47,10 @@ async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: S
     pub.lans[name] = { ...pub.lans[name]!, certificate };
     secrets.lans[name] = { ...secrets.lans[name], key: pair.privatePem };
   });
+  addTlsCryptKeys(pub, secrets, keys);
+}
+
+function addTlsCryptKeys(pub: PublicState, secrets: SecretState, keys: KeySource): void {
   for (const pair of pub.pairs) {
     const record = (secrets.pairs[pair.number] ??= {});
     record.tlsCrypt ??= tlsCryptKey(keys);
