@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import archiver from 'archiver';
-import { ENTRY_DATE, GZIP_LEVEL, packBundle, packBundles, tarBundle } from '../src/pack/tarball.js';
+import { ENTRY_DATE, GZIP_LEVEL, packBundle, packBundles, repackBundle, tarBundle } from '../src/pack/tarball.js';
 import type { RenderedBundle } from '../src/render/render.js';
 import { readTarGz } from './support/tar.js';
 
@@ -51,12 +51,12 @@ describe('packing', () => {
     const b = bundle('hq', 3);
     const first = await packBundle(b);
     const previous = Buffer.from(first);
-    assert.equal(await packBundle(b, previous), previous);
+    assert.equal(await repackBundle(b, previous), previous);
     const changed = { lan: 'hq', files: [...b.files, { path: 'extra', mode: 0o644, content: 'x\n' }] };
-    const repacked = await packBundle(changed, previous);
+    const repacked = await repackBundle(changed, previous);
     assert.notEqual(repacked, previous);
     assert.ok(gunzipSync(repacked).equals(await tarBundle(changed)));
-    assert.ok((await packBundle(b, Buffer.from('not gzip'))).equals(first));
+    assert.ok((await repackBundle(b, Buffer.from('not gzip'))).equals(first));
   });
 
   it('packs many bundles a few at a time, in their order', async () => {

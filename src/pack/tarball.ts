@@ -25,19 +25,24 @@ export async function packBundles(bundles: RenderedBundle[], previous: (lan: str
   const lane = async (): Promise<void> => {
     for (let i = next++; i < bundles.length; i = next++) {
       const bundle = bundles[i]!;
-      packed[i] = { lan: bundle.lan, bytes: await packBundle(bundle, previous(bundle.lan)) };
+      packed[i] = { lan: bundle.lan, bytes: await repackBundle(bundle, previous(bundle.lan)) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(PACK_CONCURRENCY, bundles.length) }, lane));
   return packed;
 }
 
+/** Packs a bundle into a .tar.gz. */
+export async function packBundle(bundle: RenderedBundle): Promise<Buffer> {
+  return gzipTar(await tarBundle(bundle));
+}
+
 /**
- * Packs a bundle into a .tar.gz. When `previous` (the tarball already on
- * disk) holds exactly the same tar stream, it is returned as it is: checking
- * costs a gunzip, far less than compressing again.
+ * packBundle, but when `previous` (the tarball already on disk) holds exactly
+ * the same tar stream it is returned as it is: checking costs a gunzip, far
+ * less than compressing again.
  */
-export async function packBundle(bundle: RenderedBundle, previous?: Buffer): Promise<Buffer> {
+export async function repackBundle(bundle: RenderedBundle, previous: Buffer | undefined): Promise<Buffer> {
   const tar = await tarBundle(bundle);
   if (previous && (await tarOf(previous))?.equals(tar)) return previous;
   return gzipTar(tar);
