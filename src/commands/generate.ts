@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { writeLine, type Streams } from '../cli/io.js';
+import type { Streams } from '../cli/io.js';
+import { output, type GlobalOptions, type Output } from '../cli/output.js';
 import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
 import { loadState, saveState } from '../io/stateStore.js';
@@ -8,24 +9,27 @@ import { writeBundles } from '../io/bundleStore.js';
 import { packBundle } from '../pack/tarball.js';
 import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
-import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
+import { hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
-export interface GenerateOptions {
+export interface GenerateOptions extends GlobalOptions {
   out: string;
   state?: string;
 }
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
 export async function runGenerate(file: string, opts: GenerateOptions, io: Streams): Promise<number> {
+  const out = output(io, opts);
   const text = readLansFile(file);
   const { config, source, problems } = validateLans(file, text);
-  if (!config || !source) return reportProblems(problems, io);
+  if (!config || !source) return reportProblems(problems, out);
   const stateDir = opts.state ?? defaultStateDir(file);
-  const { state: prev } = loadState(stateDir, config.mesh.name);
-  const build = await buildMesh(config, prev, nodeKeySource, new Date(), reporter(source, problems));
-  if (!build || hasErrors(problems)) return reportProblems(problems, io);
-  if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
+  const { state: prev, existed } = loadState(stateDir, config.mesh.name);
+  out.detail(existed ? `state: ${stateDir}` : `state: ${stateDir} (new)`);
+  const progress = out.progress('generating keys');
+  const build = await buildMesh(config, prev, nodeKeySource, new Date(), reporter(source, problems), progress.update).finally(progress.done);
+  if (!build || hasErrors(problems)) return reportProblems(problems, out);
+  out.problems(problems);
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
   if (!sameState(prev, build.state)) saveState(stateDir, build.state);
@@ -33,9 +37,9 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   for (const site of build.topology.sites) {
     const peers = build.topology.linksBySite.get(site.name)!.map((l) => (l.ends[0].name === site.name ? l.ends[1].name : l.ends[0].name));
     const verb = written.get(site.name) ?? 'unchanged';
-    writeLine(io.stdout, `${verb.padEnd(9)} ${join(opts.out, `${site.name}.tar.gz`)}  ${peers.length} peers: ${peers.join(', ')}`);
+    out.info(`${verb.padEnd(9)} ${join(opts.out, `${site.name}.tar.gz`)}  ${peers.length} peers: ${peers.join(', ')}`);
   }
-  for (const name of build.changes.removedLans) writeLine(io.stdout, `removed   ${join(opts.out, `${name}.tar.gz`)}  (LAN left the mesh)`);
+  for (const name of build.changes.removedLans) out.info(`removed   ${join(opts.out, `${name}.tar.gz`)}  (LAN left the mesh)`);
   return 0;
 }
 
@@ -52,7 +56,7 @@ export function readLansFile(file: string): string {
   }
 }
 
-function reportProblems(problems: Problem[], io: Streams): number {
-  writeLine(io.stderr, formatReport(problems));
+function reportProblems(problems: Problem[], out: Output): number {
+  out.problems(problems);
   return hasErrors(problems) ? 1 : 0;
 }
