@@ -24,12 +24,12 @@ mesh:
   transit: 172.19.0.0/16
   # (default) MTU of the path between gateways; the tunnel MTU is derived from it.
   underlayMtu: 1500
+  # WireGuard only.
   wireguard:
-    # (default) UDP port every gateway listens on, unless it sets gateway.port.
-    port: 51820
+    port: 51820       # (default) UDP port every gateway listens on, unless it sets gateway.port
+  # OpenVPN only.
   openvpn:
-    # (default) The link numbered N uses UDP port portBase + N at both ends.
-    portBase: 11000
+    portBase: 11000   # (default) the link numbered N uses UDP port portBase + N at both ends
   # OpenVPN only: the certificate authority p2pvpn creates and keeps in the state folder.
   certificates:
     organisation: p2pvpn   # (default) O= in every certificate
@@ -37,14 +37,14 @@ mesh:
     certDays: 1095         # (default) lifetime of each gateway certificate, in days
 
 # Every LAN (site) and its gateway; a mesh needs at least two. The order does
-# not matter: numbers, ports and addresses are kept in the state folder
-# (lans.state/ beside this file) and never change while a LAN stays.
+# not matter: numbers, ports and addresses are kept in the state folder beside
+# this file (lans.state/ for lans.yaml) and never change while a LAN stays.
 lans:
   - name: office              # short name: used in file, interface and certificate names
     description: Head office  # (optional) free text shown in the bundle's README
     subnets:                  # private (RFC 1918) subnets behind this gateway, any prefix length
       - 192.168.1.0/24
-    gateway:
+    gateway:                  # the Linux box at the LAN's edge that terminates the tunnels
       endpoint: vpn.example.com  # DNS name or IPv4 address the peers dial; leave it out
                                  # for a gateway that can only dial out (one per mesh at most)
       lanAddress: 192.168.1.1    # the gateway's address on its LAN: hosts route remote LANs via it
