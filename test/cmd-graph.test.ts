@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FIXTURES, runCli, withTempDir } from './support/cli.js';
+import { FIXTURES, ROOT, runCli, withTempDir } from './support/cli.js';
 import { meshYaml, siteNames } from './support/meshes.js';
 
 /** The visible text of an SVG, one entry per <text> element. */
@@ -57,6 +57,14 @@ describe('p2pvpn graph', () => {
       assert.match(svg, /<a xlink:title="pair 1: site&#45;01 172\.19\.0\.1 &#45; site&#45;02 172\.19\.0\.2, udp 51820">/);
       const [, width, height] = svg.match(/<svg width="(\d+)pt" height="(\d+)pt"/)!;
       assert.ok(Number(width) < 2500 && Number(height) < 2500, `${width}x${height}pt is too large to read on a screen`);
+    }));
+
+  it('has drawn the picture in docs/ from the current code (npm run docs redraws it)', () =>
+    withTempDir((dir) => {
+      assert.equal(runCli(['graph', join(FIXTURES, 'example/lans.yaml'), '--out', dir, '--state', join(dir, 'no.state')], dir).code, 0);
+      for (const file of ['acme.svg', 'acme.dot', 'acme.mmd']) {
+        assert.equal(readFileSync(join(ROOT, 'docs/example-mesh', file), 'utf8'), readFileSync(join(dir, file), 'utf8'), `docs/example-mesh/${file} is stale: run npm run docs`);
+      }
     }));
 
   it('reports bad input like validate and writes no picture', () =>
