@@ -27,7 +27,7 @@ describe('p2pvpn graph', () => {
         assert.ok(texts.includes(want), `"${want}" not drawn; texts: ${texts.join(' | ')}`);
       }
       const dot = readFileSync(join(dir, 'out/acme.dot'), 'utf8');
-      assert.equal(dot.match(/^ {2}"[a-z-]+" -- "pair-\d+" -- "[a-z-]+" \[/gm)?.length, 6, dot);
+      assert.equal(dot.match(/^ {2}"[a-z-]+" -- "link \d+" -- "[a-z-]+" \[/gm)?.length, 6, dot);
       const mmd = readFileSync(join(dir, 'out/acme.mmd'), 'utf8').split('\n');
       assert.equal(mmd[3], 'flowchart LR');
       assert.equal(mmd.filter((l) => l.includes(' ---|')).length, 6);
@@ -65,6 +65,14 @@ describe('p2pvpn graph', () => {
       for (const file of ['acme.svg', 'acme.dot', 'acme.mmd']) {
         assert.equal(readFileSync(join(ROOT, 'docs/example-mesh', file), 'utf8'), readFileSync(join(dir, file), 'utf8'), `docs/example-mesh/${file} is stale: run npm run docs`);
       }
+    }));
+
+  it('names a folder it cannot write to, as a user error', () =>
+    withTempDir((dir) => {
+      copyFileSync(join(FIXTURES, 'example/lans.yaml'), join(dir, 'lans.yaml'));
+      writeFileSync(join(dir, 'file'), '');
+      const r = runCli(['graph', 'lans.yaml', '--out', 'file'], dir);
+      assert.deepEqual([r.code, r.stderr], [1, 'p2pvpn: file/acme.svg: cannot write it (ENOTDIR); choose another folder with --out\n']);
     }));
 
   it('reports bad input like validate and writes no picture', () =>

@@ -56,6 +56,7 @@ describe('p2pvpn show', () => {
         endpoint: '203.0.113.30',
         listen: '10.20.0.10',
         lanAddress: '10.20.0.10',
+        port: 51820,
         tunnelAddresses: ['172.19.0.3'],
         pending: true,
       });
@@ -75,6 +76,7 @@ describe('p2pvpn show', () => {
           [3, ['b', 'c'], [11003, 11003], '172.19.0.8/30', ['172.19.0.9', '172.19.0.10']],
         ],
       );
+      assert.deepEqual(view.lans.map((l) => l.port), [null, null, null]);
       assert.deepEqual(view.lans.map((l) => l.tunnelAddresses), [['172.19.0.1', '172.19.0.5'], ['172.19.0.2', '172.19.0.9'], ['172.19.0.6', '172.19.0.10']]);
       assert.deepEqual(readdirSync(dir), ['lans.yaml'], 'no keys, no state');
     }));

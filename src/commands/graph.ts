@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Streams } from '../cli/io.js';
 import { output, type GlobalOptions } from '../cli/output.js';
 import { meshDot } from '../graph/dot.js';
 import { meshMermaid } from '../graph/mermaid.js';
 import { renderSvg } from '../graph/render.js';
+import { UserError } from '../errors.js';
 import { inspectMesh, viewOf } from './inspect.js';
 
 export interface GraphOptions extends GlobalOptions {
@@ -21,12 +22,21 @@ export async function runGraph(file: string, opts: GraphOptions, io: Streams): P
   const view = viewOf(mesh);
   const dot = meshDot(view);
   const svg = await renderSvg(dot);
-  mkdirSync(opts.out, { recursive: true });
   for (const [ext, text] of [['svg', svg], ['dot', dot], ['mmd', meshMermaid(view)]] as const) {
     const path = join(opts.out, `${view.mesh}.${ext}`);
-    writeFileSync(path, text);
+    writeText(path, text);
     out.info(`wrote ${path}`);
   }
   out.detail(view.source === 'state' ? `numbers from ${mesh.stateDir}` : `no state in ${mesh.stateDir}: numbers the next generate would give`);
   return 0;
+}
+
+/** A folder that cannot be written is the user's to fix, not a bug. */
+function writeText(path: string, text: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (err) {
+    throw new UserError(`${path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'unknown error'}); choose another folder with --out`);
+  }
 }

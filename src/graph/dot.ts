@@ -30,7 +30,8 @@ export function meshDot(view: MeshView): string {
 }
 
 function labelledLink(link: LinkView): string[] {
-  const id = quote(`pair-${link.pair}`);
+  // A space cannot occur in a LAN name, so this id never collides with one.
+  const id = quote(`link ${link.pair}`);
   const tooltip = quote(edgeTooltip(link));
   return [
     `  ${id} [shape=plaintext, style=filled, fillcolor="white", width=0, height=0, margin=0.02, fontsize=10, fontcolor="#2d3e50", label=${quote(edgeLabel(link))}, tooltip=${tooltip}];`,
@@ -45,13 +46,8 @@ function title(view: MeshView, labelled: boolean): string {
 
 function nodeLabel(view: MeshView, lan: LanView): string {
   const lines = [`<b>${html(lan.name)}</b>`, ...lan.subnets.map(html)];
-  if (view.backend === 'wireguard') lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.endpoint ? '' : 'out '}${portOf(view, lan)}`)}</font>`);
+  if (view.backend === 'wireguard') lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.port}${lan.endpoint ? '' : ' · dials out'}`)}</font>`);
   return lines.join('<br/>');
-}
-
-function portOf(view: MeshView, lan: LanView): number {
-  const link = view.links.find((l) => l.ends.includes(lan.name));
-  return link ? link.ports[link.ends[0] === lan.name ? 0 : 1] : 0;
 }
 
 /** OpenVPN links have their own port and /30; WireGuard's belong to the gateways, shown on the nodes. */

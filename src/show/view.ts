@@ -16,6 +16,8 @@ export interface LanView {
   endpoint: string | null;
   listen: string | null;
   lanAddress: string;
+  /** WireGuard: the UDP port this gateway listens on. OpenVPN: null, each link has its own (see links). */
+  port: number | null;
   /** WireGuard: the gateway's one address. OpenVPN: its end of every link, by pair number. */
   tunnelAddresses: string[];
   /** Not in the saved state yet: the next `generate` adds it. */
@@ -82,6 +84,7 @@ function lanView(topology: Topology, site: Site, pending: boolean): LanView {
     endpoint: site.endpoint ?? null,
     listen: site.listen ?? null,
     lanAddress: site.lanAddress,
+    port: topology.backend === 'wireguard' ? site.wgPort : null,
     tunnelAddresses,
     pending,
   };
