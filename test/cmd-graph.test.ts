@@ -72,7 +72,8 @@ describe('p2pvpn graph', () => {
       copyFileSync(join(FIXTURES, 'example/lans.yaml'), join(dir, 'lans.yaml'));
       writeFileSync(join(dir, 'file'), '');
       const r = runCli(['graph', 'lans.yaml', '--out', 'file'], dir);
-      assert.deepEqual([r.code, r.stderr], [1, 'p2pvpn: file/acme.svg: cannot write it (ENOTDIR); choose another folder with --out\n']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^p2pvpn: file\/acme\.svg: cannot write it \((EEXIST|ENOTDIR)\); choose another folder with --out\n$/);
     }));
 
   it('reports bad input like validate and writes no picture', () =>
