@@ -1,3 +1,4 @@
+import { meshCrl } from '../crypto/crl.js';
 import type { MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
 import { planOpenVpnBundle } from './openvpn.js';
@@ -8,7 +9,9 @@ import { planWireGuardBundle } from './wireguard.js';
 /** Every gateway's bundle as data, in LAN-number order. */
 export function planBundles(config: LansConfig, state: MeshState): { topology: Topology; bundles: BundlePlan[] } {
   const topology = buildTopology(config, state.public);
+  // One CRL for the whole mesh, signed once: every OpenVPN bundle ships the same file.
+  const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : '';
   const planOne = topology.backend === 'openvpn' ? planOpenVpnBundle : planWireGuardBundle;
-  const bundles = topology.sites.map((site) => ({ lan: site.name, files: planOne(topology, state, site) }));
+  const bundles = topology.sites.map((site) => ({ lan: site.name, files: planOne(topology, state, site, crl) }));
   return { topology, bundles };
 }
