@@ -90,6 +90,7 @@ function summarizeWireGuard(text: string): Omit<BundleSummary, 'files'> {
   const iface = new Map<string, string>();
   let section: Map<string, string> = iface;
   let name = '';
+  let comment = '';
   const finish = (): void => {
     if (section === iface) return;
     const [tunnel = '', ...routes] = (section.get('AllowedIPs') ?? '').split(/,\s*/);
@@ -97,11 +98,11 @@ function summarizeWireGuard(text: string): Omit<BundleSummary, 'files'> {
     peers.set(name, { ...(endpoint ? { endpoint } : {}), routes, tunnel, linkKey: digest(section.get('PresharedKey') ?? ''), peerKey: section.get('PublicKey') ?? '' });
   };
   for (const line of text.split('\n')) {
-    const comment = /^# (\S+)$/.exec(line);
-    if (comment) name = comment[1]!;
+    comment = /^# (\S+)$/.exec(line)?.[1] ?? comment;
     if (line === '[Peer]') {
       finish();
       section = new Map();
+      name = comment;
     }
     const kv = /^(\w+) = (.*)$/.exec(line);
     if (kv) section.set(kv[1]!, kv[2]!);
