@@ -211,4 +211,12 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
       assert.deepEqual(changed, ['PublicKey of # hq', 'PresharedKey of # hq'], lan);
     }
   });
+
+  it('reports a damaged tarball in out/ and replaces it whole', async () => {
+    writeFileSync(join(dir, 'out/branch.tar.gz'), 'not a tarball');
+    const plan = await ok(dir, ['plan', 'lans.yaml'], 3);
+    assert.match(plan.stdout, /^changed +out\/branch\.tar\.gz.*\n {12}the tarball in the output folder is not a readable p2pvpn bundle: it is replaced whole$/m);
+    await ok(dir, ['generate', 'lans.yaml']);
+    await ok(dir, ['plan', 'lans.yaml'], 0);
+  });
 });

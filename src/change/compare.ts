@@ -49,14 +49,22 @@ export async function compareMesh(input: CompareInput): Promise<MeshPlan> {
     const old = input.previous.get(bundle.lan);
     if (!old) gateways.push({ lan: bundle.lan, verdict: 'new', peers, reasons: [] });
     else if (old.equals(bundle.bytes)) gateways.push({ lan: bundle.lan, verdict: 'unchanged', peers, reasons: [] });
-    else {
-      const before = summarizeBundle(bundle.lan, new Map((await readBundleTarball(old)).map((f) => [f.path, f.content.toString('utf8')])));
-      const after = summarizeBundle(bundle.lan, new Map(bundle.files.map((f) => [f.path, f.content])));
-      gateways.push({ lan: bundle.lan, verdict: 'changed', peers, reasons: explainChange(before, after, revokedNames) });
-    }
+    else gateways.push({ lan: bundle.lan, verdict: 'changed', peers, reasons: await explainBundle(bundle, old, revokedNames) });
   }
   for (const lan of input.removed) gateways.push({ lan, verdict: 'removed', peers: [], reasons: [] });
   return { version: PLAN_VERSION, kind: 'p2pvpn-plan', mesh: input.topology.mesh, gateways, stateChanged: input.stateChanged, expiries: certificateExpiries(input.state, input.now) };
+}
+
+/** Reasons from the two summaries; a tarball that cannot be read or summarised (damaged, edited by hand) is just replaced. */
+async function explainBundle(bundle: CompareInput['bundles'][number], old: Buffer, revokedNames: Map<number, string>): Promise<Reason[]> {
+  let before;
+  try {
+    before = summarizeBundle(bundle.lan, new Map((await readBundleTarball(old)).map((f) => [f.path, f.content.toString('utf8')])));
+  } catch {
+    return [{ kind: 'unreadable' }];
+  }
+  const after = summarizeBundle(bundle.lan, new Map(bundle.files.map((f) => [f.path, f.content])));
+  return explainChange(before, after, revokedNames);
 }
 
 export function hasChanges(plan: MeshPlan): boolean {

@@ -17,7 +17,8 @@ export type Reason =
   | { kind: 'ca-replaced' }
   | { kind: 'mtu-changed'; from?: number; to?: number }
   | { kind: 'backend-changed'; from: string; to: string }
-  | { kind: 'files-changed'; paths: string[] };
+  | { kind: 'files-changed'; paths: string[] }
+  | { kind: 'unreadable' };
 
 /**
  * Explains the difference between two summaries of one gateway's bundle.

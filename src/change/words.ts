@@ -35,5 +35,7 @@ export function describeReason(reason: Reason): string {
       return `backend changed: ${reason.from} -> ${reason.to}`;
     case 'files-changed':
       return `files changed: ${reason.paths.join(', ')}`;
+    case 'unreadable':
+      return 'the tarball in the output folder is not a readable p2pvpn bundle: it is replaced whole';
   }
 }
