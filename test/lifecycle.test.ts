@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from './support/cli.js';
+import { handshakeUnavailable, openvpnHandshake } from './support/handshake.js';
 import { fileChanges, onlyAddsLines, openssl, readOut, runInProcess, snapshot, writeLans } from './support/mesh.js';
 
 const FOUR = ['hq', 'branch', 'vpc-eu', 'vpc-us'];
@@ -144,6 +145,22 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     assert.equal(plan.kind, 'p2pvpn-plan');
     assert.deepEqual(plan.gateways.find((g) => g.lan === 'vpc-eu')?.reasons.map((x) => x.kind), ['link-key-rotated', 'certificate-revoked']);
     assert.equal(runCli(['plan', 'lans.yaml'], dir).code, 0);
+  });
+
+  const noHandshake = handshakeUnavailable();
+  it('OpenVPN loads the CRL, connects with the new certificate and refuses the revoked one (real handshakes)', { skip: process.env['P2PVPN_E2E'] === 'required' ? false : noHandshake ?? false }, async () => {
+    const now = await readOut(join(dir, 'out'));
+    const old = await readOut(join(dir, 'deployed'));
+    const hq = now.get('hq')!;
+    const branch = now.get('branch')!;
+    const live = openvpnHandshake(mkdtempSync(join(dir, 'live-')), { lan: 'hq', files: hq }, { lan: 'branch', files: branch });
+    assert.match(live.b, /CRL: loaded 1 CRLs from file keys\/crl\.pem/);
+    assert.ok(live.connected, `the rotated hq and branch connect:\n${live.a}${live.b}`);
+    // The revoked certificate with the link's current tls-crypt key: only the CRL stands in the way.
+    const revokedFiles = new Map([...hq, ['keys/old.crt', old.get('hq')!.get('keys/hq.crt')!], ['keys/old.key', old.get('hq')!.get('keys/hq.key')!]]);
+    const refused = openvpnHandshake(mkdtempSync(join(dir, 'live-')), { lan: 'hq', files: revokedFiles, extraArgs: '--cert keys/old.crt --key keys/old.key' }, { lan: 'branch', files: branch });
+    assert.ok(!refused.connected, 'the revoked certificate does not connect');
+    assert.match(refused.b, /VERIFY ERROR: depth=0, error=certificate revoked/);
   });
 
   it('refuses bad input with exit 1: an unknown LAN to rotate, an invalid lans.yaml to plan', () => {
