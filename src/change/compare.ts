@@ -71,8 +71,8 @@ export function hasChanges(plan: MeshPlan): boolean {
   return plan.stateChanged || plan.gateways.some((g) => g.verdict !== 'unchanged');
 }
 
-/** The plan of a build from the pipeline, given the packed tarballs and what out/ held before. */
-export function planOfBuild(build: MeshBuild, tarballs: Buffer[], previous: Map<string, Buffer | undefined>, stateChanged: boolean, now: Date): Promise<MeshPlan> {
+/** The plan of a build from the pipeline, given the packed tarballs, what out/ held before and the LANs whose bundles go. */
+export function planOfBuild(build: MeshBuild, tarballs: Buffer[], previous: Map<string, Buffer | undefined>, removed: string[], stateChanged: boolean, now: Date): Promise<MeshPlan> {
   const bundles = build.bundles.map((b, i) => ({ lan: b.lan, files: b.files, bytes: tarballs[i]! }));
-  return compareMesh({ topology: build.topology, bundles, previous, removed: build.changes.removedLans, stateChanged, state: build.state.public, now });
+  return compareMesh({ topology: build.topology, bundles, previous, removed, stateChanged, state: build.state.public, now });
 }

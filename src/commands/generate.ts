@@ -39,7 +39,7 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   const previous = readBundles(opts.out, [...tarballs.map((t) => t.lan), ...build.changes.removedLans]);
   if (stateChanged) saveState(stateDir, build.state);
   writeBundles(opts.out, tarballs, build.changes.removedLans);
-  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, stateChanged, now);
+  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, build.changes.removedLans, stateChanged, now);
   for (const line of formatGateways(plan, opts.out)) writeLine(io.stdout, line);
   for (const line of formatExpiryWarnings(plan.expiries, file)) writeLine(io.stderr, line);
   return 0;

@@ -37,7 +37,7 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
 
   const tarballs = await Promise.all(build.bundles.map(packBundle));
   const previous = readBundles(opts.out, [...build.bundles.map((b) => b.lan), ...build.changes.removedLans]);
-  const plan = await planOfBuild(build, tarballs, previous, !sameState(prev, build.state), now);
+  const plan = await planOfBuild(build, tarballs, previous, build.changes.removedLans, !sameState(prev, build.state), now);
   if (opts.json) writeLine(io.stdout, JSON.stringify(plan, null, 2));
   else {
     const expiries = formatExpiries(plan.expiries);
