@@ -20,6 +20,8 @@ export interface Output {
   info(text: string): void;
   detail(text: string): void;
   error(text: string): void;
+  /** A warning line on stderr, hidden by --quiet. */
+  warn(text: string): void;
   /** Errors always; warnings unless --quiet. */
   problems(problems: readonly Problem[]): void;
   progress(label: string): ProgressLine;
@@ -35,6 +37,7 @@ export function output(io: Streams, opts: GlobalOptions): Output {
     info: (text) => void (opts.quiet ? undefined : line(io.stdout, text)),
     detail: (text) => void (opts.verbose && !opts.quiet ? line(io.stderr, err.dim(text)) : undefined),
     error: (text) => line(io.stderr, text),
+    warn: (text) => void (opts.quiet ? undefined : line(io.stderr, text)),
     problems(problems) {
       const shown = opts.quiet ? problems.filter((p) => p.severity === 'error') : problems;
       if (shown.length === 0) return;
