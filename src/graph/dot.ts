@@ -1,8 +1,8 @@
 import type { LanView, LinkView, MeshView } from '../show/view.js';
 
 /**
- * Above this many LANs the links carry no text label: 10 labels read well,
- * 45 (10 LANs) already tangle, 435 (30 LANs) would hide the LANs. Every
+ * Above this many LANs the links carry no text label: 10 labels (5 LANs)
+ * read well, 45 (10 LANs) already tangle, 435 (30 LANs) would hide the LANs. Every
  * link keeps its port and addresses in a tooltip, and `p2pvpn show` lists them.
  */
 export const MAX_LABELLED_LANS = 5;
@@ -17,31 +17,38 @@ const FONT = 'Helvetica,Arial,sans-serif';
  */
 export function meshDot(view: MeshView): string {
   const labelled = view.lans.length <= MAX_LABELLED_LANS;
+  // In a preview everything is new; dashes only help when they single out what the next generate adds.
+  const dashed = (pending: boolean) => (view.source === 'state' && pending ? ', style="rounded,filled,dashed"' : '');
+  const dashedLine = (pending: boolean) => (view.source === 'state' && pending ? ', style=dashed' : '');
   const lines = [
     `graph ${quote(view.mesh)} {`,
     `  graph [layout=neato, overlap=false, sep="+8", splines=${labelled ? 'true' : 'false'}, pad=0.3, bgcolor="white", fontname=${quote(FONT)}, fontsize=16, labelloc=t, label=${quote(title(view, labelled))}];`,
     `  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#3b6ea5", penwidth=1.2, fontname=${quote(FONT)}, fontsize=12, margin="0.15,0.06"];`,
     `  edge [color=${quote(labelled ? '#6a7f96' : '#7a8ca080')}, penwidth=${labelled ? 1.2 : 0.6}];`,
-    ...view.lans.map((lan) => `  ${quote(lan.name)} [label=<${nodeLabel(view, lan)}>, tooltip=${quote(nodeTooltip(lan))}];`),
-    ...view.links.flatMap((link) => (labelled ? labelledLink(link) : [`  ${quote(link.ends[0])} -- ${quote(link.ends[1])} [tooltip=${quote(edgeTooltip(link))}];`])),
+    ...view.lans.map((lan) => `  ${quote(lan.name)} [label=<${nodeLabel(view, lan)}>, tooltip=${quote(nodeTooltip(lan))}${dashed(lan.pending)}];`),
+    ...view.links.flatMap((link) => (labelled ? labelledLink(link, dashedLine(link.pending)) : [`  ${quote(link.ends[0])} -- ${quote(link.ends[1])} [tooltip=${quote(edgeTooltip(link))}${dashedLine(link.pending)}];`])),
     '}',
   ];
   return `${lines.join('\n')}\n`;
 }
 
-function labelledLink(link: LinkView): string[] {
+function labelledLink(link: LinkView, style: string): string[] {
   // A space cannot occur in a LAN name, so this id never collides with one.
   const id = quote(`link ${link.pair}`);
   const tooltip = quote(edgeTooltip(link));
   return [
     `  ${id} [shape=plaintext, style=filled, fillcolor="white", width=0, height=0, margin=0.02, fontsize=10, fontcolor="#2d3e50", label=${quote(edgeLabel(link))}, tooltip=${tooltip}];`,
-    `  ${quote(link.ends[0])} -- ${id} -- ${quote(link.ends[1])} [tooltip=${tooltip}];`,
+    `  ${quote(link.ends[0])} -- ${id} -- ${quote(link.ends[1])} [tooltip=${tooltip}${style}];`,
   ];
 }
 
 function title(view: MeshView, labelled: boolean): string {
   const what = `${view.mesh}: ${view.backend} full mesh, ${view.lans.length} LANs, ${view.links.length} links`;
-  return labelled ? what : `${what}\n(hover a link for its port and addresses; p2pvpn show lists them all)`;
+  const notes = [
+    ...(view.source === 'state' && view.lans.some((l) => l.pending) ? ['dashed: added by the next generate'] : []),
+    ...(labelled ? [] : ['hover a link for its port and addresses; p2pvpn show lists them all']),
+  ];
+  return notes.length === 0 ? what : `${what}\n(${notes.join('; ')})`;
 }
 
 function nodeLabel(view: MeshView, lan: LanView): string {
