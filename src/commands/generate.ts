@@ -1,42 +1,54 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { writeLine, type Streams } from '../cli/io.js';
+import type { Streams } from '../cli/io.js';
+import { output, type GlobalOptions, type Output } from '../cli/output.js';
 import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
 import { loadState, saveState } from '../io/stateStore.js';
-import { readBundle, writeBundles } from '../io/bundleStore.js';
+import { readBundles, writeBundles } from '../io/bundleStore.js';
 import { packBundles } from '../pack/tarball.js';
 import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
-import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
+import type { MeshState } from '../state/types.js';
+import type { LansConfig } from '../validate/schema.js';
+import { planOfBuild } from '../change/compare.js';
+import { formatExpiryWarnings, formatGateways } from '../change/format.js';
+import { hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
-export interface GenerateOptions {
+export interface GenerateOptions extends GlobalOptions {
   out: string;
   state?: string;
+  /** Changes the loaded state before the build: how `rotate` makes one LAN's keys missing so they are made anew. */
+  prepare?: (state: MeshState, config: LansConfig, now: Date) => MeshState;
 }
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
 export async function runGenerate(file: string, opts: GenerateOptions, io: Streams): Promise<number> {
+  const out = output(io, opts);
   const text = readLansFile(file);
   const { config, source, problems } = validateLans(file, text);
-  if (!config || !source) return reportProblems(problems, io);
+  if (!config || !source) return reportProblems(problems, out);
   const stateDir = opts.state ?? defaultStateDir(file);
-  const { state: prev } = loadState(stateDir, config.mesh.name);
-  const build = await buildMesh(config, prev, nodeKeySource, new Date(), reporter(source, problems));
-  if (!build || hasErrors(problems)) return reportProblems(problems, io);
-  if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
+  const { state: prev, existed } = loadState(stateDir, config.mesh.name);
+  out.detail(existed ? `state: ${stateDir}` : `state: ${stateDir} (new)`);
+  const now = new Date();
+  const progress = out.progress('generating keys');
+  const start = opts.prepare ? opts.prepare(prev, config, now) : prev;
+  const build = await buildMesh(config, start, nodeKeySource, now, reporter(source, problems), progress.update).finally(progress.done);
+  if (!build || hasErrors(problems)) return reportProblems(problems, out);
+  out.problems(problems);
 
-  // The tarball already there is passed along: an unchanged bundle is then not compressed again.
-  const tarballs = await packBundles(build.bundles, (lan) => readBundle(opts.out, lan));
-  if (!sameState(prev, build.state)) saveState(stateDir, build.state);
-  const written = await writeBundles(opts.out, tarballs, build.changes.removedLans);
-  for (const site of build.topology.sites) {
-    const peers = build.topology.linksBySite.get(site.name)!.map((l) => (l.ends[0].name === site.name ? l.ends[1].name : l.ends[0].name));
-    const verb = written.get(site.name) ?? 'unchanged';
-    writeLine(io.stdout, `${verb.padEnd(9)} ${join(opts.out, `${site.name}.tar.gz`)}  ${peers.length} peers: ${peers.join(', ')}`);
-  }
-  for (const name of build.changes.removedLans) writeLine(io.stdout, `removed   ${join(opts.out, `${name}.tar.gz`)}  (LAN left the mesh)`);
+  const previous = readBundles(opts.out, [...build.bundles.map((b) => b.lan), ...build.changes.removedLans]);
+  // A bundle whose tar equals the tarball already there keeps those bytes: it is not compressed again.
+  const tarballs = await packBundles(build.bundles, (lan) => previous.get(lan));
+  const stateChanged = !sameState(prev, build.state);
+  if (stateChanged) saveState(stateDir, build.state);
+  await writeBundles(opts.out, tarballs, build.changes.removedLans);
+  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, build.changes.removedLans, stateChanged, now);
+  for (const line of formatGateways(plan, opts.out)) out.info(line);
+  // Expiry warnings are warnings: --quiet hides them like the input's.
+  for (const line of formatExpiryWarnings(plan.expiries, file)) out.warn(line);
   return 0;
 }
 
@@ -53,7 +65,7 @@ export function readLansFile(file: string): string {
   }
 }
 
-function reportProblems(problems: Problem[], io: Streams): number {
-  writeLine(io.stderr, formatReport(problems));
+function reportProblems(problems: Problem[], out: Output): number {
+  out.problems(problems);
   return hasErrors(problems) ? 1 : 0;
 }

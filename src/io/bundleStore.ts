@@ -2,11 +2,6 @@ import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { readIfExists, replaceFile, syncDir } from './files.js';
 
-/** The tarball a previous run wrote for `lan`, if any. */
-export function readBundle(outDir: string, lan: string): Buffer | undefined {
-  return readIfExists(join(outDir, `${lan}.tar.gz`));
-}
-
 /**
  * Writes each tarball whose bytes differ from what is already there, mode
  * 0600 since it holds private keys, and deletes the tarballs of LANs that
@@ -31,4 +26,9 @@ export async function writeBundles(outDir: string, tarballs: { lan: string; byte
   }
   if (written.size > 0 || removed.length > 0) syncDir(outDir);
   return written;
+}
+
+/** The tarballs already in the output folder, by LAN; undefined where there is none. */
+export function readBundles(outDir: string, lans: string[]): Map<string, Buffer | undefined> {
+  return new Map(lans.map((lan) => [lan, readIfExists(join(outDir, `${lan}.tar.gz`))]));
 }

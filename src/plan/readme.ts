@@ -22,7 +22,6 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
       backend: topology.backend,
       lanAddress: site.lanAddress,
       subnets: site.subnets.map((s) => s.cidr).join(', '),
-      peerCount: peers.length,
       peers,
       ports,
       remoteSubnets,
