@@ -1,8 +1,8 @@
 import { sign } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from './forge.js';
 import type { CertRecord } from '../state/types.js';
 
-const { pki, asn1 } = forge;
 
 export interface Subject {
   commonName: string;
@@ -52,6 +52,7 @@ export function issueGatewayCertificate(req: IssueRequest, issuer: Issuer): Cert
 }
 
 function baseCertificate(req: IssueRequest): forge.pki.Certificate {
+  const { pki } = lib();
   const cert = pki.createCertificate();
   cert.publicKey = pki.publicKeyFromPem(req.publicPem);
   cert.serialNumber = serialHex(req.serial);
@@ -62,6 +63,7 @@ function baseCertificate(req: IssueRequest): forge.pki.Certificate {
 }
 
 function signCertificate(cert: forge.pki.Certificate, req: IssueRequest, privatePem: string): CertRecord {
+  const { asn1, pki } = lib();
   const oid = pki.oids['sha256WithRSAEncryption']!;
   cert.siginfo.algorithmOid = oid;
   (cert as unknown as { signatureOid: string }).signatureOid = oid;
@@ -92,6 +94,13 @@ export function serialHex(serial: number): string {
 
 /** RFC 5280 method 1 (SHA-1 of the public key), the same value forge writes as the CA's own identifier. */
 function subjectKeyId(certificatePem: string): string {
+  const { pki, md } = lib();
   const publicKey = pki.certificateFromPem(certificatePem).publicKey as forge.pki.rsa.PublicKey;
-  return pki.getPublicKeyFingerprint(publicKey, { md: forge.md.sha1.create(), type: 'RSAPublicKey', encoding: 'binary' }) as unknown as string;
+  return pki.getPublicKeyFingerprint(publicKey, { md: md.sha1.create(), type: 'RSAPublicKey', encoding: 'binary' }) as unknown as string;
+}
+
+/** forge's parts, loaded on first use (see forge.ts): a WireGuard run never needs them. */
+function lib() {
+  const { asn1, pki, md } = nodeForge();
+  return { asn1, pki, md };
 }

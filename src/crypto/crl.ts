@@ -1,10 +1,9 @@
 import { sign } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { nodeForge } from './forge.js';
 import type { PublicState } from '../state/types.js';
 import { serialHex } from './certs.js';
 
-const { asn1, pki, util } = forge;
-const { Class, Type } = asn1;
 
 /** Dates move an hour back, like certificates' notBefore, so a gateway with a slow clock does not see a CRL from the future. */
 const CLOCK_SKEW_MS = 3_600_000;
@@ -30,6 +29,7 @@ export interface CrlInput {
  * start), nextUpdate the CA's end, so a gateway never holds an expired CRL.
  */
 export function issueCrl(input: CrlInput): string {
+  const { asn1, pki, util, Class, Type } = lib();
   const ca = pki.certificateFromPem(input.caCertificatePem);
   const revoked = [...input.revoked].sort((a, b) => a.serial - b.serial).map((r) => ({ serial: r.serial, date: skewed(r.date) }));
   const thisUpdate = revoked.reduce((latest, r) => (r.date > latest ? r.date : latest), ca.validity.notBefore);
@@ -57,6 +57,7 @@ export function meshCrl(pub: PublicState, caKeyPem: string | undefined): string 
 
 /** The serial numbers a CRL lists, for summaries; the signature is checked by OpenVPN and by the tests. */
 export function crlSerials(pem: string): number[] {
+  const { asn1, util, Class, Type } = lib();
   const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('binary');
   const tbs = (asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
   const list = tbs.find((v, i) => i > 4 && v.tagClass === Class.UNIVERSAL && v.type === Type.SEQUENCE);
@@ -69,22 +70,27 @@ function skewed(iso: string): Date {
 }
 
 function seq(items: forge.asn1.Asn1[]): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
   return asn1.create(Class.UNIVERSAL, Type.SEQUENCE, true, items);
 }
 
 function integer(bytes: string): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
   return asn1.create(Class.UNIVERSAL, Type.INTEGER, false, bytes);
 }
 
 function oid(value: string): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
   return asn1.create(Class.UNIVERSAL, Type.OID, false, asn1.oidToDer(value).getBytes());
 }
 
 function algorithm(): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
   return seq([oid(OID.sha256WithRsa), asn1.create(Class.UNIVERSAL, Type.NULL, false, '')]);
 }
 
 function time(date: Date): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
   return date.getTime() < UTC_TIME_END
     ? asn1.create(Class.UNIVERSAL, Type.UTCTIME, false, asn1.dateToUtcTime(date))
     : asn1.create(Class.UNIVERSAL, Type.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
@@ -92,23 +98,33 @@ function time(date: Date): forge.asn1.Asn1 {
 
 /** The issuer must match the CA's subject byte for byte, so it is copied from the certificate, not rebuilt. */
 function caSubject(pem: string): forge.asn1.Asn1 {
-  const der = forge.pem.decode(pem)[0]!.body;
+  const { asn1, Class, pem: pemCodec } = lib();
+  const der = pemCodec.decode(pem)[0]!.body;
   const tbs = (asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
   const hasVersion = tbs[0]!.tagClass === Class.CONTEXT_SPECIFIC;
   return tbs[hasVersion ? 5 : 4]!;
 }
 
 function extension(id: string, value: forge.asn1.Asn1): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
   return seq([oid(id), asn1.create(Class.UNIVERSAL, Type.OCTETSTRING, false, asn1.toDer(value).getBytes())]);
 }
 
 /** RFC 5280 5.2.1: which CA key signed it, taken from the CA's own subjectKeyIdentifier. */
 function authorityKeyIdExtension(ca: forge.pki.Certificate): forge.asn1.Asn1 {
+  const { asn1, util, Class } = lib();
   const ski = (ca.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier: string }).subjectKeyIdentifier;
   return extension(OID.authorityKeyId, seq([asn1.create(Class.CONTEXT_SPECIFIC, 0, false, util.hexToBytes(ski))]));
 }
 
 /** RFC 5280 5.2.3: increases with every revocation, since revocations are never undone. */
 function crlNumberExtension(count: number): forge.asn1.Asn1 {
+  const { util } = lib();
   return extension(OID.crlNumber, integer(util.hexToBytes(serialHex(count))));
+}
+
+/** forge's parts, loaded on first use (see forge.ts): a WireGuard run never needs them. */
+function lib() {
+  const { asn1, pki, util, pem, md } = nodeForge();
+  return { asn1, pki, util, pem, md, Class: asn1.Class, Type: asn1.Type };
 }
