@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import archiver from 'archiver';
-import { ENTRY_DATE, GZIP_LEVEL, packBundle, packBundles, repackBundle, tarBundle } from '../src/pack/tarball.js';
+import { ENTRY_DATE, GZIP_LEVEL, packBundle, packBundles, repackBundle, tarballsOrTars, tarBundle } from '../src/pack/tarball.js';
 import type { RenderedBundle } from '../src/render/render.js';
 import { readTarGz } from './support/tar.js';
 
@@ -68,5 +68,18 @@ describe('packing', () => {
     assert.deepEqual(packed.map((p) => p.lan), bundles.map((b) => b.lan));
     assert.deepEqual(asked, bundles.map((b) => b.lan));
     for (const [i, p] of packed.entries()) assert.ok(p.bytes.equals(await packBundle(bundles[i]!)));
+  });
+
+  it('tells plan which tarballs stay the same without compressing: the old buffer, or a tar no .tar.gz equals', async () => {
+    const [same, edited, fresh] = [bundle('a', 2), bundle('b', 2), bundle('c', 2)];
+    const old = new Map([
+      ['a', await packBundle(same)],
+      ['b', await packBundle(edited)],
+    ]);
+    const changed = { lan: 'b', files: [...edited.files, { path: 'extra', mode: 0o644, content: 'x\n' }] };
+    const [a, b, c] = await tarballsOrTars([same, changed, fresh], (lan) => old.get(lan));
+    assert.equal(a, old.get('a'));
+    assert.ok(b!.equals(await tarBundle(changed)) && !b!.equals(old.get('b')!));
+    assert.ok(c!.equals(await tarBundle(fresh)));
   });
 });

@@ -5,7 +5,7 @@ import { placeholderKeySource } from '../crypto/placeholderKeys.js';
 import { ExitCode } from '../errors.js';
 import { readBundles } from '../io/bundleStore.js';
 import { loadState } from '../io/stateStore.js';
-import { packBundle } from '../pack/tarball.js';
+import { tarballsOrTars } from '../pack/tarball.js';
 import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
 import { formatReport, hasErrors } from '../validate/problems.js';
@@ -35,8 +35,9 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
   if (!build || hasErrors(problems)) return ExitCode.userError;
 
-  const tarballs = await Promise.all(build.bundles.map(packBundle));
   const previous = readBundles(opts.out, [...build.bundles.map((b) => b.lan), ...build.changes.removedLans]);
+  // Nothing is written, so nothing is compressed: equal tar streams are enough to tell unchanged bundles.
+  const tarballs = await tarballsOrTars(build.bundles, (lan) => previous.get(lan));
   const plan = await planOfBuild(build, tarballs, previous, build.changes.removedLans, !sameState(prev, build.state), now);
   if (opts.json) writeLine(io.stdout, JSON.stringify(plan, null, 2));
   else {

@@ -20,16 +20,31 @@ const PACK_CONCURRENCY = 2 * availableParallelism();
  * disk for a LAN, read only when that bundle's turn comes.
  */
 export async function packBundles(bundles: RenderedBundle[], previous: (lan: string) => Buffer | undefined): Promise<{ lan: string; bytes: Buffer }[]> {
-  const packed: { lan: string; bytes: Buffer }[] = new Array(bundles.length);
+  return inLanes(bundles, async (bundle) => ({ lan: bundle.lan, bytes: await repackBundle(bundle, previous(bundle.lan)) }));
+}
+
+/**
+ * For `plan`, which writes nothing: each bundle's tarball already on disk
+ * when the bundle packs to the very same tar, else the bundle's uncompressed
+ * tar, which equals no .tar.gz. Compared byte for byte with what out/ holds,
+ * these give generate's new/changed/unchanged verdicts without compressing.
+ */
+export function tarballsOrTars(bundles: RenderedBundle[], previous: (lan: string) => Buffer | undefined): Promise<Buffer[]> {
+  return inLanes(bundles, async (bundle) => {
+    const [tar, old] = [await tarBundle(bundle), previous(bundle.lan)];
+    return old && (await tarOf(old))?.equals(tar) ? old : tar;
+  });
+}
+
+/** Maps `items` through `fn` with PACK_CONCURRENCY calls in flight, results in order. */
+async function inLanes<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
   let next = 0;
   const lane = async (): Promise<void> => {
-    for (let i = next++; i < bundles.length; i = next++) {
-      const bundle = bundles[i]!;
-      packed[i] = { lan: bundle.lan, bytes: await repackBundle(bundle, previous(bundle.lan)) };
-    }
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
   };
-  await Promise.all(Array.from({ length: Math.min(PACK_CONCURRENCY, bundles.length) }, lane));
-  return packed;
+  await Promise.all(Array.from({ length: Math.min(PACK_CONCURRENCY, items.length) }, lane));
+  return results;
 }
 
 /** Packs a bundle into a .tar.gz. */
