@@ -116,6 +116,7 @@ async function benchMesh(root: string, backend: Backend, lans: number, withPlan:
   rows.push(row(backend, lans, 'add-one', added, addWork, await floorOf(addWork!)));
   rows.push(withPlan ? row(backend, lans, 'plan', planned, undefined, undefined) : { backend, lans, links: (lans * (lans - 1)) / 2, scenario: 'plan', ms: undefined, runsMs: [] });
   rmSync(base, { recursive: true, force: true });
+  for (const r of rows) progress(`  ${r.scenario}: ${r.ms === undefined ? 'n/a' : `${Math.round(r.ms)} ms`}${r.floorMs === undefined ? '' : `, floor ${Math.round(r.floorMs)} ms`}, runs ${r.runsMs.join(' ')}`);
   return rows;
 }
 
