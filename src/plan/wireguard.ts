@@ -36,6 +36,7 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
     privateKey: state.secrets.lans[site.name]!.wgPrivateKey!,
     peers,
     routes,
+    firewall: site.firewall,
   };
   return [
     readmeFile(topology, site),

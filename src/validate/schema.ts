@@ -28,12 +28,47 @@ const endpoint = z
   .refine((v) => IPV4_PATTERN.test(v) || HOSTNAME_PATTERN.test(v), { error: 'must be a DNS name like vpn.example.com or a dotted-quad IPv4 address' })
   .describe('Public DNS name or IPv4 address that peers dial; omit for a gateway that can only dial out');
 
+/** Which firewall the bundle's up.sh loads; both flavours are always shipped in firewall/. */
+const FLAVOURS = ['nftables', 'iptables'] as const;
+const flavour = z.enum(FLAVOURS, { error: 'must be "nftables" or "iptables"' }).describe('Which firewall up.sh loads: nftables (one table of its own) or iptables (chains of its own, for older hosts)');
+const apply = z.boolean({ error: 'expected true or false' }).describe('Whether up.sh loads the firewall rules and down.sh removes them; false ships them in firewall/ only');
+
+export const FirewallSchema = z
+  .strictObject({ flavour: flavour.default('nftables'), apply: apply.default(true) })
+  .describe('Firewall rules every bundle carries: tunnel ports only from peers, forwarding only through the tunnels, no spoofed sources');
+
+/** A per-gateway override: what it leaves out comes from mesh.firewall. */
+const FirewallOverrideSchema = z
+  .strictObject({ flavour: flavour.optional(), apply: apply.optional() })
+  .describe("This gateway's firewall choice where it differs from mesh.firewall (e.g. iptables on an older host)");
+
+/** AWS ids as the console shows them: a prefix and 8 or 17 lowercase hex digits. They reach a shell script, so nothing else passes. */
+const awsId = (prefix: string, what: string) =>
+  z.string({ error: `expected a ${what} id` }).regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), { error: `must be a ${what} id like ${prefix}-0123456789abcdef0` });
+
+export const AwsSchema = z
+  .strictObject({
+    region: z
+      .string({ error: 'expected an AWS region' })
+      .regex(/^[a-z]{2}(-[a-z]+)+-[1-9][0-9]?$/, { error: 'must be an AWS region like eu-west-1' })
+      .describe('Region of the VPC, e.g. eu-west-1'),
+    instance: awsId('i', 'EC2 instance').describe('The gateway instance: its source/destination check is turned off and routes point at it'),
+    routeTables: z
+      .array(awsId('rtb', 'route table'), { error: 'expected a list of route table ids' })
+      .min(1, { error: 'must list at least one route table, like rtb-0123456789abcdef0' })
+      .describe('Route tables of the subnets whose hosts reach the other LANs; each gets a route per remote subnet via the instance'),
+    securityGroup: awsId('sg', 'security group').describe("Security group that admits the peers' tunnel ports and the remote LANs' traffic"),
+  })
+  .describe('This LAN is an AWS VPC: the bundle carries aws.sh, which sets up routes, security group and instance with the aws CLI');
+
 export const GatewaySchema = z
   .strictObject({
     endpoint: endpoint.optional(),
     listen: ipv4.optional().describe('Local address to listen on when it differs from the endpoint (a gateway behind NAT)'),
     port: port.optional().describe('WireGuard listen port of this gateway; defaults to mesh.wireguard.port'),
     lanAddress: ipv4.describe("The gateway's own address on its LAN: hosts route remote LANs via it"),
+    firewall: FirewallOverrideSchema.optional(),
+    aws: AwsSchema.optional(),
   })
   .describe('The Linux box at the edge of the LAN that terminates the tunnels');
 
@@ -77,6 +112,7 @@ export const MeshSchema = z
       .prefault({})
       .describe('WireGuard settings'),
     certificates: CertificatesSchema.prefault({}),
+    firewall: FirewallSchema.prefault({}),
   })
   .describe('Settings that apply to the whole mesh');
 
@@ -91,3 +127,5 @@ export type LansConfig = z.output<typeof LansSchema>;
 export type Lan = LansConfig['lans'][number];
 export type Gateway = Lan['gateway'];
 export type Backend = LansConfig['mesh']['backend'];
+export type Flavour = (typeof FLAVOURS)[number];
+export type AwsConfig = NonNullable<Gateway['aws']>;

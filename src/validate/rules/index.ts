@@ -1,4 +1,5 @@
 import type { LansConfig } from '../schema.js';
+import { checkAws } from './aws.js';
 import { checkCertificates } from './certificates.js';
 import { checkEndpoints } from './endpoints.js';
 import { checkGatewayAddresses } from './gatewayAddresses.js';
@@ -11,4 +12,4 @@ export type Report = (path: (string | number)[], message: string, severity?: 'er
 export type Rule = (config: LansConfig, report: Report) => void;
 
 /** Every rule runs on every input, so the user sees all problems at once. */
-export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkCertificates, checkMtu];
+export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkCertificates, checkMtu, checkAws];
