@@ -13,6 +13,7 @@ export interface PortRule {
   peers: string;
   from: string[];
   fromSet: string;
+  fromList: string;
   /** Why the port is open to every address, when it is. */
   anywhere?: string;
 }
@@ -93,10 +94,10 @@ function portRule(port: number, peers: Site[]): PortRule {
   const unknown = peers.filter((p) => p.endpoint === undefined || !IPV4_PATTERN.test(p.endpoint));
   if (unknown.length > 0) {
     const why = unknown.map((p) => (p.endpoint === undefined ? `${p.name} has no endpoint` : `${p.name} is ${p.endpoint}, a DNS name`)).join('; ');
-    return { port, peers: names, from: [], fromSet: '', anywhere: why };
+    return { port, peers: names, from: [], fromSet: '', fromList: '', anywhere: why };
   }
   const from = [...new Set(peers.map((p) => p.endpoint!))];
-  return { port, peers: names, from, fromSet: nftSet(from) };
+  return { port, peers: names, from, fromSet: nftSet(from), fromList: from.join(', ') };
 }
 
 function nftSet(items: string[]): string {
