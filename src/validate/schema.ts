@@ -44,7 +44,7 @@ const FirewallOverrideSchema = z
 
 /** AWS ids as the console shows them: a prefix and 8 or 17 lowercase hex digits. They reach a shell script, so nothing else passes. */
 const awsId = (prefix: string, what: string) =>
-  z.string({ error: `expected a ${what} id` }).regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), { error: `must be a ${what} id like ${prefix}-0123456789abcdef0` });
+  z.string({ error: `expected ${what} id` }).regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), { error: `must be ${what} id like ${prefix}-0123456789abcdef0` });
 
 export const AwsSchema = z
   .strictObject({
@@ -52,12 +52,12 @@ export const AwsSchema = z
       .string({ error: 'expected an AWS region' })
       .regex(/^[a-z]{2}(-[a-z]+)+-[1-9][0-9]?$/, { error: 'must be an AWS region like eu-west-1' })
       .describe('Region of the VPC, e.g. eu-west-1'),
-    instance: awsId('i', 'EC2 instance').describe('The gateway instance: its source/destination check is turned off and routes point at it'),
+    instance: awsId('i', 'an EC2 instance').describe('The gateway instance: its source/destination check is turned off and routes point at it'),
     routeTables: z
-      .array(awsId('rtb', 'route table'), { error: 'expected a list of route table ids' })
+      .array(awsId('rtb', 'a route table'), { error: 'expected a list of route table ids' })
       .min(1, { error: 'must list at least one route table, like rtb-0123456789abcdef0' })
       .describe('Route tables of the subnets whose hosts reach the other LANs; each gets a route per remote subnet via the instance'),
-    securityGroup: awsId('sg', 'security group').describe("Security group that admits the peers' tunnel ports and the remote LANs' traffic"),
+    securityGroup: awsId('sg', 'a security group').describe("Security group that admits the peers' tunnel ports and the remote LANs' traffic"),
   })
   .describe('This LAN is an AWS VPC: the bundle carries aws.sh, which sets up routes, security group and instance with the aws CLI');
 
