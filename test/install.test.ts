@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import type { RenderedBundle } from '../src/render/render.js';
 import { buildBundles, fileOf, gatewayMesh, writeBundle } from './support/bundles.js';
 import { withTempDir } from './support/cli.js';
-import { inNetns, missing, run, withNetns } from './support/system.js';
+import { inNetns, missing, missingQuietly, run, withNetns } from './support/system.js';
 
 /** Every path under `dir` with its type, mode and a hash of its content: equal snapshots, equal trees. */
 function snapshot(dir: string, prefix = ''): string[] {
@@ -133,7 +133,7 @@ describe('install.sh and uninstall.sh', () => {
     });
   });
 
-  it('systemd-analyze verify accepts the unit', { skip: missing('systemd-analyze') }, async () => {
+  it('systemd-analyze verify accepts the unit', { skip: missingQuietly('systemd-analyze') }, async () => {
     await withTempDir((dir) => {
       const bundle = writeBundle(join(dir, 'unpacked'), wg);
       const root = join(dir, 'root');
