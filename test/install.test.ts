@@ -133,6 +133,34 @@ describe('install.sh and uninstall.sh', () => {
     });
   });
 
+  it('with systemd running: enables and starts, reloads on reinstall, disables on uninstall', { skip: missing('unshare', 'mount') }, async () => {
+    await withTempDir((dir) => {
+      const bundle = writeBundle(join(dir, 'unpacked'), wg);
+      mkdirSync(join(bundle, 'run'));
+      mkdirSync(join(dir, 'bin'));
+      // A stand-in systemctl that logs its calls and remembers whether the unit runs.
+      writeFileSync(join(dir, 'bin/systemctl'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\ncase "$1" in\n  is-active) [ -f "${dir}/active" ] ;;\n  start|reload) touch "${dir}/active" ;;\n  disable) rm -f "${dir}/active" ;;\nesac\n`, { mode: 0o755 });
+      // A private mount and network namespace: an empty /etc to install into, a /run that says systemd runs.
+      const script = `set -e
+        mount -t tmpfs none /etc; mount -t tmpfs none /run; mkdir -p /run/systemd/system
+        "$1/install.sh" --force; "$1/install.sh" --force
+        find /etc | sort > "$2/installed"
+        "$1/uninstall.sh" --force
+        find /etc | sort > "$2/uninstalled"`;
+      const r = run('unshare', ['-m', '-n', 'sh', '-c', script, 'sh', bundle, dir], { env: { PATH: `${join(dir, 'bin')}:${process.env['PATH']}` } });
+      assert.equal(r.status, 0, r.stderr);
+      const unit = 'p2pvpn-gw-wg.service';
+      assert.deepEqual(readFileSync(join(dir, 'calls'), 'utf8').trimEnd().split('\n'), [
+        'daemon-reload', `enable ${unit}`, `is-active --quiet ${unit}`, `start ${unit}`,
+        'daemon-reload', `enable ${unit}`, `is-active --quiet ${unit}`, `reload ${unit}`,
+        `disable --now ${unit}`, 'daemon-reload',
+      ]);
+      assert.match(r.stdout, /stopped|firewall: removed/, 'the copy started by hand from the unpacked bundle was taken down first');
+      assert.ok(readFileSync(join(dir, 'installed'), 'utf8').includes(`/etc/systemd/system/${unit}\n`));
+      assert.equal(readFileSync(join(dir, 'uninstalled'), 'utf8'), '/etc\n');
+    });
+  });
+
   it('systemd-analyze verify accepts the unit', { skip: missingQuietly('systemd-analyze') }, async () => {
     await withTempDir((dir) => {
       const bundle = writeBundle(join(dir, 'unpacked'), wg);
