@@ -11,11 +11,11 @@ export function unitName(mesh: string): string {
   return `p2pvpn-${mesh}.service`;
 }
 
-export const INSTALL_FILES = ['install.sh', 'uninstall.sh'];
+const INSTALL_FILES = ['install.sh', 'uninstall.sh'];
 
 /**
- * The unit and the scripts that install and remove it. `bundlePaths` are the
- * paths of every other file of the bundle, each copied with its mode.
+ * The unit and the scripts that install and remove it. `others` are every
+ * other file of the bundle; install.sh copies each with its mode.
  */
 export function planInstallFiles(topology: Topology, site: Site, others: PlannedFile[]): PlannedFile[] {
   const unit = unitName(topology.mesh);
