@@ -121,6 +121,19 @@ describe('firewall.sh in a network namespace', { skip: missing('nft', 'iptables'
   /** iptables-save without its timestamped comments and packet counters. */
   const iptablesRules = (ns: string) => inNetns(ns, 'iptables-save', ['-t', 'filter']).stdout.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n');
 
+  it('on a host with no rules, nftables adds its one table and unload leaves nothing, not even iptables tables', async () => {
+    const [hq] = await buildBundles(gatewayMesh('wireguard'));
+    await withTempDir(async (dir) => {
+      const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
+      await withNetns((ns) => {
+        assert.equal(inNetns(ns, script, ['load', 'nftables']).status, 0);
+        assert.equal(inNetns(ns, 'nft', ['list', 'tables']).stdout, 'table inet p2pvpn_gw_wg\n');
+        assert.equal(inNetns(ns, script, ['unload']).status, 0);
+        assert.equal(inNetns(ns, 'nft', ['list', 'ruleset']).stdout, '');
+      });
+    });
+  });
+
   it('loads atomically and idempotently, switches flavour, and unloads to exactly what was there', async () => {
     const [hq] = await buildBundles(gatewayMesh('wireguard'));
     await withTempDir(async (dir) => {
