@@ -8,9 +8,9 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
   const peers = topology.linksBySite.get(site.name)!.map((link) => {
     const { peer } = peerOf(link, site.name);
     const port = topology.backend === 'openvpn' ? link.port : site.wgPort;
-    return { name: peer.name, endpoint: peer.endpoint ?? '(dials in, no endpoint)', port, subnets: peer.subnets.map((s) => s.cidr).join(', ') };
+    return { name: peer.name, endpoint: peer.endpoint ?? '(dials in, no endpoint)', address: peer.endpoint ?? '', port, subnets: peer.subnets.map((s) => s.cidr).join(', ') };
   });
-  const ports = topology.backend === 'openvpn' ? peers.map((p) => ({ port: p.port, from: p.name, endpoint: p.endpoint })) : [{ port: site.wgPort, from: 'every peer', endpoint: '' }];
+  const ports = topology.backend === 'openvpn' ? peers.map((p) => ({ port: p.port, from: p.name, endpoint: p.address })) : [{ port: site.wgPort, from: 'every peer', endpoint: '' }];
   const remoteSubnets = peers.flatMap((p) => p.subnets.split(', '));
   return {
     path: 'README',
