@@ -69,19 +69,28 @@ describe('what the rules say', () => {
   });
   const lan = (bundles: RenderedBundle[], name: string) => bundles.find((b) => b.lan === name)!;
 
-  it('WireGuard: one port, open to all when a peer has no endpoint or a DNS name, and saying why', () => {
+  it('WireGuard: one port; a peer without an endpoint or with a DNS name opens it, and the rules say why', () => {
     const hq = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
-    assert.match(hq, /# UDP 51820 \(branch, vpc-eu, home\) is open to any address: home has no endpoint\.\n\t\tudp dport 51820 accept\n/);
+    assert.match(hq, /\t\tudp dport 51820 ip saddr 198\.51\.100\.20 accept comment "branch"\n\t\tudp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n\t\t# Open to any address: home has no endpoint\.\n\t\tudp dport 51820 accept comment "home"\n\t\}/);
     assert.doesNotMatch(hq, /udp dport 51820 drop/);
   });
 
   it('OpenVPN: each link port only from an IP endpoint, else open with the reason', () => {
     const nft = fileOf(lan(ovpn, 'branch'), 'firewall/rules.nft');
-    assert.match(nft, /udp dport 11004 ip saddr \{ 203\.0\.113\.30 \} accept\n\t\tudp dport 11004 drop\n/);
-    assert.match(nft, /# UDP 11001 \(hq\) is open to any address: hq is vpn\.hq\.example\.com, a DNS name\.\n\t\tudp dport 11001 accept\n/);
+    assert.match(nft, /\t\tudp dport 11004 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n\t\tudp dport 11004 drop\n/);
+    assert.match(nft, /# Open to any address: hq is vpn\.hq\.example\.com, a DNS name\.\n\t\tudp dport 11001 accept comment "hq"\n/);
+    assert.doesNotMatch(nft, /udp dport 11001 drop/);
     const ipt = fileOf(lan(ovpn, 'branch'), 'firewall/rules.iptables');
-    assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -s 203\.0\.113\.30\/32 -p udp --dport 11004 -j RETURN\n-A P2PVPN-GW-OVPN-IN -p udp --dport 11004 -j DROP$/m);
-    assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -p udp --dport 11001 -j RETURN$/m);
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -s 203\.0\.113\.30\/32 -p udp --dport 11004 -m comment --comment vpc-eu -j RETURN\n-A P2PVPN-GW-OVPN-IN -p udp --dport 11004 -j DROP$/m);
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -p udp --dport 11001 -m comment --comment hq -j RETURN$/m);
+    assert.doesNotMatch(ipt, /--dport 11001 -j DROP/);
+  });
+
+  it('a mesh where every peer has an IP endpoint keeps the WireGuard port closed to anyone else', async () => {
+    const ipOnly = gatewayMesh('wireguard').replace('vpn.hq.example.com', '198.51.100.10').replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { endpoint: 198.51.100.50, lanAddress: 192.168.50.1 }');
+    const branch = (await buildBundles(ipOnly)).find((b) => b.lan === 'branch')!;
+    assert.match(fileOf(branch, 'firewall/rules.nft'), /udp dport 51820 ip saddr 198\.51\.100\.10 accept comment "hq"\n\t\tudp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n\t\tudp dport 51820 ip saddr 198\.51\.100\.50 accept comment "home"\n\t\tudp dport 51820 drop\n/);
+    assert.match(fileOf(branch, 'firewall/rules.iptables'), /--comment home -j RETURN\n-A P2PVPN-GW-WG-IN -p udp --dport 51820 -j DROP\n/);
   });
 
   it('anti-spoofing per tunnel: OpenVPN per device, WireGuard per peer on the shared interface', () => {
@@ -101,7 +110,7 @@ describe('what the rules say', () => {
   });
 
   it('clamps TCP MSS to the tunnel MTU less 40 (underlay 1400: WireGuard 1340, OpenVPN 1348)', () => {
-    assert.match(fileOf(lan(wg, 'hq'), 'firewall/rules.nft'), /oifname \{ "wg-gw-wg" \} tcp flags syn tcp option maxseg size 1301-65535 tcp option maxseg size set 1300\n/);
+    assert.match(fileOf(lan(wg, 'hq'), 'firewall/rules.nft'), /\t\toifname "wg-gw-wg" tcp flags syn tcp option maxseg size 1301-65535 tcp option maxseg size set 1300\n\t\tiifname "wg-gw-wg" tcp flags syn/);
     assert.match(fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables'), /^-A P2PVPN-GW-OVPN-FWD -o vpn-branch -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1308$/m);
   });
 

@@ -4,16 +4,22 @@ import { writeLine, type Streams } from '../cli/io.js';
 import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
 import { loadState, saveState } from '../io/stateStore.js';
-import { writeBundles } from '../io/bundleStore.js';
+import { readBundles, writeBundles } from '../io/bundleStore.js';
 import { packBundle } from '../pack/tarball.js';
 import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
+import type { MeshState } from '../state/types.js';
+import type { LansConfig } from '../validate/schema.js';
+import { planOfBuild } from '../change/compare.js';
+import { formatExpiryWarnings, formatGateways } from '../change/format.js';
 import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
 export interface GenerateOptions {
   out: string;
   state?: string;
+  /** Changes the loaded state before the build: how `rotate` makes one LAN's keys missing so they are made anew. */
+  prepare?: (state: MeshState, config: LansConfig, now: Date) => MeshState;
 }
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
@@ -23,19 +29,19 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   if (!config || !source) return reportProblems(problems, io);
   const stateDir = opts.state ?? defaultStateDir(file);
   const { state: prev } = loadState(stateDir, config.mesh.name);
-  const build = await buildMesh(config, prev, nodeKeySource, new Date(), reporter(source, problems));
+  const now = new Date();
+  const build = await buildMesh(config, opts.prepare ? opts.prepare(prev, config, now) : prev, nodeKeySource, now, reporter(source, problems));
   if (!build || hasErrors(problems)) return reportProblems(problems, io);
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
-  if (!sameState(prev, build.state)) saveState(stateDir, build.state);
-  const written = writeBundles(opts.out, tarballs, build.changes.removedLans);
-  for (const site of build.topology.sites) {
-    const peers = build.topology.linksBySite.get(site.name)!.map((l) => (l.ends[0].name === site.name ? l.ends[1].name : l.ends[0].name));
-    const verb = written.get(site.name) ?? 'unchanged';
-    writeLine(io.stdout, `${verb.padEnd(9)} ${join(opts.out, `${site.name}.tar.gz`)}  ${peers.length} peers: ${peers.join(', ')}`);
-  }
-  for (const name of build.changes.removedLans) writeLine(io.stdout, `removed   ${join(opts.out, `${name}.tar.gz`)}  (LAN left the mesh)`);
+  const stateChanged = !sameState(prev, build.state);
+  const previous = readBundles(opts.out, [...tarballs.map((t) => t.lan), ...build.changes.removedLans]);
+  if (stateChanged) saveState(stateDir, build.state);
+  writeBundles(opts.out, tarballs, build.changes.removedLans);
+  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, build.changes.removedLans, stateChanged, now);
+  for (const line of formatGateways(plan, opts.out)) writeLine(io.stdout, line);
+  for (const line of formatExpiryWarnings(plan.expiries, file)) writeLine(io.stderr, line);
   return 0;
 }
 

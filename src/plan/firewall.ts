@@ -7,15 +7,21 @@ import { wireguardInterface } from './wireguard.js';
 /** IPv4 20 + TCP 20: the largest TCP payload that fits the tunnel MTU. */
 const TCP_IPV4_HEADERS = 40;
 
-/** A tunnel's UDP port and who may send to it. `from` is empty when any address must be allowed. */
+/** One peer's claim on a tunnel port: its endpoint address, or why any address must do. */
+export interface PortSender {
+  peer: string;
+  from?: string;
+  anywhere?: string;
+}
+
+/**
+ * A tunnel's UDP port and the peers that send to it, one line each so that a
+ * new peer only adds lines. `closed`: every sender is known, so the rest is dropped.
+ */
 export interface PortRule {
   port: number;
-  peers: string;
-  from: string[];
-  fromSet: string;
-  fromList: string;
-  /** Why the port is open to every address, when it is. */
-  anywhere?: string;
+  senders: PortSender[];
+  closed: boolean;
 }
 
 /** What one peer may send through its tunnel, and what this LAN may send it. */
@@ -63,7 +69,6 @@ export function firewallView(topology: Topology, site: Site) {
     mss,
     mssAbove: mss + 1,
     ifaces,
-    tunnelSet: nftSet(ifaces.map((i) => `"${i.iface}"`)),
     ports: portRules(topology, site, links),
     peers,
     outbound: peers.flatMap((p) => local.flatMap((src) => p.sources.map((dst) => ({ peer: p.name, iface: p.iface, src, dst })))),
@@ -88,16 +93,14 @@ function portRules(topology: Topology, site: Site, links: Link[]): PortRule[] {
   return [portRule(site.wgPort, peers.map((p) => p.peer))];
 }
 
-/** An endpoint that is a DNS name may move and one that is missing is unknown: nothing is resolved here, so the port stays open. */
+/** Nothing is resolved here: an endpoint that is a DNS name may move and a missing one is unknown, so such a peer opens the port. */
 function portRule(port: number, peers: Site[]): PortRule {
-  const names = peers.map((p) => p.name).join(', ');
-  const unknown = peers.filter((p) => p.endpoint === undefined || !IPV4_PATTERN.test(p.endpoint));
-  if (unknown.length > 0) {
-    const why = unknown.map((p) => (p.endpoint === undefined ? `${p.name} has no endpoint` : `${p.name} is ${p.endpoint}, a DNS name`)).join('; ');
-    return { port, peers: names, from: [], fromSet: '', fromList: '', anywhere: why };
-  }
-  const from = [...new Set(peers.map((p) => p.endpoint!))];
-  return { port, peers: names, from, fromSet: nftSet(from), fromList: from.join(', ') };
+  const senders = peers.map((p): PortSender => {
+    if (p.endpoint === undefined) return { peer: p.name, anywhere: `${p.name} has no endpoint` };
+    if (!IPV4_PATTERN.test(p.endpoint)) return { peer: p.name, anywhere: `${p.name} is ${p.endpoint}, a DNS name` };
+    return { peer: p.name, from: p.endpoint };
+  });
+  return { port, senders, closed: senders.every((s) => s.from !== undefined) };
 }
 
 function nftSet(items: string[]): string {
