@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { RenderedBundle } from '../src/render/render.js';
@@ -121,6 +122,21 @@ describe('what the rules say', () => {
     assert.match(fileOf(lan(ovpn, 'hq'), 'up.sh'), /firewall\/firewall\.sh" load iptables/);
     assert.doesNotMatch(fileOf(lan(ovpn, 'home'), 'up.sh'), /firewall\.sh" load/);
     assert.doesNotMatch(fileOf(lan(ovpn, 'home'), 'down.sh'), /firewall\.sh/);
+  });
+});
+
+describe('firewall.sh without its tool', () => {
+  it('stops with a message naming the package and the setting, so up.sh starts no tunnel unprotected', async () => {
+    const [hq] = await buildBundles(gatewayMesh('wireguard'));
+    await withTempDir((dir) => {
+      const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
+      // A PATH with dirname only: neither nft nor iptables is there.
+      mkdirSync(join(dir, 'bin'));
+      symlinkSync(run('sh', ['-c', 'command -v dirname']).stdout.trim(), join(dir, 'bin/dirname'));
+      const r = run(script, ['load', 'nftables'], { env: { PATH: join(dir, 'bin') } });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, 'firewall.sh: nft is not installed; install nftables, or choose the other firewall.flavour in lans.yaml\n');
+    });
   });
 });
 
