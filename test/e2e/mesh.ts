@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { blockEnd, intToIp, ipToInt, IPV4_PATTERN, parseBlock } from '../../src/model/net.js';
-import { runCli } from '../support/cli.js';
-import { mapLimit } from './exec.js';
+import { BIN } from '../support/cli.js';
+import { exec, mapLimit } from './exec.js';
 import { addGateway, addLanHost, createUnderlay, execIn, execInGateway, snapshot, type Gateway, type Lab, type LanHost, type Snapshot } from './netns.js';
 
 /** Only the test environment asks wg-quick for the userspace implementation (there is no kernel module here). */
@@ -65,11 +65,10 @@ function topHost(cidr: string): string {
   return intToIp(blockEnd(parseBlock(cidr)) - 1);
 }
 
-/** Runs the real CLI; returns the tarball of each LAN. */
-export function generateBundles(lab: Lab, fixture: string, stateName = 'state'): Map<string, string> {
+/** Runs the real built CLI (asynchronously: key generation overlaps with building namespaces); returns each LAN's tarball. */
+export async function generateBundles(lab: Lab, fixture: string, stateName = 'state'): Promise<Map<string, string>> {
   const out = join(lab.workDir, `out-${stateName}`);
-  const r = runCli(['generate', fixture, '--out', out, '--state', join(lab.workDir, stateName)], lab.workDir);
-  if (r.code !== 0) throw new Error(`p2pvpn generate exited ${r.code}: ${r.stderr}`);
+  await exec([process.execPath, BIN, 'generate', fixture, '--out', out, '--state', join(lab.workDir, stateName)], { timeoutMs: 120_000 });
   const { lans } = readFixture(fixture);
   return new Map(lans.map((l) => [l.name, join(out, `${l.name}.tar.gz`)]));
 }

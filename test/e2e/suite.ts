@@ -27,8 +27,8 @@ import { missingPrerequisite, skipUnlessRequired } from './prerequisites.js';
 export interface BreakContext {
   lab: Lab;
   bundles: Map<string, string>;
-  /** Runs `p2pvpn generate` again with a fresh state folder: another CA, other keys. */
-  generateOther: () => Map<string, string>;
+  /** The same mesh generated with a fresh state folder: another CA, other keys. */
+  other: Map<string, string>;
 }
 
 export interface MeshSuite {
@@ -51,14 +51,14 @@ export function describeMeshSuite(suite: MeshSuite): void {
     let lab: Lab;
     let mesh: Mesh;
     let tarballs: Map<string, string>;
+    let otherTarballs: Map<string, string>;
     let installed: Installed[] = [];
     const started = Date.now();
 
     before(async () => {
       if (missing) assert.fail(`P2PVPN_E2E=required, but ${missing}`);
       lab = createLab();
-      mesh = await buildNetwork(lab, spec.lans);
-      tarballs = generateBundles(lab, fixture);
+      [mesh, tarballs, otherTarballs] = await Promise.all([buildNetwork(lab, spec.lans), generateBundles(lab, fixture), generateBundles(lab, fixture, 'other-state')]);
     });
 
     after(() => {
@@ -121,7 +121,7 @@ export function describeMeshSuite(suite: MeshSuite): void {
     it('a link whose key or certificate was swapped never completes its handshake; the others do', async () => {
       const bundles = new Map<string, string>();
       for (const site of mesh.sites) bundles.set(site.spec.name, await installBundle(lab, site.gateway, tarballs.get(site.spec.name)!, site.spec.name, 'swapped'));
-      const broken = await suite.breakLinks({ lab, bundles, generateOther: () => generateBundles(lab, fixture, 'other-ca') });
+      const broken = await suite.breakLinks({ lab, bundles, other: otherTarballs });
       const swapped = await upAll(mesh.sites.map((site) => ({ site, bundle: bundles.get(site.spec.name)! })), backend.env);
       const isBroken = (l: Link): boolean => broken.some(([a, b]) => [a, b].sort().join('-') === [l.ends[0].site.spec.name, l.ends[1].site.spec.name].sort().join('-'));
       const links = allLinks(swapped);
