@@ -46,6 +46,8 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
     localAddress: link.transitAddresses[selfEnd],
     remoteAddress: link.transitAddresses[1 - selfEnd],
     tlsRole: client ? 'tls-client' : 'tls-server',
+    /** `dh none` (ECDHE only) is a server option; a client warns that it ignores it. */
+    tlsServer: !client,
     peerRole: client ? 'server' : 'client',
     mtu: topology.tunnelMtu,
     routes: peer.subnets,
