@@ -72,6 +72,16 @@ function isEndUp(backend: Backend, self: Installed, peer: Installed): Promise<bo
   return backend.name === 'openvpn' ? Promise.resolve(openvpnInitialised(self, peer)) : wireguardHandshaked(backend, self, peer);
 }
 
+/** WARNING lines of every OpenVPN log of the gateways: a healthy mesh has none (they point at config mistakes). */
+export function openvpnWarnings(installed: Installed[]): string[] {
+  return allLinks(installed).flatMap(({ ends }) =>
+    [ends, [ends[1], ends[0]] as const].flatMap(([self, peer]) => {
+      const log = join(self.bundle, 'run', `${peer.site.spec.name}.log`);
+      return readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('WARNING')).map((l) => `${self.site.spec.name}/${peer.site.spec.name}: ${l}`);
+    }),
+  );
+}
+
 /** OpenVPN logs this once the TLS handshake, the tun device and the routes are done. */
 function openvpnInitialised(self: Installed, peer: Installed): boolean {
   try {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FIXTURES } from '../support/cli.js';
 import { pollUntil } from './exec.js';
-import { allLinks, assertLinksStayDown, waitLinksUp, type Backend, type Link } from './links.js';
+import { allLinks, assertLinksStayDown, openvpnWarnings, waitLinksUp, type Backend, type Link } from './links.js';
 import {
   buildNetwork,
   downAll,
@@ -77,6 +77,7 @@ export function describeMeshSuite(suite: MeshSuite): void {
       const installs = await Promise.all(mesh.sites.map(async (site) => ({ site, bundle: await installBundle(lab, site.gateway, tarballs.get(site.spec.name)!, site.spec.name, 'main') })));
       installed = await upAll(installs, backend.env);
       await waitLinksUp(backend, allLinks(installed), READY_MS);
+      if (suite.backend === 'openvpn') assert.deepEqual(openvpnWarnings(installed), [], 'OpenVPN accepts every option without a warning');
     });
 
     it('every host reaches every host of every other LAN, on every subnet', async () => {
