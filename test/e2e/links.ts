@@ -19,6 +19,11 @@ export function linkName(link: Link): string {
   return `${link.ends[0].site.spec.name}-${link.ends[1].site.spec.name}`;
 }
 
+/** The link as seen from each end: [self, peer], then the other way round. */
+function directions(link: Link): [Installed, Installed][] {
+  return [link.ends, [link.ends[1], link.ends[0]]];
+}
+
 /** Every pair of installed gateways. */
 export function allLinks(installed: Installed[]): Link[] {
   return installed.flatMap((a, i) => installed.slice(i + 1).map((b): Link => ({ ends: [a, b] })));
@@ -43,7 +48,7 @@ export async function assertLinksStayDown(backend: Backend, links: Link[], ms: n
   while (Date.now() < deadline) {
     if (backend.name === 'wireguard') await Promise.all(links.map((l) => nudge(l)));
     for (const link of links) {
-      for (const [self, peer] of [link.ends, [link.ends[1], link.ends[0]]] as const) {
+      for (const [self, peer] of directions(link)) {
         if (await isEndUp(backend, self, peer)) throw new Error(`link ${linkName(link)} came up at ${self.site.spec.name}, it must not`);
       }
     }
@@ -51,7 +56,7 @@ export async function assertLinksStayDown(backend: Backend, links: Link[], ms: n
   }
   // Down because the handshake fails, not because nothing was started.
   for (const link of links) {
-    for (const [self, peer] of [link.ends, [link.ends[1], link.ends[0]]] as const) {
+    for (const [self, peer] of directions(link)) {
       if (!(await isEndTrying(backend, self, peer))) throw new Error(`the end of ${linkName(link)} at ${self.site.spec.name} is not running at all`);
     }
   }
@@ -59,8 +64,12 @@ export async function assertLinksStayDown(backend: Backend, links: Link[], ms: n
 
 async function isEndTrying(backend: Backend, self: Installed, peer: Installed): Promise<boolean> {
   if (backend.name === 'wireguard') return (await wireguardPeer(backend, self, peer)) !== undefined;
-  const pid = readFileSync(join(self.bundle, 'run', `${peer.site.spec.name}.pid`), 'utf8').trim();
-  return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'openvpn';
+  try {
+    const pid = readFileSync(join(self.bundle, 'run', `${peer.site.spec.name}.pid`), 'utf8').trim();
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'openvpn';
+  } catch {
+    return false;
+  }
 }
 
 async function isLinkUp(backend: Backend, link: Link): Promise<boolean> {
@@ -74,8 +83,8 @@ function isEndUp(backend: Backend, self: Installed, peer: Installed): Promise<bo
 
 /** WARNING lines of every OpenVPN log of the gateways: a healthy mesh has none (they point at config mistakes). */
 export function openvpnWarnings(installed: Installed[]): string[] {
-  return allLinks(installed).flatMap(({ ends }) =>
-    [ends, [ends[1], ends[0]] as const].flatMap(([self, peer]) => {
+  return allLinks(installed).flatMap((link) =>
+    directions(link).flatMap(([self, peer]) => {
       const log = join(self.bundle, 'run', `${peer.site.spec.name}.log`);
       return readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('WARNING')).map((l) => `${self.site.spec.name}/${peer.site.spec.name}: ${l}`);
     }),
