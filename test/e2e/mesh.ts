@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { blockEnd, intToIp, ipToInt, IPV4_PATTERN, parseBlock } from '../../src/model/net.js';
 import { BIN } from '../support/cli.js';
 import { exec, mapLimit } from './exec.js';
-import { addGateway, addLanHost, createUnderlay, execIn, execInGateway, snapshot, type Gateway, type Lab, type LanHost, type Snapshot } from './netns.js';
+import { addGateway, addLanHost, createUnderlay, execIn, execInGateway, snapshot, type Gateway, type Lab, type LanHost, type Snapshot, type Underlay } from './netns.js';
 
 /** Only the test environment asks wg-quick for the userspace implementation (there is no kernel module here). */
 export const WG_USERSPACE_ENV = { WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go', WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' };
@@ -28,6 +28,7 @@ export interface Site {
 
 export interface Mesh {
   lab: Lab;
+  underlay: Underlay;
   sites: Site[];
 }
 
@@ -37,20 +38,29 @@ export function readFixture(file: string): { mesh: string; backend: string; lans
   return { mesh: doc.mesh.name, backend: doc.mesh.backend, lans };
 }
 
-/** Underlay, one gateway per LAN (WAN address = its endpoint, or a spare one for dial-out-only), one host per subnet. */
+/** The underlay and every LAN of the fixture, built in parallel. */
 export async function buildNetwork(lab: Lab, lans: LanSpec[]): Promise<Mesh> {
   const underlay = await createUnderlay(lab, UNDERLAY.address, UNDERLAY.prefix);
-  const sites = await Promise.all(
-    lans.map(async (spec, i): Promise<Site> => {
-      const wan = spec.endpoint && IPV4_PATTERN.test(spec.endpoint) ? spec.endpoint : `198.51.100.${101 + i}`;
-      const gatewayAddresses = spec.subnets.map((cidr) => `${gatewayAddressIn(spec, cidr)}/${cidr.split('/')[1]}`);
-      const gateway = await addGateway(lab, underlay, spec.name, wan, gatewayAddresses);
-      const hosts: LanHost[] = [];
-      for (const cidr of spec.subnets) hosts.push(await addLanHost(lab, gateway, `${topHost(cidr)}/${cidr.split('/')[1]}`, gatewayAddressIn(spec, cidr)));
-      return { spec, gateway, hosts };
-    }),
-  );
-  return { lab, sites };
+  const mesh: Mesh = { lab, underlay, sites: [] };
+  mesh.sites = await Promise.all(lans.map((spec, i) => buildSite(mesh, spec, i)));
+  return mesh;
+}
+
+/** Adds one more LAN to a running network (a LAN that joins the mesh later). */
+export async function addSite(mesh: Mesh, spec: LanSpec): Promise<Site> {
+  const site = await buildSite(mesh, spec, mesh.sites.length);
+  mesh.sites.push(site);
+  return site;
+}
+
+/** A gateway (WAN address = its endpoint, or a spare one when it only dials out) and one host per subnet. */
+async function buildSite(mesh: Mesh, spec: LanSpec, index: number): Promise<Site> {
+  const wan = spec.endpoint && IPV4_PATTERN.test(spec.endpoint) ? spec.endpoint : `198.51.100.${101 + index}`;
+  const gatewayAddresses = spec.subnets.map((cidr) => `${gatewayAddressIn(spec, cidr)}/${cidr.split('/')[1]}`);
+  const gateway = await addGateway(mesh.lab, mesh.underlay, spec.name, wan, gatewayAddresses);
+  const hosts: LanHost[] = [];
+  for (const cidr of spec.subnets) hosts.push(await addLanHost(mesh.lab, gateway, `${topHost(cidr)}/${cidr.split('/')[1]}`, gatewayAddressIn(spec, cidr)));
+  return { spec, gateway, hosts };
 }
 
 /** The gateway's lanAddress in its own subnet; in the LAN's other subnets, the first host address (a router there). */
