@@ -136,12 +136,18 @@ export function processesIn(ns: string): string[] {
   return pidsIn(ns).map((pid) => `${pid} ${readComm(pid)}`);
 }
 
-/** Removes every namespace and mount of the lab and kills every process in them, by PID. Synchronous: runs from 'exit'. */
-export function cleanup(lab: Lab): void {
-  if (lab.cleaned) return;
+/**
+ * Kills every process in the lab's namespaces, by PID, then removes every
+ * namespace and mount. Synchronous: it also runs from the 'exit' hook.
+ * Returns the PIDs still alive two seconds after SIGKILL (none, normally).
+ */
+export function cleanup(lab: Lab): number[] {
+  if (lab.cleaned) return [];
   lab.cleaned = true;
   live.delete(lab);
-  for (const ns of lab.namespaces) killAll(pidsIn(ns));
+  const pids = lab.namespaces.flatMap(pidsIn);
+  killAll(pids);
+  const survivors = waitForExit(pids, 2_000);
   for (const file of lab.mountFiles) {
     execQuiet(['umount', file]);
     rmSync(file, { force: true });
@@ -150,6 +156,27 @@ export function cleanup(lab: Lab): void {
   execQuiet(['umount', lab.runDir]);
   rmSync(lab.runDir, { recursive: true, force: true });
   rmSync(lab.workDir, { recursive: true, force: true });
+  return survivors;
+}
+
+function waitForExit(pids: number[], ms: number): number[] {
+  const deadline = Date.now() + ms;
+  let alive = pids.filter(isRunning);
+  while (alive.length > 0 && Date.now() < deadline) {
+    // A synchronous sleep: the 'exit' hook cannot await.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    alive = alive.filter(isRunning);
+  }
+  return alive;
+}
+
+/** Alive and not a zombie (a killed child of ours stays one until the event loop reaps it). */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Namespaces of the lab that still exist (for asserting that cleanup left nothing). */

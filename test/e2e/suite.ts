@@ -63,7 +63,7 @@ export function describeMeshSuite(suite: MeshSuite): void {
 
     after(() => {
       if (!lab) return;
-      cleanup(lab);
+      assert.deepEqual(cleanup(lab), [], 'every process started in the namespaces is gone');
       assert.deepEqual(remainingNamespaces(lab.prefix), [], 'every namespace of the run is deleted');
       process.stderr.write(`${suite.backend} end-to-end: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     });
