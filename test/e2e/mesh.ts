@@ -127,6 +127,20 @@ export async function pingAcrossLans(mesh: Mesh, opts: { expect: 'reach' | 'isol
   });
 }
 
+/** Every host pings its own gateway on every address of the LAN bridge: the lab's LAN side works. */
+export async function pingOwnGateways(mesh: Mesh): Promise<PingResult[]> {
+  const pairs = mesh.sites.flatMap((site) => site.hosts.flatMap((from) => site.spec.subnets.map((cidr) => ({ from, to: gatewayAddressIn(site.spec, cidr) }))));
+  return mapLimit(pairs, 6, async ({ from, to }) => {
+    const r = await execIn(from.ns, ['ping', '-n', '-q', '-c', '1', '-i', '0.2', '-w', '5', to], { allowFail: true });
+    return { from: `${from.lan} ${from.address}`, to: `gateway ${to}`, ok: r.code === 0 };
+  });
+}
+
+/** Sets net.ipv4.ip_forward in every gateway (a gateway that already routes its LAN, before the mesh exists). */
+export async function setForwarding(mesh: Mesh, on: boolean): Promise<void> {
+  await Promise.all(mesh.sites.map((s) => execInGateway(s.gateway, ['sysctl', '-q', '-w', `net.ipv4.ip_forward=${on ? 1 : 0}`])));
+}
+
 /** A packet of exactly `mtu` bytes with DF set, once across every pair of LANs (every tunnel). */
 export async function pingFullSizeAcrossTunnels(mesh: Mesh, mtu: number): Promise<PingResult[]> {
   const pairs = mesh.sites.flatMap((a, i) => mesh.sites.slice(i + 1).map((b) => ({ from: a.hosts[0]!, to: b.hosts[0]! })));

@@ -12,7 +12,9 @@ import {
   installBundle,
   pingAcrossLans,
   pingFullSizeAcrossTunnels,
+  pingOwnGateways,
   readFixture,
+  setForwarding,
   snapshotDiff,
   tunnelMtuOf,
   upAll,
@@ -68,9 +70,15 @@ export function describeMeshSuite(suite: MeshSuite): void {
       process.stderr.write(`${suite.backend} end-to-end: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     });
 
-    it('no LAN host reaches another LAN before the tunnels are up', async () => {
-      const reached = (await pingAcrossLans(mesh, { expect: 'isolated' })).filter((p) => p.ok);
-      assert.deepEqual(reached, []);
+    it('no LAN host reaches another LAN before the tunnels are up, even with forwarding on', async () => {
+      assert.deepEqual((await pingOwnGateways(mesh)).filter((p) => !p.ok), [], 'every host reaches its gateway');
+      // Forwarding on, as on a gateway that already routes its LAN: only a missing path may stop the pings.
+      await setForwarding(mesh, true);
+      try {
+        assert.deepEqual((await pingAcrossLans(mesh, { expect: 'isolated' })).filter((p) => p.ok), []);
+      } finally {
+        await setForwarding(mesh, false);
+      }
     });
 
     it('up.sh in every gateway brings up every tunnel (polled readiness)', async () => {
