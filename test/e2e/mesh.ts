@@ -17,6 +17,7 @@ export interface LanSpec {
   subnets: string[];
   lanAddress: string;
   endpoint?: string;
+  listen?: string;
 }
 
 export interface Site {
@@ -33,8 +34,9 @@ export interface Mesh {
 }
 
 export function readFixture(file: string): { mesh: string; backend: string; lans: LanSpec[] } {
-  const doc = parse(readFileSync(file, 'utf8')) as { mesh: { name: string; backend: string }; lans: { name: string; subnets: string[]; gateway: { lanAddress: string; endpoint?: string } }[] };
-  const lans = doc.lans.map((l) => ({ name: l.name, subnets: l.subnets, lanAddress: l.gateway.lanAddress, ...(l.gateway.endpoint ? { endpoint: l.gateway.endpoint } : {}) }));
+  type Gw = { lanAddress: string; endpoint?: string; listen?: string };
+  const doc = parse(readFileSync(file, 'utf8')) as { mesh: { name: string; backend: string }; lans: { name: string; subnets: string[]; gateway: Gw }[] };
+  const lans = doc.lans.map((l): LanSpec => ({ name: l.name, subnets: l.subnets, ...l.gateway }));
   return { mesh: doc.mesh.name, backend: doc.mesh.backend, lans };
 }
 
@@ -53,11 +55,21 @@ export async function addSite(mesh: Mesh, spec: LanSpec): Promise<Site> {
   return site;
 }
 
-/** A gateway (WAN address = its endpoint, or a spare one when it only dials out) and one host per subnet. */
+/**
+ * A gateway and one host per subnet. Its WAN address is its endpoint; with a
+ * `listen` address it sits behind a 1:1 NAT that owns the endpoint; with no
+ * endpoint it gets a spare underlay address.
+ */
 async function buildSite(mesh: Mesh, spec: LanSpec, index: number): Promise<Site> {
-  const wan = spec.endpoint && IPV4_PATTERN.test(spec.endpoint) ? spec.endpoint : `198.51.100.${101 + index}`;
-  const gatewayAddresses = spec.subnets.map((cidr) => `${gatewayAddressIn(spec, cidr)}/${cidr.split('/')[1]}`);
-  const gateway = await addGateway(mesh.lab, mesh.underlay, spec.name, wan, gatewayAddresses);
+  const endpoint = spec.endpoint && IPV4_PATTERN.test(spec.endpoint) ? spec.endpoint : undefined;
+  const natted = endpoint !== undefined && spec.listen !== undefined && spec.listen !== endpoint;
+  const lanAddresses = spec.subnets.map((cidr) => `${gatewayAddressIn(spec, cidr)}/${cidr.split('/')[1]}`);
+  const gateway = await addGateway(mesh.lab, mesh.underlay, {
+    name: spec.name,
+    wanAddress: natted ? spec.listen! : (endpoint ?? `198.51.100.${101 + index}`),
+    lanAddresses,
+    ...(natted ? { publicAddress: endpoint } : {}),
+  });
   const hosts: LanHost[] = [];
   for (const cidr of spec.subnets) hosts.push(await addLanHost(mesh.lab, gateway, `${topHost(cidr)}/${cidr.split('/')[1]}`, gatewayAddressIn(spec, cidr)));
   return { spec, gateway, hosts };

@@ -70,20 +70,63 @@ export async function createUnderlay(lab: Lab, address: string, prefix: number):
   return { ns, address, prefix, ports: 0 };
 }
 
-/** A gateway namespace: `wan` on the underlay bridge (default route via the underlay), bridge `lan` with `lanAddresses`. */
-export async function addGateway(lab: Lab, underlay: Underlay, name: string, wanAddress: string, lanAddresses: string[]): Promise<Gateway> {
-  const ns = await addNamespace(lab, `gw-${name}`);
-  const port = `g${++underlay.ports}`;
-  await ip(ns, 'link', 'add', 'wan', 'type', 'veth', 'peer', 'name', port, 'netns', underlay.ns);
-  await ip(underlay.ns, 'link', 'set', port, 'master', 'br0', 'up');
-  await ip(ns, 'addr', 'add', `${wanAddress}/${underlay.prefix}`, 'dev', 'wan');
-  await ip(ns, 'link', 'set', 'wan', 'up');
-  await ip(ns, 'route', 'add', 'default', 'via', underlay.address);
+export interface GatewayOptions {
+  name: string;
+  /** The address of the gateway's outside interface. */
+  wanAddress: string;
+  /** Addresses (with prefix) of the gateway on its LAN bridge. */
+  lanAddresses: string[];
+  /** Puts the gateway behind a 1:1 NAT router that owns this underlay address (a cloud elastic IP). */
+  publicAddress?: string;
+}
+
+/** A gateway namespace: `wan` on the underlay (or behind a NAT router on it), bridge `lan` with its LAN addresses. */
+export async function addGateway(lab: Lab, underlay: Underlay, opts: GatewayOptions): Promise<Gateway> {
+  const ns = await addNamespace(lab, `gw-${opts.name}`);
+  if (opts.publicAddress === undefined) {
+    await plugIntoUnderlay(underlay, ns, 'wan', opts.wanAddress);
+    await ip(ns, 'route', 'add', 'default', 'via', underlay.address);
+  } else {
+    await addNatRouter(lab, underlay, ns, opts.name, opts.publicAddress, opts.wanAddress);
+  }
   await ip(ns, 'link', 'add', 'lan', 'type', 'bridge');
-  for (const cidr of lanAddresses) await ip(ns, 'addr', 'add', cidr, 'dev', 'lan');
+  for (const cidr of opts.lanAddresses) await ip(ns, 'addr', 'add', cidr, 'dev', 'lan');
   await ip(ns, 'link', 'set', 'lan', 'up');
   const mnt = await addMountNamespace(lab, ns);
-  return { name, ns, mnt, wanAddress, hosts: 0 };
+  return { name: opts.name, ns, mnt, wanAddress: opts.wanAddress, hosts: 0 };
+}
+
+/** A veth from `ns` (named `dev`, holding `address`) to a port of the underlay bridge. */
+async function plugIntoUnderlay(underlay: Underlay, ns: string, dev: string, address: string): Promise<void> {
+  const port = `g${++underlay.ports}`;
+  await ip(ns, 'link', 'add', dev, 'type', 'veth', 'peer', 'name', port, 'netns', underlay.ns);
+  await ip(underlay.ns, 'link', 'set', port, 'master', 'br0', 'up');
+  await ip(ns, 'addr', 'add', `${address}/${underlay.prefix}`, 'dev', dev);
+  await ip(ns, 'link', 'set', dev, 'up');
+}
+
+/**
+ * A router owning `publicAddress` on the underlay that maps it 1:1 to the
+ * gateway's private `wanAddress` (/24, the router is .1 there): DNAT in, SNAT out.
+ */
+async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, name: string, publicAddress: string, wanAddress: string): Promise<void> {
+  const router = await addNamespace(lab, `nat-${name}`);
+  const inside = `${wanAddress.split('.').slice(0, 3).join('.')}.1`;
+  await plugIntoUnderlay(underlay, router, 'out', publicAddress);
+  await ip(router, 'route', 'add', 'default', 'via', underlay.address);
+  await ip(router, 'link', 'add', 'in', 'type', 'veth', 'peer', 'name', 'wan', 'netns', gatewayNs);
+  await ip(router, 'addr', 'add', `${inside}/24`, 'dev', 'in');
+  await ip(router, 'link', 'set', 'in', 'up');
+  await ip(gatewayNs, 'addr', 'add', `${wanAddress}/24`, 'dev', 'wan');
+  await ip(gatewayNs, 'link', 'set', 'wan', 'up');
+  await ip(gatewayNs, 'route', 'add', 'default', 'via', inside);
+  await execIn(router, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  const nft = (...args: string[]): Promise<ExecResult> => execIn(router, ['nft', ...args]);
+  await nft('add', 'table', 'ip', 'nat');
+  await nft('add', 'chain', 'ip', 'nat', 'in', '{ type nat hook prerouting priority dstnat; }');
+  await nft('add', 'chain', 'ip', 'nat', 'out', '{ type nat hook postrouting priority srcnat; }');
+  await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'dnat', 'to', wanAddress);
+  await nft('add', 'rule', 'ip', 'nat', 'out', 'ip', 'saddr', wanAddress, 'snat', 'to', publicAddress);
 }
 
 /** A host on the gateway's LAN bridge whose default route is `via` (the gateway). */
