@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-const COMMON_TOOLS = ['ip', 'nsenter', 'unshare', 'mount', 'ping', 'tar', 'sh', 'sysctl'];
+const COMMON_TOOLS = ['ip', 'nsenter', 'unshare', 'mount', 'ping', 'tar', 'sh', 'sysctl', 'nft'];
 const BACKEND_TOOLS: Record<string, string[]> = { openvpn: ['openvpn'], wireguard: ['wireguard-go', 'wg-quick', 'wg'] };
 
 /** Why the end-to-end tests cannot run here, or undefined when they can. */
@@ -10,7 +10,7 @@ export function missingPrerequisite(backend: 'openvpn' | 'wireguard'): string | 
   if (process.getuid?.() !== 0) return 'not running as root (network namespaces need it)';
   if (!existsSync('/dev/net/tun')) return 'no /dev/net/tun';
   const missing = [...COMMON_TOOLS, ...BACKEND_TOOLS[backend]!].filter((tool) => !onPath(tool));
-  if (missing.length > 0) return `missing ${missing.join(', ')} (install: openvpn wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps)`;
+  if (missing.length > 0) return `missing ${missing.join(', ')} (install: openvpn wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps nftables)`;
   if (spawnSync('unshare', ['--net', '--mount', 'true']).status !== 0) return 'cannot create network namespaces here';
   return undefined;
 }
