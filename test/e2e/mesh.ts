@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { blockEnd, intToIp, ipToInt, IPV4_PATTERN, parseBlock } from '../../src/model/net.js';
 import { BIN } from '../support/cli.js';
 import { exec, mapLimit } from './exec.js';
-import { addGateway, addLanHost, createUnderlay, execIn, execInGateway, snapshot, type Gateway, type Lab, type LanHost, type Snapshot, type Underlay } from './netns.js';
+import { addGateway, addLanHost, createUnderlay, execIn, execInGateway, snapshot, type Gateway, type GatewayOptions, type Lab, type LanHost, type Snapshot, type Underlay } from './netns.js';
 
 /** Only the test environment asks wg-quick for the userspace implementation (there is no kernel module here). */
 export const WG_USERSPACE_ENV = { WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go', WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' };
@@ -57,19 +57,19 @@ export async function addSite(mesh: Mesh, spec: LanSpec): Promise<Site> {
 
 /**
  * A gateway and one host per subnet. Its WAN address is its endpoint; with a
- * `listen` address it sits behind a 1:1 NAT that owns the endpoint; with no
- * endpoint it gets a spare underlay address.
+ * `listen` address it sits behind a 1:1 NAT that owns the endpoint; without
+ * an endpoint it sits behind a NAT that nobody can dial through.
  */
 async function buildSite(mesh: Mesh, spec: LanSpec, index: number): Promise<Site> {
   const endpoint = spec.endpoint && IPV4_PATTERN.test(spec.endpoint) ? spec.endpoint : undefined;
-  const natted = endpoint !== undefined && spec.listen !== undefined && spec.listen !== endpoint;
   const lanAddresses = spec.subnets.map((cidr) => `${gatewayAddressIn(spec, cidr)}/${cidr.split('/')[1]}`);
-  const gateway = await addGateway(mesh.lab, mesh.underlay, {
-    name: spec.name,
-    wanAddress: natted ? spec.listen! : (endpoint ?? `198.51.100.${101 + index}`),
-    lanAddresses,
-    ...(natted ? { publicAddress: endpoint } : {}),
-  });
+  const options: GatewayOptions =
+    endpoint === undefined
+      ? { name: spec.name, wanAddress: `100.64.${101 + index}.2`, lanAddresses, nat: { publicAddress: `198.51.100.${101 + index}`, inbound: false } }
+      : spec.listen !== undefined && spec.listen !== endpoint
+        ? { name: spec.name, wanAddress: spec.listen, lanAddresses, nat: { publicAddress: endpoint, inbound: true } }
+        : { name: spec.name, wanAddress: endpoint, lanAddresses };
+  const gateway = await addGateway(mesh.lab, mesh.underlay, options);
   const hosts: LanHost[] = [];
   for (const cidr of spec.subnets) hosts.push(await addLanHost(mesh.lab, gateway, `${topHost(cidr)}/${cidr.split('/')[1]}`, gatewayAddressIn(spec, cidr)));
   return { spec, gateway, hosts };

@@ -76,18 +76,22 @@ export interface GatewayOptions {
   wanAddress: string;
   /** Addresses (with prefix) of the gateway on its LAN bridge. */
   lanAddresses: string[];
-  /** Puts the gateway behind a 1:1 NAT router that owns this underlay address (a cloud elastic IP). */
-  publicAddress?: string;
+  /**
+   * Puts the gateway behind a NAT router that owns `publicAddress` on the underlay:
+   * `inbound` maps it 1:1 (a cloud elastic IP); otherwise only outgoing traffic
+   * is masqueraded and nobody can dial the gateway (an office behind a router).
+   */
+  nat?: { publicAddress: string; inbound: boolean };
 }
 
 /** A gateway namespace: `wan` on the underlay (or behind a NAT router on it), bridge `lan` with its LAN addresses. */
 export async function addGateway(lab: Lab, underlay: Underlay, opts: GatewayOptions): Promise<Gateway> {
   const ns = await addNamespace(lab, `gw-${opts.name}`);
-  if (opts.publicAddress === undefined) {
+  if (opts.nat === undefined) {
     await plugIntoUnderlay(underlay, ns, 'wan', opts.wanAddress);
     await ip(ns, 'route', 'add', 'default', 'via', underlay.address);
   } else {
-    await addNatRouter(lab, underlay, ns, opts.name, opts.publicAddress, opts.wanAddress);
+    await addNatRouter(lab, underlay, ns, opts.name, opts.nat, opts.wanAddress);
   }
   await ip(ns, 'link', 'add', 'lan', 'type', 'bridge');
   for (const cidr of opts.lanAddresses) await ip(ns, 'addr', 'add', cidr, 'dev', 'lan');
@@ -105,11 +109,9 @@ async function plugIntoUnderlay(underlay: Underlay, ns: string, dev: string, add
   await ip(ns, 'link', 'set', dev, 'up');
 }
 
-/**
- * A router owning `publicAddress` on the underlay that maps it 1:1 to the
- * gateway's private `wanAddress` (/24, the router is .1 there): DNAT in, SNAT out.
- */
-async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, name: string, publicAddress: string, wanAddress: string): Promise<void> {
+/** The NAT router in front of a gateway; the gateway's `wanAddress` is in a /24 where the router is .1. */
+async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, name: string, nat: NonNullable<GatewayOptions['nat']>, wanAddress: string): Promise<void> {
+  const { publicAddress } = nat;
   const router = await addNamespace(lab, `nat-${name}`);
   const inside = `${wanAddress.split('.').slice(0, 3).join('.')}.1`;
   await plugIntoUnderlay(underlay, router, 'out', publicAddress);
@@ -125,7 +127,7 @@ async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, nam
   await nft('add', 'table', 'ip', 'nat');
   await nft('add', 'chain', 'ip', 'nat', 'in', '{ type nat hook prerouting priority dstnat; }');
   await nft('add', 'chain', 'ip', 'nat', 'out', '{ type nat hook postrouting priority srcnat; }');
-  await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'dnat', 'to', wanAddress);
+  if (nat.inbound) await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'dnat', 'to', wanAddress);
   await nft('add', 'rule', 'ip', 'nat', 'out', 'ip', 'saddr', wanAddress, 'snat', 'to', publicAddress);
 }
 
