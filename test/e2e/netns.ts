@@ -5,8 +5,9 @@ import { exec, execQuiet, type ExecOptions, type ExecResult } from './exec.js';
 
 /**
  * A small internet in network namespaces: an underlay bridge, gateways with a
- * WAN and a LAN side, and LAN hosts. Every name starts with `p2pe<pid>-` so
- * that parallel runs never collide and leftovers of a killed run are found.
+ * WAN and a LAN side, and LAN hosts. Every name starts with `p2pe<pid>-<n>-`
+ * so that parallel runs (and several labs of one run) never collide, and the
+ * leftovers of a killed run are found by its PID.
  */
 export interface Lab {
   prefix: string;
@@ -45,11 +46,12 @@ export interface LanHost {
 const NAME_PATTERN = /^p2pe(\d+)-/;
 const RUN_ROOT = '/run';
 const live = new Set<Lab>();
+let labs = 0;
 
 /** Starts a lab: removes what dead runs left behind and makes sure this one is removed even on a crash. */
 export function createLab(): Lab {
   sweepLeftovers();
-  const prefix = `p2pe${process.pid}`;
+  const prefix = `p2pe${process.pid}-${++labs}`;
   const runDir = join(RUN_ROOT, prefix);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   // A persistent mount-namespace file cannot live on a shared mount (unshare(1)).
