@@ -33,16 +33,16 @@ export interface Mesh {
   sites: Site[];
 }
 
-export function readFixture(file: string): { mesh: string; backend: string; lans: LanSpec[] } {
+export function readFixture(file: string): { mesh: string; backend: string; underlayMtu: number; lans: LanSpec[] } {
   type Gw = { lanAddress: string; endpoint?: string; listen?: string };
-  const doc = parse(readFileSync(file, 'utf8')) as { mesh: { name: string; backend: string }; lans: { name: string; subnets: string[]; gateway: Gw }[] };
+  const doc = parse(readFileSync(file, 'utf8')) as { mesh: { name: string; backend: string; underlayMtu?: number }; lans: { name: string; subnets: string[]; gateway: Gw }[] };
   const lans = doc.lans.map((l): LanSpec => ({ name: l.name, subnets: l.subnets, ...l.gateway }));
-  return { mesh: doc.mesh.name, backend: doc.mesh.backend, lans };
+  return { mesh: doc.mesh.name, backend: doc.mesh.backend, underlayMtu: doc.mesh.underlayMtu ?? 1500, lans };
 }
 
-/** The underlay and every LAN of the fixture, built in parallel. */
-export async function buildNetwork(lab: Lab, lans: LanSpec[]): Promise<Mesh> {
-  const underlay = await createUnderlay(lab, UNDERLAY.address, UNDERLAY.prefix);
+/** The underlay (every link of it `underlayMtu` bytes) and every LAN of the fixture, built in parallel. */
+export async function buildNetwork(lab: Lab, lans: LanSpec[], underlayMtu = 1500): Promise<Mesh> {
+  const underlay = await createUnderlay(lab, UNDERLAY.address, UNDERLAY.prefix, underlayMtu);
   const mesh: Mesh = { lab, underlay, sites: [] };
   mesh.sites = await Promise.all(lans.map((spec, i) => buildSite(mesh, spec, i)));
   return mesh;

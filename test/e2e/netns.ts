@@ -26,6 +26,8 @@ export interface Underlay {
   address: string;
   prefix: number;
   ports: number;
+  /** MTU of every link of the underlay (the path between gateways), as lans.yaml's mesh.underlayMtu says. */
+  mtu: number;
 }
 
 export interface Gateway {
@@ -64,12 +66,12 @@ export function createLab(): Lab {
   return lab;
 }
 
-export async function createUnderlay(lab: Lab, address: string, prefix: number): Promise<Underlay> {
+export async function createUnderlay(lab: Lab, address: string, prefix: number, mtu = 1500): Promise<Underlay> {
   const ns = await addNamespace(lab, 'ul');
-  await ip(ns, 'link', 'add', 'br0', 'type', 'bridge');
+  await ip(ns, 'link', 'add', 'br0', 'mtu', String(mtu), 'type', 'bridge');
   await ip(ns, 'addr', 'add', `${address}/${prefix}`, 'dev', 'br0');
   await ip(ns, 'link', 'set', 'br0', 'up');
-  return { ns, address, prefix, ports: 0 };
+  return { ns, address, prefix, ports: 0, mtu };
 }
 
 export interface GatewayOptions {
@@ -105,7 +107,7 @@ export async function addGateway(lab: Lab, underlay: Underlay, opts: GatewayOpti
 /** A veth from `ns` (named `dev`, holding `address`) to a port of the underlay bridge. */
 async function plugIntoUnderlay(underlay: Underlay, ns: string, dev: string, address: string): Promise<void> {
   const port = `g${++underlay.ports}`;
-  await ip(ns, 'link', 'add', dev, 'type', 'veth', 'peer', 'name', port, 'netns', underlay.ns);
+  await ip(ns, 'link', 'add', dev, 'mtu', String(underlay.mtu), 'type', 'veth', 'peer', 'name', port, 'mtu', String(underlay.mtu), 'netns', underlay.ns);
   await ip(underlay.ns, 'link', 'set', port, 'master', 'br0', 'up');
   await ip(ns, 'addr', 'add', `${address}/${underlay.prefix}`, 'dev', dev);
   await ip(ns, 'link', 'set', dev, 'up');
@@ -118,7 +120,7 @@ async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, nam
   const inside = `${wanAddress.split('.').slice(0, 3).join('.')}.1`;
   await plugIntoUnderlay(underlay, router, 'out', publicAddress);
   await ip(router, 'route', 'add', 'default', 'via', underlay.address);
-  await ip(router, 'link', 'add', 'in', 'type', 'veth', 'peer', 'name', 'wan', 'netns', gatewayNs);
+  await ip(router, 'link', 'add', 'in', 'mtu', String(underlay.mtu), 'type', 'veth', 'peer', 'name', 'wan', 'mtu', String(underlay.mtu), 'netns', gatewayNs);
   await ip(router, 'addr', 'add', `${inside}/24`, 'dev', 'in');
   await ip(router, 'link', 'set', 'in', 'up');
   await ip(gatewayNs, 'addr', 'add', `${wanAddress}/24`, 'dev', 'wan');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { OVERHEAD } from '../../src/plan/mtu.js';
 import { FIXTURES } from '../support/cli.js';
 import { pollUntil } from './exec.js';
 import { allLinks, assertLinksStayDown, openvpnWarnings, waitLinksUp, type Backend, type Link } from './links.js';
@@ -65,7 +66,7 @@ export function describeMeshSuite(suite: MeshSuite): void {
     before(async () => {
       if (missing) assert.fail(`P2PVPN_E2E=required, but ${missing}`);
       lab = createLab();
-      [mesh, tarballs, otherTarballs] = await Promise.all([buildNetwork(lab, spec.lans), generateBundles(lab, fixture), generateBundles(lab, fixture, 'other-state')]);
+      [mesh, tarballs, otherTarballs] = await Promise.all([buildNetwork(lab, spec.lans, spec.underlayMtu), generateBundles(lab, fixture), generateBundles(lab, fixture, 'other-state')]);
     });
 
     after(() => {
@@ -149,9 +150,10 @@ export function describeMeshSuite(suite: MeshSuite): void {
       assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'up.sh mended it');
     });
 
-    it('a full-size packet with the DF bit crosses every tunnel, and the underlay fragments nothing', async () => {
+    it(`a full-size packet with the DF bit crosses every tunnel over a ${spec.underlayMtu}-byte underlay, and the underlay fragments nothing`, async () => {
       const first = installed[0]!;
       const mtu = tunnelMtuOf(first.bundle, suite.backend, spec.mesh, installed[1]!.site.spec.name);
+      assert.equal(mtu, spec.underlayMtu - OVERHEAD[suite.backend], 'the bundle carries the MTU computed from the underlay');
       const fragmentsBefore = await Promise.all(mesh.sites.map((s) => fragmentsCreated(s.gateway)));
       const failed = (await pingFullSizeAcrossTunnels(mesh, mtu)).filter((p) => !p.ok);
       assert.deepEqual(failed, [], `a ${mtu}-byte packet with DF set must cross`);
