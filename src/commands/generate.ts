@@ -3,7 +3,11 @@ import { basename, dirname, extname, join } from 'node:path';
 import { writeLine, type Streams } from '../cli/io.js';
 import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
+import { withStateLock } from '../io/lock.js';
 import { loadState, saveState } from '../io/stateStore.js';
+import type { SourceDoc } from '../parse/parseLans.js';
+import { STATE_VERSION } from '../state/types.js';
+import type { LansConfig } from '../validate/schema.js';
 import { writeBundles } from '../io/bundleStore.js';
 import { packBundle } from '../pack/tarball.js';
 import { buildMesh } from '../pipeline.js';
@@ -22,13 +26,20 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   const { config, source, problems } = validateLans(file, text);
   if (!config || !source) return reportProblems(problems, io);
   const stateDir = opts.state ?? defaultStateDir(file);
-  const { state: prev } = loadState(stateDir, config.mesh.name);
+  const warn = (line: string): void => writeLine(io.stderr, line);
+  return withStateLock(stateDir, 'generate', warn, () => generateLocked(config, source, problems, stateDir, opts, io));
+}
+
+async function generateLocked(config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, io: Streams): Promise<number> {
+  const loaded = loadState(stateDir, config.mesh.name, (line) => writeLine(io.stderr, line));
+  const prev = loaded.state;
   const build = await buildMesh(config, prev, nodeKeySource, new Date(), reporter(source, problems));
   if (!build || hasErrors(problems)) return reportProblems(problems, io);
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
-  if (!sameState(prev, build.state)) saveState(stateDir, build.state);
+  if (!sameState(prev, build.state) || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
+  if (loaded.upgradedFrom !== undefined) writeLine(io.stderr, `p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
   const written = writeBundles(opts.out, tarballs, build.changes.removedLans);
   for (const site of build.topology.sites) {
     const peers = build.topology.linksBySite.get(site.name)!.map((l) => (l.ends[0].name === site.name ? l.ends[1].name : l.ends[0].name));
