@@ -45,7 +45,7 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
     for (const s of sec) {
       const reason = whyNotAPair(p, s);
       if (reason) {
-        reasons.push(reason);
+        if (!reasons.includes(reason)) reasons.push(reason);
         continue;
       }
       if (p !== pub[0] || s !== sec[0]) {
