@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { writeLine, type Streams } from '../cli/io.js';
 import { nodeKeySource } from '../crypto/keys.js';
@@ -40,13 +40,15 @@ async function generateLocked(config: LansConfig, source: SourceDoc, problems: P
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
   if (!sameState(prev, build.state) || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
   if (loaded.upgradedFrom !== undefined) writeLine(io.stderr, `p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
-  const written = writeBundles(opts.out, tarballs, build.changes.removedLans);
+  // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
+  const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
+  const written = writeBundles(opts.out, tarballs, gone);
   for (const site of build.topology.sites) {
     const peers = build.topology.linksBySite.get(site.name)!.map((l) => (l.ends[0].name === site.name ? l.ends[1].name : l.ends[0].name));
     const verb = written.get(site.name) ?? 'unchanged';
     writeLine(io.stdout, `${verb.padEnd(9)} ${join(opts.out, `${site.name}.tar.gz`)}  ${peers.length} peers: ${peers.join(', ')}`);
   }
-  for (const name of build.changes.removedLans) writeLine(io.stdout, `removed   ${join(opts.out, `${name}.tar.gz`)}  (LAN left the mesh)`);
+  for (const name of gone) writeLine(io.stdout, `removed   ${join(opts.out, `${name}.tar.gz`)}  (LAN left the mesh)`);
   return 0;
 }
 
