@@ -103,7 +103,9 @@ function isInterruptedFirstSave(pub: Parsed<PublicState>[], sec: Parsed<SecretSt
  * between any two writes leaves a loadable pair: the new one, or the loaded
  * one in some mix of the files and their backups. Callers hold the state lock.
  */
-export function saveState(dir: string, state: MeshState, loaded: LoadedState, write = writeFileAtomic): void {
+export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedState, write = writeFileAtomic): void {
+  // Callers that did not keep what they loaded get it read again: the backups and the next generation need it.
+  const loaded = loadedBefore ?? loadState(dir, state.public.mesh);
   ensureDir(dir, 0o700);
   removeStaleTemporaries(dir);
   if (readIfExists(join(dir, '.gitignore'))?.toString('utf8') !== GITIGNORE) write(join(dir, '.gitignore'), GITIGNORE, 0o644);
