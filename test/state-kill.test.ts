@@ -112,6 +112,7 @@ async function killLoop(t: TestContext, backend: 'wireguard' | 'openvpn', iterat
         assertWireGuardMeshConsistent(bundles, 'kt', Object.fromEntries(Object.entries(state.public.lans).map(([n, r]) => [n, r.wgPublicKey])));
       } else {
         assertOpenVpnMeshConsistent(bundles);
+        for (const [lan, files] of bundles) assert.ok(files.get(`keys/${lan}.crt`)!.toString() === state.public.lans[lan]!.certificate!.pem, `${lan}: the certificate in its bundle is the one in mesh.json`);
       }
     }
     t.diagnostic(`${backend}: ${[...outcomes].map(([o, n]) => `${n} ${o}`).join(', ')}`);

@@ -35,7 +35,11 @@ export async function withStateLock<T>(dir: string, command: string, warn: (line
 function acquire(dir: string, me: LockHolder, warn: (line: string) => void): void {
   const path = join(dir, LOCK_FILE);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(me)}\n`, { mode: 0o600 });
+  try {
+    writeFileSync(tmp, `${JSON.stringify(me)}\n`, { mode: 0o600 });
+  } catch (err) {
+    throw new UserError(`${dir}: cannot write in the state folder (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+  }
   try {
     // link() fails if the lock exists, like O_EXCL, but the lock appears with its content already written.
     for (let attempt = 0; attempt < 3; attempt++) {
