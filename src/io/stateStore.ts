@@ -25,9 +25,9 @@ type Parsed<T> = { name: string; file?: ParsedStateFile<T>; text?: string; error
 
 /**
  * Loads the state folder, or an empty state for a mesh never generated.
- * Uses the newest pair of files that belong together (same generation, every
- * key matching its certificate or public key): mesh.json with secrets.json,
- * else a combination with their .bak files, saying so on stderr.
+ * Uses a pair of files that belong together (same generation, every key
+ * matching its certificate or public key): mesh.json with secrets.json, else
+ * the first such combination with their .bak copies, saying so on stderr.
  */
 export function loadState(dir: string, mesh: string, warn: (line: string) => void = () => {}): LoadedState {
   const pub = readPair<PublicState>(dir, PUBLIC_FILE, 'p2pvpn-state');
