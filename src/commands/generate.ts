@@ -6,18 +6,24 @@ import { UserError } from '../errors.js';
 import { withStateLock } from '../io/lock.js';
 import { loadState, saveState } from '../io/stateStore.js';
 import type { SourceDoc } from '../parse/parseLans.js';
-import { STATE_VERSION } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
-import { writeBundles } from '../io/bundleStore.js';
+import { readBundles, writeBundles } from '../io/bundleStore.js';
 import { packBundle } from '../pack/tarball.js';
 import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
+import { STATE_VERSION, type MeshState } from '../state/types.js';
+import type { LansConfig } from '../validate/schema.js';
+import { planOfBuild } from '../change/compare.js';
+import { formatExpiryWarnings, formatGateways } from '../change/format.js';
 import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
 export interface GenerateOptions {
   out: string;
   state?: string;
+  /** Changes the loaded state before the build: how `rotate` makes one LAN's keys missing so they are made anew. */
+  prepare?: (state: MeshState, config: LansConfig, now: Date) => MeshState;
+  /** The command named in the state lock while this runs. */
+  command?: string;
 }
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
@@ -27,28 +33,28 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   if (!config || !source) return reportProblems(problems, io);
   const stateDir = opts.state ?? defaultStateDir(file);
   const warn = (line: string): void => writeLine(io.stderr, line);
-  return withStateLock(stateDir, 'generate', warn, () => generateLocked(config, source, problems, stateDir, opts, io));
+  return withStateLock(stateDir, opts.command ?? 'generate', warn, () => generateLocked(file, config, source, problems, stateDir, opts, io));
 }
 
-async function generateLocked(config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, io: Streams): Promise<number> {
+async function generateLocked(file: string, config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, io: Streams): Promise<number> {
   const loaded = loadState(stateDir, config.mesh.name, (line) => writeLine(io.stderr, line));
   const prev = loaded.state;
-  const build = await buildMesh(config, prev, nodeKeySource, new Date(), reporter(source, problems));
+  const now = new Date();
+  const build = await buildMesh(config, opts.prepare ? opts.prepare(prev, config, now) : prev, nodeKeySource, now, reporter(source, problems));
   if (!build || hasErrors(problems)) return reportProblems(problems, io);
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
-  if (!sameState(prev, build.state) || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
-  if (loaded.upgradedFrom !== undefined) writeLine(io.stderr, `p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
+  const stateChanged = !sameState(prev, build.state);
   // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
   const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
-  const written = writeBundles(opts.out, tarballs, gone);
-  for (const site of build.topology.sites) {
-    const peers = build.topology.linksBySite.get(site.name)!.map((l) => (l.ends[0].name === site.name ? l.ends[1].name : l.ends[0].name));
-    const verb = written.get(site.name) ?? 'unchanged';
-    writeLine(io.stdout, `${verb.padEnd(9)} ${join(opts.out, `${site.name}.tar.gz`)}  ${peers.length} peers: ${peers.join(', ')}`);
-  }
-  for (const name of gone) writeLine(io.stdout, `removed   ${join(opts.out, `${name}.tar.gz`)}  (LAN left the mesh)`);
+  const previous = readBundles(opts.out, [...tarballs.map((t) => t.lan), ...gone]);
+  if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
+  if (loaded.upgradedFrom !== undefined) writeLine(io.stderr, `p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
+  writeBundles(opts.out, tarballs, gone);
+  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, gone, stateChanged, now);
+  for (const line of formatGateways(plan, opts.out)) writeLine(io.stdout, line);
+  for (const line of formatExpiryWarnings(plan.expiries, file)) writeLine(io.stderr, line);
   return 0;
 }
 
