@@ -117,6 +117,24 @@ describe('p2pvpn import', () => {
       assert.match(run.stdout, /inet 172\.17\.1\.1 peer 172\.17\.1\.2/);
     }));
 
+  it('re-keys a gateway whose certificate p2pvpn\'s configs would reject, and says so', () =>
+    withTempDir((dir) => {
+      const root = join(dir, 'p2p-vpn');
+      cpSync(ANCESTOR, root, { recursive: true, verbatimSymlinks: true });
+      const keys = join(root, 'keys');
+      // The same key, certified again without extendedKeyUsage, as an older P2P-VPN CA might have done.
+      execFileSync('openssl', ['x509', '-req', '-in', join(keys, 'vpc-us.csr'), '-CA', join(keys, 'ca.crt'), '-CAkey', join(keys, 'ca.key'), '-set_serial', '7', '-days', '30', '-out', join(keys, 'vpc-us.crt')], { stdio: 'ignore' });
+      const r = runCli(['import', root, '--mesh', 'corp'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /vpc-us gets a new key and certificate: its certificate is not valid for both TLS server and client/);
+      assert.equal(runCli(['generate', 'lans.yaml'], dir).code, 0);
+      const bundles = readBundles(join(dir, 'out'));
+      const cert = new X509Certificate(bundles.get('vpc-us')!.get('keys/vpc-us.crt')!);
+      assert.ok(!cert.raw.equals(new X509Certificate(readFileSync(join(keys, 'vpc-us.crt'))).raw), 'vpc-us has a new certificate');
+      assert.equal(cert.serialNumber, '08', 'serial 7, used by the rejected certificate, is not reused');
+      assertOpenVpnMeshConsistent(bundles);
+    }));
+
   it('refuses to overwrite an existing lans.yaml or state', () =>
     withTempDir((dir) => {
       writeFileSync(join(dir, 'lans.yaml'), 'mine\n');

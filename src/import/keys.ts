@@ -63,7 +63,7 @@ export function importKeys(files: Map<string, string>, gateways: string[], paire
   const index = parseIndex(indexText, `${dir}/index.txt`, problems);
   const counter = /^[0-9A-Fa-f]+$/.test(serialText.trim()) ? Number.parseInt(serialText.trim(), 16) : NaN;
   if (!Number.isSafeInteger(counter)) problems.push(`${dir}/serial: expected the next serial in hex, like 0A`);
-  const used = [...index.serials, ...[...certificates.values()].map((c) => c.certificate.serial)];
+  const used = [...index.serials, ...certificateSerials(files)];
   const nextSerial = Math.max(counter, ...used.map((s) => s + 1), 2);
   // A CA made by `openssl req -x509` has a random 20-byte serial; p2pvpn never needs it, so it is kept only when it fits.
   const { pem, notBefore, notAfter } = certRecord(caCert, 0);
@@ -76,6 +76,21 @@ export function importKeys(files: Map<string, string>, gateways: string[], paire
     renewed,
     revoked: index.revoked,
   };
+}
+
+/** Serials of every certificate file in keys/, kept or not: a certificate signed outside `openssl ca` is missing from index.txt. */
+function certificateSerials(files: Map<string, string>): number[] {
+  const serials: number[] = [];
+  for (const [name, text] of files) {
+    if (!name.endsWith('.crt') || name === 'ca.crt') continue;
+    try {
+      const serial = new X509Certificate(text).serialNumber;
+      if (safeSerial(serial)) serials.push(Number.parseInt(serial, 16));
+    } catch {
+      // Not a certificate: the gateways' own files were checked above; others do not matter.
+    }
+  }
+  return serials;
 }
 
 /** p2pvpn's configs say `remote-cert-tls`, and either end of a link may be the TLS server. */
