@@ -59,6 +59,17 @@ function generateKilled(dir: string, when: { delayMs: number } | { afterWriteMs:
   });
 }
 
+/** The state files' bytes, to tell whether a killed run had begun writing them. */
+function snapshot(stateDir: string): string {
+  return ['mesh.json', 'secrets.json', 'mesh.json.bak', 'secrets.json.bak'].map((f) => {
+    try {
+      return readFileSync(join(stateDir, f), 'utf8');
+    } catch {
+      return '';
+    }
+  }).join('\0');
+}
+
 function generation(stateDir: string): number | undefined {
   try {
     return (JSON.parse(readFileSync(join(stateDir, 'mesh.json'), 'utf8')) as { generation: number }).generation;
@@ -70,12 +81,12 @@ function generation(stateDir: string): number | undefined {
 type Outcome = 'completed' | 'before the state write' | 'during the state write' | 'after the state write';
 
 /**
- * Kills `generate` at random instants: a quarter anywhere in the run, the
+ * Kills `generate` at random instants: a share anywhere in the run, the
  * rest at a random delay after its first write to the state folder, which is
  * where a torn state could come from. A run lasts hundreds of milliseconds
  * and its writes a few, so plain random timing would almost never hit them.
  */
-async function killLoop(t: TestContext, backend: 'wireguard' | 'openvpn', iterations: number, seed: number): Promise<void> {
+async function killLoop(t: TestContext, backend: 'wireguard' | 'openvpn', iterations: number, anywhereShare: number, seed: number): Promise<void> {
   await withTempDir(async (dir) => {
     const stateDir = join(dir, 'lans.state');
     const random = mulberry32(seed);
@@ -90,15 +101,17 @@ async function killLoop(t: TestContext, backend: 'wireguard' | 'openvpn', iterat
       const toggle = POOL[3 + Math.floor(random() * 3)]!;
       names = names.includes(toggle) ? names.filter((n) => n !== toggle) : [...names, toggle];
       writeFileSync(join(dir, 'lans.yaml'), lansYaml(backend, names));
-      const before = generation(stateDir);
-      const anywhere = random() < 0.25;
+      const before = snapshot(stateDir);
+      const beforeGeneration = generation(stateDir);
+      const anywhere = random() < anywhereShare;
       const finished = await generateKilled(dir, anywhere ? { delayMs: runMs * random() } : { afterWriteMs: writeWindowMs * random() });
       if (finished && !anywhere) writeWindowMs *= 0.8;
 
       const warnings: string[] = [];
       const loaded = loadState(stateDir, 'kt', (l) => warnings.push(l));
       const torn = warnings.length > 0 || readdirSync(stateDir).some((n) => STATE_TMP.test(n));
-      const outcome: Outcome = finished ? 'completed' : torn ? 'during the state write' : generation(stateDir) === before ? 'before the state write' : 'after the state write';
+      const wrote = snapshot(stateDir) !== before;
+      const outcome: Outcome = finished ? 'completed' : !wrote && !torn ? 'before the state write' : torn || generation(stateDir) === beforeGeneration ? 'during the state write' : 'after the state write';
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       assert.ok(loaded.existed);
 
@@ -122,6 +135,6 @@ async function killLoop(t: TestContext, backend: 'wireguard' | 'openvpn', iterat
 }
 
 describe('generate killed at random instants', () => {
-  it('WireGuard: the state always loads and the next run yields a consistent mesh', (t) => killLoop(t, 'wireguard', 12, 20261122));
-  it('OpenVPN: the state always loads and the next run yields a consistent mesh', (t) => killLoop(t, 'openvpn', 3, 7));
+  it('WireGuard: the state always loads and the next run yields a consistent mesh', (t) => killLoop(t, 'wireguard', 12, 0.25, 20261122));
+  it('OpenVPN: the state always loads and the next run yields a consistent mesh', (t) => killLoop(t, 'openvpn', 3, 0, 7));
 });
