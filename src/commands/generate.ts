@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { writeLine, type Streams } from '../cli/io.js';
+import type { Streams } from '../cli/io.js';
+import { output, type GlobalOptions, type Output } from '../cli/output.js';
 import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
 import { withStateLock } from '../io/lock.js';
@@ -14,10 +15,10 @@ import { STATE_VERSION, type MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
 import { planOfBuild } from '../change/compare.js';
 import { formatExpiryWarnings, formatGateways } from '../change/format.js';
-import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
+import { hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
-export interface GenerateOptions {
+export interface GenerateOptions extends GlobalOptions {
   out: string;
   state?: string;
   /** Changes the loaded state before the build: how `rotate` makes one LAN's keys missing so they are made anew. */
@@ -28,21 +29,26 @@ export interface GenerateOptions {
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
 export async function runGenerate(file: string, opts: GenerateOptions, io: Streams): Promise<number> {
+  const out = output(io, opts);
   const text = readLansFile(file);
   const { config, source, problems } = validateLans(file, text);
-  if (!config || !source) return reportProblems(problems, io);
+  if (!config || !source) return reportProblems(problems, out);
   const stateDir = opts.state ?? defaultStateDir(file);
-  const warn = (line: string): void => writeLine(io.stderr, line);
-  return withStateLock(stateDir, opts.command ?? 'generate', warn, () => generateLocked(file, config, source, problems, stateDir, opts, io));
+  // Always said, even with --quiet: a lock taken over or a state recovered after a crash is news.
+  const say = (line: string): void => out.error(line);
+  return withStateLock(stateDir, opts.command ?? 'generate', say, () => generateLocked(file, config, source, problems, stateDir, opts, out, say));
 }
 
-async function generateLocked(file: string, config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, io: Streams): Promise<number> {
-  const loaded = loadState(stateDir, config.mesh.name, (line) => writeLine(io.stderr, line));
-  const prev = loaded.state;
+async function generateLocked(file: string, config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, out: Output, say: (line: string) => void): Promise<number> {
+  const loaded = loadState(stateDir, config.mesh.name, say);
+  const { state: prev, existed } = loaded;
+  out.detail(existed ? `state: ${stateDir}` : `state: ${stateDir} (new)`);
   const now = new Date();
-  const build = await buildMesh(config, opts.prepare ? opts.prepare(prev, config, now) : prev, nodeKeySource, now, reporter(source, problems));
-  if (!build || hasErrors(problems)) return reportProblems(problems, io);
-  if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
+  const progress = out.progress('generating keys');
+  const start = opts.prepare ? opts.prepare(prev, config, now) : prev;
+  const build = await buildMesh(config, start, nodeKeySource, now, reporter(source, problems), progress.update).finally(progress.done);
+  if (!build || hasErrors(problems)) return reportProblems(problems, out);
+  out.problems(problems);
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
   const stateChanged = !sameState(prev, build.state);
@@ -50,11 +56,12 @@ async function generateLocked(file: string, config: LansConfig, source: SourceDo
   const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
   const previous = readBundles(opts.out, [...tarballs.map((t) => t.lan), ...gone]);
   if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
-  if (loaded.upgradedFrom !== undefined) writeLine(io.stderr, `p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
+  if (loaded.upgradedFrom !== undefined) out.warn(`p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
   writeBundles(opts.out, tarballs, gone);
   const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, gone, stateChanged, now);
-  for (const line of formatGateways(plan, opts.out)) writeLine(io.stdout, line);
-  for (const line of formatExpiryWarnings(plan.expiries, file)) writeLine(io.stderr, line);
+  for (const line of formatGateways(plan, opts.out)) out.info(line);
+  // Expiry warnings are warnings: --quiet hides them like the input's.
+  for (const line of formatExpiryWarnings(plan.expiries, file)) out.warn(line);
   return 0;
 }
 
@@ -71,7 +78,7 @@ export function readLansFile(file: string): string {
   }
 }
 
-function reportProblems(problems: Problem[], io: Streams): number {
-  writeLine(io.stderr, formatReport(problems));
+function reportProblems(problems: Problem[], out: Output): number {
+  out.problems(problems);
   return hasErrors(problems) ? 1 : 0;
 }

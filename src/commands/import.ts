@@ -1,6 +1,7 @@
 import { existsSync, linkSync, unlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { writeLine, type Streams } from '../cli/io.js';
+import type { Streams } from '../cli/io.js';
+import { output, type GlobalOptions } from '../cli/output.js';
 import { UserError } from '../errors.js';
 import { importAncestor, type AncestorImport } from '../import/importAncestor.js';
 import { readAncestorFolder } from '../io/ancestorFolder.js';
@@ -8,12 +9,12 @@ import { syncDir, writeFileAtomic } from '../io/files.js';
 import { withStateLock } from '../io/lock.js';
 import { PUBLIC_FILE, SECRETS_FILE, saveState } from '../io/stateStore.js';
 import { emptyState } from '../state/types.js';
-import { formatReport, hasErrors } from '../validate/problems.js';
+import { hasErrors } from '../validate/problems.js';
 import { NAME_PATTERN, NAME_RULE } from '../validate/schema.js';
 import { validateLans } from '../validate/validate.js';
 import { defaultStateDir } from './generate.js';
 
-export interface ImportOptions {
+export interface ImportOptions extends GlobalOptions {
   out: string;
   state?: string;
   mesh?: string;
@@ -21,27 +22,28 @@ export interface ImportOptions {
 
 /** `p2pvpn import`: a P2P-VPN working folder in, a lans.yaml and a state folder out, or nothing at all. */
 export async function runImport(folder: string, opts: ImportOptions, io: Streams): Promise<number> {
+  const out = output(io, opts);
   const mesh = meshName(folder, opts.mesh);
   const stateDir = opts.state ?? defaultStateDir(opts.out);
   refuseToOverwrite(opts.out, stateDir);
   const { result, problems } = importAncestor(readAncestorFolder(folder), mesh, new Date());
   if (!result) {
-    for (const p of problems) writeLine(io.stderr, `p2pvpn: ${p}`);
-    writeLine(io.stderr, `p2pvpn: ${folder} was not imported, nothing was written`);
+    for (const p of problems) out.error(`p2pvpn: ${p}`);
+    out.error(`p2pvpn: ${folder} was not imported, nothing was written`);
     return 1;
   }
   const checked = validateLans(opts.out, result.lansYaml);
   if (hasErrors(checked.problems)) {
-    writeLine(io.stderr, formatReport(checked.problems));
-    writeLine(io.stderr, `p2pvpn: the lans.yaml made from ${folder} does not validate (above), nothing was written`);
+    out.problems(checked.problems);
+    out.error(`p2pvpn: the lans.yaml made from ${folder} does not validate (above), nothing was written`);
     return 1;
   }
-  await withStateLock(stateDir, 'import', (line) => writeLine(io.stderr, line), async () => {
+  await withStateLock(stateDir, 'import', (line) => out.error(line), async () => {
     refuseToOverwrite(opts.out, stateDir);
     saveState(stateDir, result.state, { state: emptyState(mesh), existed: false, highestGeneration: 0 });
     writeNewFile(opts.out, result.lansYaml);
   });
-  for (const line of summary(folder, opts.out, stateDir, result)) writeLine(io.stdout, line);
+  for (const line of summary(folder, opts.out, stateDir, result)) out.info(line);
   return 0;
 }
 
