@@ -12,7 +12,7 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
     const last = config.mesh.openvpn.portBase + highestPair;
     if (last > 65535) report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
   }
-  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)));
+  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)), config.mesh.openvpn.transitLayout);
   const highest = config.mesh.backend === 'openvpn' ? highestPair : highestLan;
   if (highest > capacity.count) {
     report(['mesh', 'transit'], `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest} (retired numbers are never reused), choose a larger range`);

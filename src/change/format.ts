@@ -24,7 +24,7 @@ export function formatExpiries(expiries: Expiry[]): string[] {
   const width = Math.max(...expiries.map((e) => e.subject.length));
   return [
     `Certificates (flagged ${EXPIRY_WARNING_DAYS} days before they expire):`,
-    ...expiries.map((e) => `  ${e.subject.padEnd(width)}  serial ${String(e.serial).padEnd(4)} expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`),
+    ...expiries.map((e) => `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)} expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`),
   ];
 }
 

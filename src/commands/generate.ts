@@ -1,15 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Streams } from '../cli/io.js';
 import { output, type GlobalOptions, type Output } from '../cli/output.js';
 import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
+import { withStateLock } from '../io/lock.js';
 import { loadState, saveState } from '../io/stateStore.js';
+import type { SourceDoc } from '../parse/parseLans.js';
 import { readBundles, writeBundles } from '../io/bundleStore.js';
 import { packBundle } from '../pack/tarball.js';
 import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
-import type { MeshState } from '../state/types.js';
+import { STATE_VERSION, type MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
 import { planOfBuild } from '../change/compare.js';
 import { formatExpiryWarnings, formatGateways } from '../change/format.js';
@@ -21,6 +23,8 @@ export interface GenerateOptions extends GlobalOptions {
   state?: string;
   /** Changes the loaded state before the build: how `rotate` makes one LAN's keys missing so they are made anew. */
   prepare?: (state: MeshState, config: LansConfig, now: Date) => MeshState;
+  /** The command named in the state lock while this runs. */
+  command?: string;
 }
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
@@ -30,7 +34,14 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   const { config, source, problems } = validateLans(file, text);
   if (!config || !source) return reportProblems(problems, out);
   const stateDir = opts.state ?? defaultStateDir(file);
-  const { state: prev, existed } = loadState(stateDir, config.mesh.name);
+  // Always said, even with --quiet: a lock taken over or a state recovered after a crash is news.
+  const say = (line: string): void => out.error(line);
+  return withStateLock(stateDir, opts.command ?? 'generate', say, () => generateLocked(file, config, source, problems, stateDir, opts, out, say));
+}
+
+async function generateLocked(file: string, config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, out: Output, say: (line: string) => void): Promise<number> {
+  const loaded = loadState(stateDir, config.mesh.name, say);
+  const { state: prev, existed } = loaded;
   out.detail(existed ? `state: ${stateDir}` : `state: ${stateDir} (new)`);
   const now = new Date();
   const progress = out.progress('generating keys');
@@ -41,10 +52,13 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
   const stateChanged = !sameState(prev, build.state);
-  const previous = readBundles(opts.out, [...tarballs.map((t) => t.lan), ...build.changes.removedLans]);
-  if (stateChanged) saveState(stateDir, build.state);
-  writeBundles(opts.out, tarballs, build.changes.removedLans);
-  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, build.changes.removedLans, stateChanged, now);
+  // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
+  const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
+  const previous = readBundles(opts.out, [...tarballs.map((t) => t.lan), ...gone]);
+  if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
+  if (loaded.upgradedFrom !== undefined) out.warn(`p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
+  writeBundles(opts.out, tarballs, gone);
+  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, gone, stateChanged, now);
   for (const line of formatGateways(plan, opts.out)) out.info(line);
   // Expiry warnings are warnings: --quiet hides them like the input's.
   for (const line of formatExpiryWarnings(plan.expiries, file)) out.warn(line);

@@ -29,7 +29,7 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
     writeLine(io.stderr, formatReport(problems));
     return ExitCode.userError;
   }
-  const { state: prev } = loadState(opts.state ?? defaultStateDir(file), config.mesh.name);
+  const { state: prev } = loadState(opts.state ?? defaultStateDir(file), config.mesh.name, (line) => writeLine(io.stderr, line));
   const now = new Date();
   const build = await buildMesh(config, prev, placeholderKeySource(), now, reporter(source, problems));
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));

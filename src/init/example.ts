@@ -30,6 +30,8 @@ mesh:
   # OpenVPN only.
   openvpn:
     portBase: 11000   # (default) the link numbered N uses UDP port portBase + N at both ends
+    transitLayout: compact  # (default) link N takes the N-th /30 of transit; p2p-vpn: .1/.2 of
+                            # its N-th /24, as P2P-VPN did (set by "p2pvpn import")
   # OpenVPN only: the certificate authority p2pvpn creates and keeps in the state folder.
   certificates:
     organisation: p2pvpn   # (default) O= in every certificate

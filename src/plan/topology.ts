@@ -81,7 +81,7 @@ export function buildTopology(config: LansConfig, state: PublicState): Topology 
   const byName = new Map(sites.map((s) => [s.name, s]));
   const links = state.pairs.map((pair): Link => {
     const ends: [Site, Site] = [byName.get(pair.lans[0])!, byName.get(pair.lans[1])!];
-    const t = pairTransit(transit, pair.number);
+    const t = pairTransit(transit, pair.number, config.mesh.openvpn.transitLayout);
     return {
       pair: pair.number,
       ends,

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { OLDEST_VERSION, upgrade } from './migrate.js';
 import { STATE_VERSION, type MeshState, type PublicState, type SecretState } from './types.js';
 
 /** Canonical JSON: LANs and pairs in number order, so the same state always writes the same bytes. */
@@ -8,6 +9,7 @@ export function serializePublic(state: PublicState): string {
   const ordered: PublicState = {
     version: state.version,
     kind: state.kind,
+    generation: state.generation,
     mesh: state.mesh,
     nextLan: state.nextLan,
     nextPair: state.nextPair,
@@ -26,6 +28,7 @@ export function serializeSecrets(secrets: SecretState): string {
   const ordered: SecretState = {
     version: secrets.version,
     kind: secrets.kind,
+    generation: secrets.generation,
     ...(secrets.caKey ? { caKey: secrets.caKey } : {}),
     lans: sortedKeys(secrets.lans),
     pairs: sortedKeys(secrets.pairs, (a, b) => Number(a) - Number(b)),
@@ -33,8 +36,18 @@ export function serializeSecrets(secrets: SecretState): string {
   return `${JSON.stringify(ordered)}\n`;
 }
 
-/** Reads a state file's text; an unknown kind or a newer version is refused, never guessed at. */
-export function parseStateFile<T extends PublicState | SecretState>(text: string, file: string, kind: T['kind']): T {
+/** A state file this p2pvpn cannot read at all: never fall back to a backup, the user must upgrade. */
+export class NewerStateError extends UserError {}
+
+/** A state file read and brought up to the current format. */
+export interface ParsedStateFile<T> {
+  value: T;
+  /** The version on disk when it was older than this p2pvpn's. */
+  upgradedFrom?: number;
+}
+
+/** Reads a state file's text; an unknown kind or a newer version is refused, never guessed at; an older one is upgraded. */
+export function parseStateFile<T extends PublicState | SecretState>(text: string, file: string, kind: T['kind']): ParsedStateFile<T> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -46,9 +59,14 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
     throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (kind is not "${kind}")`);
   }
   if (typeof v.version !== 'number' || v.version > STATE_VERSION) {
-    throw new UserError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
+    throw new NewerStateError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
   }
-  return value as T;
+  if (!Number.isInteger(v.version) || v.version < OLDEST_VERSION) {
+    throw new UserError(`${file}: format version ${v.version} is older than any p2pvpn release reads (${OLDEST_VERSION} to ${STATE_VERSION})`);
+  }
+  if (v.version === STATE_VERSION) return { value: value as T };
+  const upgraded = upgrade(value as Record<string, unknown>, kind === 'p2pvpn-state' ? 'public' : 'secrets');
+  return { value: upgraded as unknown as T, upgradedFrom: v.version };
 }
 
 export function sameState(a: MeshState, b: MeshState): boolean {

@@ -104,7 +104,13 @@ export const MeshSchema = z
       .default(1500)
       .describe('MTU of the path between gateways; tunnel MTUs are derived from it'),
     openvpn: z
-      .strictObject({ portBase: port.default(11000).describe('Pair N listens on UDP portBase + N') })
+      .strictObject({
+        portBase: port.default(11000).describe('Pair N listens on UDP portBase + N'),
+        transitLayout: z
+          .enum(['compact', 'p2p-vpn'], { error: 'must be "compact" or "p2p-vpn"' })
+          .optional()
+          .describe('compact (the default): pair N takes the N-th /30 of the transit range; p2p-vpn: pair N takes .1 and .2 of its N-th /24, as P2P-VPN did (kept by imported meshes)'),
+      })
       .prefault({})
       .describe('OpenVPN settings'),
     wireguard: z
@@ -129,3 +135,4 @@ export type Gateway = Lan['gateway'];
 export type Backend = LansConfig['mesh']['backend'];
 export type Flavour = (typeof FLAVOURS)[number];
 export type AwsConfig = NonNullable<Gateway['aws']>;
+export type TransitLayout = NonNullable<LansConfig['mesh']['openvpn']['transitLayout']>;
