@@ -71,12 +71,10 @@ export function firewallView(topology: Topology, site: Site) {
     ifaces,
     ports: portRules(topology, site, links),
     peers,
-    outbound: peers.flatMap((p) => local.flatMap((src) => p.sources.map((dst) => ({ peer: p.name, iface: p.iface, src, dst })))),
-    inbound: peers.flatMap((p) => p.sources.flatMap((src) => local.map((dst) => ({ peer: p.name, iface: p.iface, src, dst })))),
+    outbound: peers.flatMap((p) => local.flatMap((src) => p.sources.map((dst): ForwardRule => ({ peer: p.name, iface: p.iface, src, dst })))),
+    inbound: peers.flatMap((p) => p.sources.flatMap((src) => local.map((dst): ForwardRule => ({ peer: p.name, iface: p.iface, src, dst })))),
   };
 }
-
-export type FirewallView = ReturnType<typeof firewallView>;
 
 function peerRule(topology: Topology, link: Link, self: string): PeerRule {
   const { peer, selfEnd } = peerOf(link, self);
