@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildTopology } from '../src/plan/topology.js';
 import { allocate } from '../src/allocate/allocate.js';
 import { emptyState } from '../src/state/types.js';
 import { formatProblem } from '../src/validate/problems.js';
 import { validateLans } from '../src/validate/validate.js';
+import { runCli, withTempDir } from './support/cli.js';
 
 const AWS = `      aws:
         region: eu-west-1
@@ -96,6 +99,15 @@ describe('lans.yaml: endpoints', () => {
   it('validate refuses two gateways that both lack an endpoint, naming both', () => {
     const text = lans('', '', '').replace('      endpoint: 198.51.100.1\n', '');
     assert.deepEqual(errors(text), ['lans.yaml:14:7: lans[1].gateway: neither a nor b has an endpoint, so no tunnel can start between them; give one of them an endpoint']);
+  });
+
+  it('p2pvpn validate says so and exits 1', async () => {
+    await withTempDir((dir) => {
+      writeFileSync(join(dir, 'lans.yaml'), lans('', '', '').replace('      endpoint: 198.51.100.1\n', ''));
+      const r = runCli(['validate', 'lans.yaml'], dir);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^lans\.yaml:14:7: lans\[1\]\.gateway: neither a nor b has an endpoint, so no tunnel can start between them; give one of them an endpoint$/m);
+    });
   });
 
   it('one gateway without an endpoint is fine: it dials out and keeps the tunnel alive', () => {
