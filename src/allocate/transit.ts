@@ -5,7 +5,7 @@ import { blockSize, intToIp, type Block } from '../model/net.js';
 const PAIR_BLOCK = 4;
 
 export function transitCapacity(backend: Backend, size: number): { count: number; unit: string } {
-  return backend === 'openvpn' ? { count: Math.floor(size / PAIR_BLOCK), unit: 'links (a /30 each)' } : { count: size - 2, unit: 'gateway addresses' };
+  return backend === 'openvpn' ? { count: Math.floor(size / PAIR_BLOCK), unit: 'links (a /30 each)' } : { count: Math.max(0, size - 2), unit: 'gateway addresses' };
 }
 
 /** The /30 of OpenVPN pair `pair` (1-based): end 1 takes .1, end 2 takes .2. */

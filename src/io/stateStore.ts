@@ -1,7 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { parseStateFile, serializePublic, serializeSecrets } from '../state/serialize.js';
+import { checkState, type StateProblem } from '../state/checkState.js';
+import { PublicStateSchema, SecretStateSchema } from '../state/schema.js';
+import { parseStateFile, serializePublic, serializeSecrets, shapeProblems } from '../state/serialize.js';
+import { printable } from '../validate/problems.js';
 import { emptyState, type MeshState, type PublicState, type SecretState } from '../state/types.js';
 import { ensureDir, readIfExists, writeFileAtomic } from './files.js';
 
@@ -20,10 +23,27 @@ export function loadState(dir: string, mesh: string): { state: MeshState; existe
   }
   const pub = parseStateFile<PublicState>(pubText.toString('utf8'), join(dir, PUBLIC_FILE), 'p2pvpn-state');
   const secrets = parseStateFile<SecretState>(secText.toString('utf8'), join(dir, SECRETS_FILE), 'p2pvpn-secrets');
+  const shape = [...shapeProblems(PublicStateSchema, pub, PUBLIC_FILE), ...shapeProblems(SecretStateSchema, secrets, SECRETS_FILE)];
+  if (shape.length > 0) throw corruptState(dir, shape);
   if (pub.mesh !== mesh) {
-    throw new UserError(`${dir} holds the state of mesh "${pub.mesh}", not "${mesh}"; use --state to point at this mesh's state, or rename the mesh back`);
+    throw new UserError(`${dir} holds the state of mesh "${pub.mesh}", not "${mesh}"; use --state to point at this mesh's state, or rename the mesh back (the state was left untouched)`);
   }
-  return { state: { public: pub, secrets }, existed: true };
+  const state = { public: pub, secrets };
+  const contradictions = checkState(state);
+  if (contradictions.length > 0) throw corruptState(dir, contradictions);
+  return { state, existed: true };
+}
+
+/** Every problem of a state folder at once, and what the user can do about it. */
+function corruptState(dir: string, problems: StateProblem[]): UserError {
+  const lines = problems.map((p) => printable(`  ${join(dir, p.file)}: ${p.path === '' ? '' : `${p.path}: `}${p.message}`));
+  return new UserError(
+    [
+      `the state in ${dir} contradicts itself, so it was left untouched and nothing was generated:`,
+      ...lines,
+      `Restore ${dir} from its .bak files or a backup. If it cannot be restored, move it away and run again: that starts a new mesh, and every gateway needs its new bundle.`,
+    ].join('\n'),
+  );
 }
 
 /** Writes both state files atomically, keeping the previous version of each as .bak. */

@@ -24,6 +24,10 @@ const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 const LEADING_ZERO_NUMBER = /^[-+]?0[0-9_]+$/;
 /** Sexagesimal numbers like 1:20, a YAML 1.1 integer. */
 const SEXAGESIMAL = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/;
+/** The only number lans.yaml needs is a plain decimal integer; 0x10, 1e3, 1.5, .inf are refused. */
+const DECIMAL_INTEGER = /^[-+]?(0|[1-9][0-9]*)$/;
+/** The deepest real value is lans[i].gateway.endpoint (4 levels); far deeper is an attack, not a mesh. */
+export const MAX_DEPTH = 16;
 
 export function parseLans(file: string, text: string): ParseResult {
   const problems: Problem[] = [];
@@ -48,6 +52,8 @@ export function parseLans(file: string, text: string): ParseResult {
   }
   const source: SourceDoc = { file, doc, lines };
   if (problems.length > 0) return { source, problems };
+  const deep = findTooDeep(doc.contents);
+  if (deep) return { source, problems: [at(deep.range?.[0] ?? 0, `the document nests deeper than ${MAX_DEPTH} levels, lans.yaml needs at most 4 (lans[].gateway.endpoint)`)] };
   problems.push(...findUnsafeNodes(source));
   if (problems.length > 0) return { source, problems };
   if (doc.contents === null) return { source, problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
@@ -58,6 +64,7 @@ export function parseLans(file: string, text: string): ParseResult {
 function yamlMessage(code: string, message: string): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
   if (code === 'DUPLICATE_KEY') return 'duplicate key, each key may appear once in a mapping';
+  if (/call stack/i.test(first)) return `the document nests far too deeply, lans.yaml needs at most 4 levels`;
   return `YAML syntax error: ${first}`;
 }
 
@@ -73,6 +80,14 @@ function findUnsafeNodes(source: SourceDoc): Problem[] {
       push(node, path, `alias "*${node.source}" is not allowed, write the value out in full`);
       return visit.SKIP;
     },
+    Pair(_key, pair, path) {
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number') {
+        const node = (pair.key ?? pair.value ?? path[path.length - 1]) as Node;
+        push(node, path, 'a key must be a plain word like "name", not a list, mapping or empty key');
+        return visit.SKIP;
+      }
+      return undefined;
+    },
     Node(_key, node, path) {
       if (isAlias(node)) return undefined;
       if (node.anchor) push(node, path, `anchor "&${node.anchor}" is not allowed, write each value out in full`);
@@ -82,11 +97,24 @@ function findUnsafeNodes(source: SourceDoc): Problem[] {
         if (YAML11_BOOLEANS.test(src)) push(node, path, `bare "${src}" is a boolean in YAML 1.1 and a string in YAML 1.2, quote it ("${src}") or write true/false`);
         else if (LEADING_ZERO_NUMBER.test(src)) push(node, path, `"${src}" has a leading zero (octal in YAML 1.1), write it without the zero or quote it`);
         else if (SEXAGESIMAL.test(src)) push(node, path, `"${src}" is a base-60 number in YAML 1.1, quote it`);
+        else if (typeof node.value === 'number' && !DECIMAL_INTEGER.test(src)) push(node, path, `"${src}" is read as a number that is not a plain whole number, write a decimal like 1500 or quote it if text is meant`);
       }
       return undefined;
     },
   });
   return problems;
+}
+
+/** The first node nested deeper than MAX_DEPTH, found without recursion so depth itself cannot overflow the stack. */
+function findTooDeep(root: unknown): Node | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= MAX_DEPTH) return node;
+    for (const item of node.items) stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
+  }
+  return undefined;
 }
 
 /** Turns the visitor's ancestors and node into a document path like `lans[1].name`. */

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { UserError } from '../errors.js';
+import type { StateProblem } from './checkState.js';
 import { STATE_VERSION, type MeshState, type PublicState, type SecretState } from './types.js';
 
 /** Canonical JSON: LANs and pairs in number order, so the same state always writes the same bytes. */
@@ -45,7 +47,10 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
   if (typeof value !== 'object' || value === null || v.kind !== kind) {
     throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (kind is not "${kind}")`);
   }
-  if (typeof v.version !== 'number' || v.version > STATE_VERSION) {
+  if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) {
+    throw new UserError(`${file}: format version ${JSON.stringify(v.version) ?? 'missing'} is not one p2pvpn ever wrote; restore it from ${file}.bak or from your backup, the state was left untouched`);
+  }
+  if (v.version > STATE_VERSION) {
     throw new UserError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
   }
   return value as T;
@@ -53,4 +58,15 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
 
 export function sameState(a: MeshState, b: MeshState): boolean {
   return serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
+}
+
+/** Where a state file departs from its schema; messages name the place, never the value (it may be a secret). */
+export function shapeProblems(schema: z.ZodType, value: unknown, file: StateProblem['file']): StateProblem[] {
+  const result = schema.safeParse(value);
+  if (result.success) return [];
+  return result.error.issues.slice(0, 20).map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const message = issue.code === 'unrecognized_keys' ? `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
+    return { file, path, message };
+  });
 }

@@ -14,18 +14,38 @@ export const NAME_RULE = '1 to 11 characters of lowercase letters, digits and "-
 /** A DNS name by RFC 1123, whose last label is not all digits (so it cannot pass for an address). */
 export const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
 
-/** Free text that reaches certificates and README files: printable, no quotes, comment or shell characters. */
+/** Free text that reaches README files: printable ASCII, no quotes, comment, shell or control characters. */
 export const TEXT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 .,()&+/_:@-]{0,63}$/;
-const TEXT_RULE = 'up to 64 characters of letters, digits, spaces and . , ( ) & + / _ : @ -';
+const TEXT_RULE = 'up to 64 characters of letters, digits, spaces and . , ( ) & + / _ : @ -, starting with a letter or digit';
+
+/** The certificate organisation: also no "/", "+" or "=", which change meaning in printed subject names (RFC 4514, OpenSSL's one-line form). */
+export const ORGANISATION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 .,()&_:@-]{0,63}$/;
+const ORGANISATION_RULE = 'up to 64 characters of letters, digits, spaces and . , ( ) & _ : @ -, starting with a letter or digit';
+
+/** Only digits and dots, or a last label that starts with a digit: resolvers read these as (odd) IPv4 addresses. */
+const NUMERIC_LOOKING = /^[0-9.]+$|(^|\.)[0-9][^.]*$/;
+
+/** Why an endpoint is neither a DNS name nor a strict IPv4 address, or undefined when it is one of them. */
+export function endpointProblem(value: string): string | undefined {
+  if (IPV4_PATTERN.test(value) || HOSTNAME_PATTERN.test(value)) return undefined;
+  if (NUMERIC_LOOKING.test(value) && /^[0-9a-fA-FxX.]+$/.test(value)) {
+    return `"${value}" looks like an IPv4 address but is not four decimal numbers 0-255 without leading zeros, write it like 203.0.113.10`;
+  }
+  return `must be a DNS name like vpn.example.com (letters, digits, "-" and ".", last label not starting with a digit) or an IPv4 address like 203.0.113.10`;
+}
 
 const name = z.string({ error: 'expected a name' }).regex(NAME_PATTERN, { error: `must be ${NAME_RULE}, e.g. "branch-2"` });
 const text = z.string({ error: 'expected text' }).regex(TEXT_PATTERN, { error: `must be ${TEXT_RULE}` });
+const organisation = z.string({ error: 'expected text' }).regex(ORGANISATION_PATTERN, { error: `must be ${ORGANISATION_RULE}` });
 const ipv4 = z.string({ error: 'expected an IPv4 address' }).regex(IPV4_PATTERN, { error: 'must be a dotted-quad IPv4 address like 192.168.1.1 (no leading zeros)' });
 const cidr = z.string({ error: 'expected a subnet' }).regex(CIDR_PATTERN, { error: 'must be an IPv4 subnet with a prefix length, like 10.1.0.0/16' });
 const port = z.int({ error: 'expected a whole number' }).min(1, { error: 'must be a port from 1 to 65535' }).max(65535, { error: 'must be a port from 1 to 65535' });
 const endpoint = z
   .string({ error: 'expected a DNS name or IPv4 address' })
-  .refine((v) => IPV4_PATTERN.test(v) || HOSTNAME_PATTERN.test(v), { error: 'must be a DNS name like vpn.example.com or a dotted-quad IPv4 address' })
+  .superRefine((v, ctx) => {
+    const problem = endpointProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
   .describe('Public DNS name or IPv4 address that peers dial; omit for a gateway that can only dial out');
 
 export const GatewaySchema = z
@@ -34,7 +54,7 @@ export const GatewaySchema = z
     listen: ipv4.optional().describe('Local address to listen on when it differs from the endpoint (a gateway behind NAT)'),
     port: port.optional().describe('WireGuard listen port of this gateway; defaults to mesh.wireguard.port'),
     lanAddress: ipv4.describe("The gateway's own address on its LAN: hosts route remote LANs via it"),
-  })
+  }, { error: 'expected a mapping with lanAddress and optionally endpoint, listen and port' })
   .describe('The Linux box at the edge of the LAN that terminates the tunnels');
 
 export const LanSchema = z
@@ -46,15 +66,15 @@ export const LanSchema = z
       .min(1, { error: 'must list at least one subnet, like 10.1.0.0/16' })
       .describe('RFC 1918 subnets of this LAN, any prefix length'),
     gateway: GatewaySchema,
-  })
+  }, { error: 'expected a mapping with name, subnets and gateway' })
   .describe('One site: its private subnets and its gateway');
 
 const CertificatesSchema = z
   .strictObject({
-    organisation: text.default('p2pvpn').describe('Organisation (O) in every certificate'),
+    organisation: organisation.default('p2pvpn').describe('Organisation (O) in every certificate'),
     caDays: z.int({ error: 'expected a whole number of days' }).min(1, { error: 'must be at least 1 day' }).max(36500, { error: 'must be at most 36500 days' }).default(3650).describe('Lifetime of the CA certificate in days'),
     certDays: z.int({ error: 'expected a whole number of days' }).min(1, { error: 'must be at least 1 day' }).max(36500, { error: 'must be at most 36500 days' }).default(1095).describe('Lifetime of each gateway certificate in days'),
-  })
+  }, { error: 'expected a mapping with organisation, caDays and certDays' })
   .describe('OpenVPN certificate authority settings');
 
 export const MeshSchema = z
@@ -69,22 +89,22 @@ export const MeshSchema = z
       .default(1500)
       .describe('MTU of the path between gateways; tunnel MTUs are derived from it'),
     openvpn: z
-      .strictObject({ portBase: port.default(11000).describe('Pair N listens on UDP portBase + N') })
+      .strictObject({ portBase: port.default(11000).describe('Pair N listens on UDP portBase + N') }, { error: 'expected a mapping with portBase' })
       .prefault({})
       .describe('OpenVPN settings'),
     wireguard: z
-      .strictObject({ port: port.default(51820).describe('UDP port every gateway listens on unless it sets its own') })
+      .strictObject({ port: port.default(51820).describe('UDP port every gateway listens on unless it sets its own') }, { error: 'expected a mapping with port' })
       .prefault({})
       .describe('WireGuard settings'),
     certificates: CertificatesSchema.prefault({}),
-  })
+  }, { error: 'expected a mapping with name, backend and optionally transit, underlayMtu, openvpn, wireguard, certificates' })
   .describe('Settings that apply to the whole mesh');
 
 export const LansSchema = z
   .strictObject({
     mesh: MeshSchema,
     lans: z.array(LanSchema, { error: 'expected a list of LANs' }).min(2, { error: 'must list at least two LANs, a mesh needs two ends' }),
-  })
+  }, { error: 'expected a mapping with "mesh" and "lans"' })
   .describe('p2pvpn mesh declaration (lans.yaml)');
 
 export type LansConfig = z.output<typeof LansSchema>;

@@ -1,4 +1,4 @@
-import { blockSize, containsIp, ipToInt, parseBlock } from '../../model/net.js';
+import { blockSize, containsIp, ipToInt, parseBlock, specialUse } from '../../model/net.js';
 import type { LansConfig } from '../schema.js';
 import type { Report } from './index.js';
 
@@ -15,8 +15,10 @@ export function checkGatewayAddresses(config: LansConfig, report: Report): void 
       report(path, `${address} is the network or broadcast address of its subnet, give a host address`);
     }
     const listen = lan.gateway.listen;
-    if (listen && containsIp(transit, ipToInt(listen))) {
-      report(['lans', i, 'gateway', 'listen'], `${listen} is inside the transit range ${config.mesh.transit}, give an address of the gateway's outside interface`);
-    }
+    if (listen === undefined) return;
+    const listenPath = ['lans', i, 'gateway', 'listen'];
+    const special = specialUse(listen);
+    if (special) report(listenPath, `${listen} is ${special}, tunnels cannot listen there; give an address of the gateway's outside interface`);
+    else if (containsIp(transit, ipToInt(listen))) report(listenPath, `${listen} is inside the transit range ${config.mesh.transit}, give an address of the gateway's outside interface`);
   });
 }

@@ -1,17 +1,16 @@
 import type { Report } from './index.js';
 import type { LansConfig } from '../schema.js';
 
-/** Names that would collide with files the bundle or the state already use. */
+/** Names that would collide with files the bundle or the state already use (keys/ca.crt, run/, ...). */
 export const RESERVED_NAMES = new Set(['ca', 'crl', 'all', 'any', 'default', 'none', 'keys', 'run', 'self', 'state', 'mesh', 'localhost']);
 
 /** No two LANs with the same name after case folding; no reserved names. */
 export function checkNames(config: LansConfig, report: Report): void {
-  const seen = new Map<string, number>();
+  const seen = new Set<string>();
   config.lans.forEach((lan, i) => {
     const folded = lan.name.toLowerCase();
     if (RESERVED_NAMES.has(folded)) report(['lans', i, 'name'], `"${lan.name}" is reserved, choose another name`);
-    const first = seen.get(folded);
-    if (first === undefined) seen.set(folded, i);
-    else report(['lans', i, 'name'], `"${lan.name}" is already the name of lans[${first}], each LAN needs its own name`);
+    if (seen.has(folded)) report(['lans', i, 'name'], `"${lan.name}" is already the name of an earlier LAN, each LAN needs its own name`);
+    seen.add(folded);
   });
 }

@@ -17,7 +17,7 @@ export function checkSubnets(config: LansConfig, report: Report): void {
       const path = ['lans', i, 'subnets', j];
       if (hasHostBits(block)) report(path, `${cidr} has host bits set, the network address is ${formatBlock({ start: networkOf(block), prefix: block.prefix })}`);
       else if (!isPrivate(block)) report(path, `${cidr} is not wholly inside a private range, use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)`);
-      all.push({ block: { start: networkOf(block), prefix: block.prefix }, path, owner: `lans[${i}] (${lan.name})` });
+      all.push({ block: { start: networkOf(block), prefix: block.prefix }, path, owner: lan.name });
     }),
   );
   const transit = parseBlock(config.mesh.transit);
