@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { writeLine, type Streams } from '../cli/io.js';
-import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
-import { loadState, saveState } from '../io/stateStore.js';
-import { writeBundles } from '../io/bundleStore.js';
-import { packBundle } from '../pack/tarball.js';
-import { buildMesh } from '../pipeline.js';
-import { sameState } from '../state/serialize.js';
 import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
@@ -21,6 +15,15 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   const text = readLansFile(file);
   const { config, source, problems } = validateLans(file, text);
   if (!config || !source) return reportProblems(problems, io);
+  // Loaded only for input that passed validation: a refusal stays quick (no archiver, forge, handlebars).
+  const [{ nodeKeySource }, { loadState, saveState }, { writeBundles }, { packBundle }, { buildMesh }, { sameState }] = await Promise.all([
+    import('../crypto/keys.js'),
+    import('../io/stateStore.js'),
+    import('../io/bundleStore.js'),
+    import('../pack/tarball.js'),
+    import('../pipeline.js'),
+    import('../state/serialize.js'),
+  ]);
   const stateDir = opts.state ?? defaultStateDir(file);
   const { state: prev } = loadState(stateDir, config.mesh.name);
   const build = await buildMesh(config, prev, nodeKeySource, new Date(), reporter(source, problems));

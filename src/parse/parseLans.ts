@@ -37,7 +37,7 @@ export function parseLans(file: string, text: string): ParseResult {
     return { severity: 'error', file, line: pos.line, col: pos.col, path, message };
   };
   if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
-    return { problems: [{ severity: 'error', file, line: 1, col: 1, path: '', message: `file is ${Buffer.byteLength(text, 'utf8')} bytes, more than the ${MAX_FILE_BYTES} a mesh needs; split or trim it` }] };
+    return { problems: [{ severity: 'error', file, line: 1, col: 1, path: '', message: `the file is ${Buffer.byteLength(text, 'utf8')} bytes, far more than any mesh needs; keep it under ${MAX_FILE_BYTES} bytes` }] };
   }
   const docs = parseAllDocuments(text, { lineCounter: lines, version: '1.2', uniqueKeys: true, merge: false, prettyErrors: false, strict: true });
   if (!Array.isArray(docs)) return { problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
@@ -47,30 +47,37 @@ export function parseLans(file: string, text: string): ParseResult {
     problems.push(at(second.range[0], `the file holds ${docs.length} YAML documents, expected exactly one (remove the "---" separators)`));
   }
   const doc = docs[0]!;
-  for (const err of [...doc.errors, ...doc.warnings]) {
-    problems.push(at(err.pos[0], yamlMessage(err.code, err.message)));
+  // Unresolved tags are only warnings to the YAML library; findUnsafeNodes reports every tag.
+  for (const err of [...doc.errors, ...doc.warnings.filter((w) => w.code !== 'TAG_RESOLVE_FAILED')]) {
+    problems.push(at(err.pos[0], yamlMessage(err.code, err.message, text.slice(err.pos[0], err.pos[0] + 41))));
   }
   const source: SourceDoc = { file, doc, lines };
   if (problems.length > 0) return { source, problems };
   const deep = findTooDeep(doc.contents);
   if (deep) return { source, problems: [at(deep.range?.[0] ?? 0, `the document nests deeper than ${MAX_DEPTH} levels, lans.yaml needs at most 4 (lans[].gateway.endpoint)`)] };
-  problems.push(...findUnsafeNodes(source));
-  if (problems.length > 0) return { source, problems };
+  const unsafe = findUnsafeNodes(source);
+  problems.push(...unsafe.problems);
+  // Aliases and non-scalar keys make the plain data unsafe to build; odd scalars still let the schema check the rest.
+  if (unsafe.fatal) return { source, problems };
   if (doc.contents === null) return { source, problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
   return { source, data: doc.toJS({ maxAliasCount: 0 }), problems };
 }
 
 /** The YAML library's own messages carry a code excerpt; keep the first sentence and say what to do. */
-function yamlMessage(code: string, message: string): string {
+function yamlMessage(code: string, message: string, source: string): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
-  if (code === 'DUPLICATE_KEY') return 'duplicate key, each key may appear once in a mapping';
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^[A-Za-z0-9_-]{1,40}(?![A-Za-z0-9_-])/.exec(source)?.[0];
+    return `duplicate key${key ? ` "${key}"` : ''}, each key may appear once in a mapping`;
+  }
   if (/call stack/i.test(first)) return `the document nests far too deeply, lans.yaml needs at most 4 levels`;
   return `YAML syntax error: ${first}`;
 }
 
 /** Aliases, anchors, tags and YAML 1.1-style scalars: each is refused with its position. */
-function findUnsafeNodes(source: SourceDoc): Problem[] {
+function findUnsafeNodes(source: SourceDoc): { problems: Problem[]; fatal: boolean } {
   const problems: Problem[] = [];
+  let fatal = false;
   const push = (node: Node, path: readonly unknown[], message: string): void => {
     const pos = source.lines.linePos(node.range?.[0] ?? 0);
     problems.push({ severity: 'error', file: source.file, line: pos.line, col: pos.col, path: docPath(path, node), message });
@@ -78,12 +85,14 @@ function findUnsafeNodes(source: SourceDoc): Problem[] {
   visit(source.doc, {
     Alias(_key, node, path) {
       push(node, path, `alias "*${node.source}" is not allowed, write the value out in full`);
+      fatal = true;
       return visit.SKIP;
     },
     Pair(_key, pair, path) {
       if (!isScalar(pair.key) || typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number') {
         const node = (pair.key ?? pair.value ?? path[path.length - 1]) as Node;
         push(node, path, 'a key must be a plain word like "name", not a list, mapping or empty key');
+        fatal = true;
         return visit.SKIP;
       }
       return undefined;
@@ -91,7 +100,7 @@ function findUnsafeNodes(source: SourceDoc): Problem[] {
     Node(_key, node, path) {
       if (isAlias(node)) return undefined;
       if (node.anchor) push(node, path, `anchor "&${node.anchor}" is not allowed, write each value out in full`);
-      if (node.tag && isScalar(node)) push(node, path, `explicit tag "${node.tag}" is not allowed, remove it`);
+      if (node.tag) push(node, path, `explicit tag "${node.tag.replace('tag:yaml.org,2002:', '!!')}" is not allowed, remove it`);
       if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.source === 'string') {
         const src = node.source;
         if (YAML11_BOOLEANS.test(src)) push(node, path, `bare "${src}" is a boolean in YAML 1.1 and a string in YAML 1.2, quote it ("${src}") or write true/false`);
@@ -102,7 +111,7 @@ function findUnsafeNodes(source: SourceDoc): Problem[] {
       return undefined;
     },
   });
-  return problems;
+  return { problems, fatal };
 }
 
 /** The first node nested deeper than MAX_DEPTH, found without recursion so depth itself cannot overflow the stack. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CIDR_PATTERN, IPV4_PATTERN } from '../model/net.js';
+import { cidrProblem, endpointProblem, ipv4Problem, nameProblem, textProblem } from './explain.js';
 
 /**
  * The shape of lans.yaml. Field-level rules live here; rules that relate
@@ -16,35 +17,25 @@ export const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a
 
 /** Free text that reaches README files: printable ASCII, no quotes, comment, shell or control characters. */
 export const TEXT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 .,()&+/_:@-]{0,63}$/;
-const TEXT_RULE = 'up to 64 characters of letters, digits, spaces and . , ( ) & + / _ : @ -, starting with a letter or digit';
+const TEXT_CHAR = /[A-Za-z0-9 .,()&+/_:@-]/;
+const TEXT_PUNCTUATION = '. , ( ) & + / _ : @ -';
 
 /** The certificate organisation: also no "/", "+" or "=", which change meaning in printed subject names (RFC 4514, OpenSSL's one-line form). */
 export const ORGANISATION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 .,()&_:@-]{0,63}$/;
-const ORGANISATION_RULE = 'up to 64 characters of letters, digits, spaces and . , ( ) & _ : @ -, starting with a letter or digit';
+const ORGANISATION_CHAR = /[A-Za-z0-9 .,()&_:@-]/;
+const ORGANISATION_PUNCTUATION = '. , ( ) & _ : @ -';
 
-/** Only digits and dots, or a last label that starts with a digit: resolvers read these as (odd) IPv4 addresses. */
-const NUMERIC_LOOKING = /^[0-9.]+$|(^|\.)[0-9][^.]*$/;
-
-/** Why an endpoint is neither a DNS name nor a strict IPv4 address, or undefined when it is one of them. */
-export function endpointProblem(value: string): string | undefined {
-  if (IPV4_PATTERN.test(value) || HOSTNAME_PATTERN.test(value)) return undefined;
-  if (NUMERIC_LOOKING.test(value) && /^[0-9a-fA-FxX.]+$/.test(value)) {
-    return `"${value}" looks like an IPv4 address but is not four decimal numbers 0-255 without leading zeros, write it like 203.0.113.10`;
-  }
-  return `must be a DNS name like vpn.example.com (letters, digits, "-" and ".", last label not starting with a digit) or an IPv4 address like 203.0.113.10`;
-}
-
-const name = z.string({ error: 'expected a name' }).regex(NAME_PATTERN, { error: `must be ${NAME_RULE}, e.g. "branch-2"` });
-const text = z.string({ error: 'expected text' }).regex(TEXT_PATTERN, { error: `must be ${TEXT_RULE}` });
-const organisation = z.string({ error: 'expected text' }).regex(ORGANISATION_PATTERN, { error: `must be ${ORGANISATION_RULE}` });
-const ipv4 = z.string({ error: 'expected an IPv4 address' }).regex(IPV4_PATTERN, { error: 'must be a dotted-quad IPv4 address like 192.168.1.1 (no leading zeros)' });
-const cidr = z.string({ error: 'expected a subnet' }).regex(CIDR_PATTERN, { error: 'must be an IPv4 subnet with a prefix length, like 10.1.0.0/16' });
+const name = z.string({ error: 'expected a name' }).regex(NAME_PATTERN, { error: (iss) => nameProblem(iss.input) });
+const text = z.string({ error: 'expected text' }).regex(TEXT_PATTERN, { error: (iss) => textProblem(iss.input, TEXT_CHAR, TEXT_PUNCTUATION) });
+const organisation = z.string({ error: 'expected text' }).regex(ORGANISATION_PATTERN, { error: (iss) => textProblem(iss.input, ORGANISATION_CHAR, ORGANISATION_PUNCTUATION) });
+const ipv4 = z.string({ error: 'expected an IPv4 address' }).regex(IPV4_PATTERN, { error: (iss) => ipv4Problem(iss.input) });
+const cidr = z.string({ error: 'expected a subnet' }).regex(CIDR_PATTERN, { error: (iss) => cidrProblem(iss.input) });
 const port = z.int({ error: 'expected a whole number' }).min(1, { error: 'must be a port from 1 to 65535' }).max(65535, { error: 'must be a port from 1 to 65535' });
 const endpoint = z
   .string({ error: 'expected a DNS name or IPv4 address' })
   .superRefine((v, ctx) => {
-    const problem = endpointProblem(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    const valid = IPV4_PATTERN.test(v) || HOSTNAME_PATTERN.test(v);
+    if (!valid) ctx.addIssue({ code: 'custom', message: endpointProblem(v) });
   })
   .describe('Public DNS name or IPv4 address that peers dial; omit for a gateway that can only dial out');
 

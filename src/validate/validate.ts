@@ -17,14 +17,17 @@ export function validateLans(file: string, text: string): ValidationResult {
   if (!parsed.source || parsed.data === undefined) return { problems: parsed.problems };
   const { source } = parsed;
   const result = LansSchema.safeParse(parsed.data);
-  const problems: Problem[] = [];
-  const report = reporter(source, problems);
+  const found: Problem[] = [];
+  const report = reporter(source, found);
   if (result.success) {
     for (const rule of rules) rule(result.data, report);
   } else {
-    problems.push(...result.error.issues.flatMap((i) => issueProblems(source, i)));
+    found.push(...result.error.issues.flatMap((i) => issueProblems(source, i)));
     runRulesOnValidParts(parsed.data, report);
   }
+  // A value the parser already refused (say "0x10") is not reported a second time.
+  const taken = new Set(parsed.problems.map((p) => `${p.line}:${p.col}`));
+  const problems = [...parsed.problems, ...found.filter((p) => !taken.has(`${p.line}:${p.col}`))];
   const hasError = problems.some((p) => p.severity === 'error');
   return hasError || !result.success ? { source, problems } : { source, config: result.data, problems };
 }
