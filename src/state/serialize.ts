@@ -41,11 +41,11 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
   try {
     value = JSON.parse(text);
   } catch {
-    throw new UserError(`${file}: not valid JSON; restore it from ${file}.bak or from your backup`);
+    throw new UserError(`${file}: not valid JSON; restore it from ${file}.bak or from your backup (the state was left untouched)`);
   }
   const v = value as { version?: unknown; kind?: unknown };
   if (typeof value !== 'object' || value === null || v.kind !== kind) {
-    throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (kind is not "${kind}")`);
+    throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (its kind is not "${kind}"); restore it from ${file}.bak or from your backup (the state was left untouched)`);
   }
   if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) {
     throw new UserError(`${file}: format version ${JSON.stringify(v.version) ?? 'missing'} is not one p2pvpn ever wrote; restore it from ${file}.bak or from your backup, the state was left untouched`);
