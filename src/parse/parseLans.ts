@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, Scalar, visit, type Document, type Node } from 'yaml';
 import { formatPath, type Problem } from '../validate/problems.js';
 
 /** Far larger than any real mesh (200 LANs take about 40 KB). */
@@ -38,6 +38,13 @@ export function parseLans(file: string, text: string): ParseResult {
   };
   if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
     return { problems: [{ severity: 'error', file, line: 1, col: 1, path: '', message: `the file is ${Buffer.byteLength(text, 'utf8')} bytes, far more than any mesh needs; keep it under ${MAX_FILE_BYTES} bytes` }] };
+  }
+  const runaway = findRunawayNesting(text);
+  if (runaway) {
+    const before = text.slice(0, runaway.offset);
+    const line = before.split('\n').length;
+    const col = runaway.offset - before.lastIndexOf('\n');
+    return { problems: [{ severity: 'error', file, line, col, path: '', message: runaway.message }] };
   }
   const docs = parseAllDocuments(text, { lineCounter: lines, version: '1.2', uniqueKeys: true, merge: false, prettyErrors: false, strict: true });
   if (!Array.isArray(docs)) return { problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
@@ -112,6 +119,35 @@ function findUnsafeNodes(source: SourceDoc): { problems: Problem[]; fatal: boole
     },
   });
   return { problems, fatal };
+}
+
+/** Lines indented further than this cannot belong to a 4-level document; deeper input only strains the parser. */
+const MAX_INDENT = 80;
+/** One-character markers the YAML lexer adds to its token stream; they are not source text. */
+const LEXER_MARKERS = new Set(['\x02', '\x18', '\x1f']);
+
+/**
+ * Nesting deep enough to exhaust the YAML composer's stack (which can abort
+ * the process rather than throw), found before composing: flow brackets and
+ * "- "/"? " indicators counted on the lexer's iterative token stream, and
+ * indentation measured per line.
+ */
+function findRunawayNesting(text: string): { offset: number; message: string } | undefined {
+  const tooDeep = `the document nests deeper than ${MAX_DEPTH} levels, lans.yaml needs at most 4 (lans[].gateway.endpoint)`;
+  let offset = 0;
+  let flow = 0;
+  let onLine = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (LEXER_MARKERS.has(token)) continue;
+    if (token === '[' || token === '{') flow++;
+    else if (token === ']' || token === '}') flow--;
+    else if (token === '-' || token === '?') onLine++;
+    else if (token.includes('\n')) onLine = 0;
+    if (flow > MAX_DEPTH || onLine > MAX_DEPTH) return { offset, message: tooDeep };
+    offset += token.length;
+  }
+  const indented = new RegExp(`^[ \\t]{${MAX_INDENT + 1},}`, 'm').exec(text);
+  return indented ? { offset: indented.index, message: `a line is indented more than ${MAX_INDENT} columns, lans.yaml needs far less; use 2 spaces per level` } : undefined;
 }
 
 /** The first node nested deeper than MAX_DEPTH, found without recursion so depth itself cannot overflow the stack. */
