@@ -11,5 +11,7 @@ export const ExitCode = {
   ok: 0,
   userError: 1,
   usage: 2,
+  /** `plan`: the mesh's bundles or state would change. */
+  changesPending: 3,
   internal: 70,
 } as const;

@@ -1,6 +1,5 @@
 import { allocate, type AllocationChanges } from './allocate/allocate.js';
 import { checkAllocation } from './allocate/checkAllocation.js';
-import { checkCertificateExpiry } from './crypto/expiry.js';
 import type { KeySource } from './crypto/keys.js';
 import { provisionMaterial } from './crypto/material.js';
 import { planBundles } from './plan/bundles.js';
@@ -31,7 +30,6 @@ export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySo
     report(path, message, severity);
   });
   if (failed) return undefined;
-  checkCertificateExpiry(config, numbered, now, report);
   const state = await provisionMaterial(config, numbered, prev.secrets, changes, keys, now);
   const { topology, bundles } = planBundles(config, state);
   return { state, changes, topology, bundles: bundles.map(renderBundle) };

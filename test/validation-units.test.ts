@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkAllocation } from '../src/allocate/checkAllocation.js';
-import { checkCertificateExpiry } from '../src/crypto/expiry.js';
+import { reportExpiries } from '../src/change/expiryWarnings.js';
 import { checkState } from '../src/state/checkState.js';
 import { emptyState, type CertRecord, type MeshState } from '../src/state/types.js';
 import { formatReport } from '../src/validate/problems.js';
@@ -67,25 +67,22 @@ describe('checkState: a state folder that contradicts itself', () => {
   }
 });
 
-describe('checkCertificateExpiry', () => {
+describe('reportExpiries: certificates about to end are positioned warnings', () => {
   const now = new Date('2026-06-01T00:00:00Z');
-  it('warns about a CA that ends within 30 days and a gateway certificate that has ended', () => {
+  it('places the CA at mesh.certificates and a gateway at its LAN name', () => {
     const state = goodState();
     state.public.ca!.certificate.notAfter = '2026-06-11T12:00:00.000Z';
     state.public.lans['b']!.certificate!.notAfter = '2026-05-01T00:00:00.000Z';
     const { report, lines } = collect();
-    checkCertificateExpiry(config('openvpn'), state.public, now, report);
+    reportExpiries(config('openvpn', ['c', 'b', 'a']), state.public, now, 'lans.yaml', report);
     assert.deepEqual(lines, [
-      'warning mesh.certificates: the CA certificate expires on 2026-06-11 (in 10 days); every tunnel stops then, so a new CA and every bundle must be issued before then',
-      'warning lans.1.name: the certificate of b expired on 2026-05-01; its tunnels stop then, so re-key b and redistribute its bundle before then',
+      'warning lans.1.name: the certificate of b expired 2026-05-01 (31 days ago); run "p2pvpn rotate lans.yaml b" and redistribute the bundles it changes',
+      'warning mesh.certificates: the CA certificate expires 2026-06-11 (in 10 days); every tunnel fails after that, and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then',
     ]);
   });
-  it('is quiet when the end is far off, and for WireGuard', () => {
-    const state = goodState();
+  it('is quiet while every end is far off', () => {
     const { report, lines } = collect();
-    checkCertificateExpiry(config('openvpn'), state.public, now, report);
-    state.public.ca!.certificate.notAfter = '2026-06-02T00:00:00.000Z';
-    checkCertificateExpiry(config('wireguard'), state.public, now, report);
+    reportExpiries(config('openvpn'), goodState().public, now, 'lans.yaml', report);
     assert.deepEqual(lines, []);
   });
 });

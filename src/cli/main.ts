@@ -10,6 +10,7 @@ Exit codes:
   0  success
   1  bad input: lans.yaml or the state folder has a problem (each one is listed)
   2  usage error: unknown command or option
+  3  plan: changes are pending (bundles or state would change); 0 means nothing would
   70 internal error: a bug in p2pvpn, please report it`;
 
 /** Parses the command line and runs one command; returns the exit code, never exits. */
@@ -38,6 +39,37 @@ ${EXIT_CODES}`)
     .action(async (file: string, opts: { out: string; state?: string }) => {
       const { runGenerate } = await import('../commands/generate.js');
       code = await runGenerate(file, opts, io);
+    });
+
+  program
+    .command('plan')
+    .description('show, per gateway, what generate would change and why, and when certificates expire; writes nothing')
+    .argument('<lans.yaml>', 'the mesh declaration')
+    .option('-o, --out <dir>', 'folder of the tarballs to compare with', 'out')
+    .option('-s, --state <dir>', 'state folder; default: <lans file stem>.state beside the file')
+    .option('--json', 'print the plan as JSON (kind "p2pvpn-plan", version 1)')
+    .addHelpText('after', `
+Exit status 0: nothing would change; 3: generate would write something; 1: bad input.
+New keys are placeholders: plan never creates a secret.
+${EXIT_CODES}`)
+    .action(async (file: string, opts: { out: string; state?: string; json?: boolean }) => {
+      const { runPlan } = await import('../commands/plan.js');
+      code = await runPlan(file, opts, io);
+    });
+
+  program
+    .command('rotate')
+    .description("re-key one gateway: new key and certificate (the old one revoked) and new keys for each of its links")
+    .argument('<lans.yaml>', 'the mesh declaration')
+    .argument('<lan>', 'the LAN whose gateway gets new keys')
+    .option('-o, --out <dir>', 'folder for the tarballs', 'out')
+    .option('-s, --state <dir>', 'state folder; default: <lans file stem>.state beside the file')
+    .addHelpText('after', `
+Rewrites the state and the bundles that change: the gateway's own and each of its peers'.
+${EXIT_CODES}`)
+    .action(async (file: string, lan: string, opts: { out: string; state?: string }) => {
+      const { runRotate } = await import('../commands/rotate.js');
+      code = await runRotate(file, lan, opts, io);
     });
 
   try {

@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { writeLine, type Streams } from '../cli/io.js';
 import { UserError } from '../errors.js';
+import type { MeshState } from '../state/types.js';
+import type { LansConfig } from '../validate/schema.js';
 import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
 export interface GenerateOptions {
   out: string;
   state?: string;
+  /** Changes the loaded state before the build: how `rotate` makes one LAN's keys missing so they are made anew. */
+  prepare?: (state: MeshState, config: LansConfig, now: Date) => MeshState;
 }
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
@@ -16,29 +20,32 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   const { config, source, problems } = validateLans(file, text);
   if (!config || !source) return reportProblems(problems, io);
   // Loaded only for input that passed validation: a refusal stays quick (no archiver, forge, handlebars).
-  const [{ nodeKeySource }, { loadState, saveState }, { writeBundles }, { packBundle }, { buildMesh }, { sameState }] = await Promise.all([
+  const [{ nodeKeySource }, { loadState, saveState }, { readBundles, writeBundles }, { packBundle }, { buildMesh }, { sameState }, { planOfBuild }, { formatGateways }, { reportExpiries }] = await Promise.all([
     import('../crypto/keys.js'),
     import('../io/stateStore.js'),
     import('../io/bundleStore.js'),
     import('../pack/tarball.js'),
     import('../pipeline.js'),
     import('../state/serialize.js'),
+    import('../change/compare.js'),
+    import('../change/format.js'),
+    import('../change/expiryWarnings.js'),
   ]);
   const stateDir = opts.state ?? defaultStateDir(file);
   const { state: prev } = loadState(stateDir, config.mesh.name);
-  const build = await buildMesh(config, prev, nodeKeySource, new Date(), reporter(source, problems));
+  const now = new Date();
+  const build = await buildMesh(config, opts.prepare ? opts.prepare(prev, config, now) : prev, nodeKeySource, now, reporter(source, problems));
   if (!build || hasErrors(problems)) return reportProblems(problems, io);
+  reportExpiries(config, build.state.public, now, file, reporter(source, problems));
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
-  if (!sameState(prev, build.state)) saveState(stateDir, build.state);
-  const written = writeBundles(opts.out, tarballs, build.changes.removedLans);
-  for (const site of build.topology.sites) {
-    const peers = build.topology.linksBySite.get(site.name)!.map((l) => (l.ends[0].name === site.name ? l.ends[1].name : l.ends[0].name));
-    const verb = written.get(site.name) ?? 'unchanged';
-    writeLine(io.stdout, `${verb.padEnd(9)} ${join(opts.out, `${site.name}.tar.gz`)}  ${peers.length} peers: ${peers.join(', ')}`);
-  }
-  for (const name of build.changes.removedLans) writeLine(io.stdout, `removed   ${join(opts.out, `${name}.tar.gz`)}  (LAN left the mesh)`);
+  const stateChanged = !sameState(prev, build.state);
+  const previous = readBundles(opts.out, [...tarballs.map((t) => t.lan), ...build.changes.removedLans]);
+  if (stateChanged) saveState(stateDir, build.state);
+  writeBundles(opts.out, tarballs, build.changes.removedLans);
+  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, build.changes.removedLans, stateChanged, now);
+  for (const line of formatGateways(plan, opts.out)) writeLine(io.stdout, line);
   return 0;
 }
 

@@ -23,3 +23,8 @@ export function writeBundles(outDir: string, tarballs: { lan: string; bytes: Buf
   }
   return written;
 }
+
+/** The tarballs already in the output folder, by LAN; undefined where there is none. */
+export function readBundles(outDir: string, lans: string[]): Map<string, Buffer | undefined> {
+  return new Map(lans.map((lan) => [lan, readIfExists(join(outDir, `${lan}.tar.gz`))]));
+}

@@ -8,8 +8,8 @@ export function openvpnDevice(peer: string): string {
   return `vpn-${peer}`;
 }
 
-/** One config per peer, the CA, this gateway's certificate and key, one tls-crypt key per link. */
-export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Site): PlannedFile[] {
+/** One config per peer, the CA and its revocation list, this gateway's certificate and key, one tls-crypt key per link. */
+export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Site, crlPem: string): PlannedFile[] {
   const links = topology.linksBySite.get(site.name)!;
   const tunnels = links.map((link) => tunnelView(topology, link, site.name));
   const record = state.public.lans[site.name]!;
@@ -18,6 +18,7 @@ export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Si
     { path: 'up.sh', mode: MODE_SCRIPT, template: 'openvpn/up.sh', view: scriptView(topology, site, tunnels) },
     { path: 'down.sh', mode: MODE_SCRIPT, template: 'openvpn/down.sh', view: scriptView(topology, site, tunnels) },
     { path: 'keys/ca.crt', mode: MODE_PUBLIC, content: state.public.ca!.certificate.pem },
+    { path: 'keys/crl.pem', mode: MODE_PUBLIC, content: crlPem },
     { path: `keys/${site.name}.crt`, mode: MODE_PUBLIC, content: record.certificate!.pem },
     { path: `keys/${site.name}.key`, mode: MODE_SECRET, content: state.secrets.lans[site.name]!.key! },
   ];

@@ -6,9 +6,10 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
   const peers = topology.linksBySite.get(site.name)!.map((link) => {
     const { peer } = peerOf(link, site.name);
     const port = topology.backend === 'openvpn' ? link.port : site.wgPort;
-    return { name: peer.name, endpoint: peer.endpoint ?? '(dials in, no endpoint)', port, subnets: peer.subnets.map((s) => s.cidr).join(', ') };
+    const from = peer.endpoint ?? 'any address: it has no endpoint and dials in';
+    return { name: peer.name, endpoint: peer.endpoint ?? '(none, it dials in)', from, port, subnets: peer.subnets.map((s) => s.cidr).join(', ') };
   });
-  const ports = topology.backend === 'openvpn' ? peers.map((p) => ({ port: p.port, from: p.name, endpoint: p.endpoint })) : [{ port: site.wgPort, from: 'every peer', endpoint: '' }];
+  const ports = topology.backend === 'openvpn' ? peers.map((p) => ({ port: p.port, from: `${p.name} (${p.from})` })) : [{ port: site.wgPort, from: 'every peer' }];
   const remoteSubnets = peers.flatMap((p) => p.subnets.split(', '));
   return {
     path: 'README',
@@ -21,7 +22,6 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
       backend: topology.backend,
       lanAddress: site.lanAddress,
       subnets: site.subnets.map((s) => s.cidr).join(', '),
-      peerCount: peers.length,
       peers,
       ports,
       remoteSubnets,

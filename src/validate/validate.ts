@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { keyPositionOf, parseLans, positionOf, type SourceDoc } from '../parse/parseLans.js';
 import { formatPath, type Problem } from './problems.js';
 import { rules, type Report } from './rules/index.js';
+import { fileIndex } from './rules/lanRef.js';
 import { LanSchema, LansSchema, MeshSchema, type Lan, type LansConfig } from './schema.js';
 
 export interface ValidationResult {
@@ -44,7 +45,9 @@ function runRulesOnValidParts(data: unknown, report: Report): void {
   const valid: { lan: Lan; index: number }[] = [];
   lans.forEach((raw, index) => {
     const lan = LanSchema.safeParse(raw);
-    if (lan.success) valid.push({ lan: lan.data, index });
+    if (!lan.success) return;
+    valid.push({ lan: lan.data, index });
+    fileIndex.set(lan.data, index);
   });
   // Rules see the valid LANs as lans[0..]; their paths are mapped back to the file's indices.
   const remapped: Report = (path, message, severity) => {

@@ -1,0 +1,28 @@
+import type { PublicState } from '../state/types.js';
+
+/** Certificates are flagged this long before they expire: a quarter leaves time to rotate and redistribute. */
+export const EXPIRY_WARNING_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+export interface Expiry {
+  /** "CA" or the LAN whose certificate it is. */
+  subject: string;
+  serial: number;
+  notAfter: string;
+  daysLeft: number;
+  warning: boolean;
+}
+
+/** The CA's and every gateway's certificate, soonest first. */
+export function certificateExpiries(pub: PublicState, now: Date): Expiry[] {
+  const certs = [
+    ...(pub.ca ? [{ subject: 'CA', cert: pub.ca.certificate }] : []),
+    ...Object.entries(pub.lans).flatMap(([lan, record]) => (record.certificate ? [{ subject: lan, cert: record.certificate }] : [])),
+  ];
+  return certs
+    .map(({ subject, cert }) => {
+      const daysLeft = Math.floor((Date.parse(cert.notAfter) - now.getTime()) / DAY_MS);
+      return { subject, serial: cert.serial, notAfter: cert.notAfter, daysLeft, warning: daysLeft < EXPIRY_WARNING_DAYS };
+    })
+    .sort((a, b) => a.daysLeft - b.daysLeft || a.serial - b.serial);
+}

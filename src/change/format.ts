@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { EXPIRY_WARNING_DAYS, type Expiry } from './expiry.js';
+import type { MeshPlan } from './compare.js';
+import { describeReason } from './words.js';
+
+/** One line per gateway, and under each changed one the reasons, indented. */
+export function formatGateways(plan: MeshPlan, outDir: string): string[] {
+  const lines: string[] = [];
+  for (const g of plan.gateways) {
+    const file = join(outDir, `${g.lan}.tar.gz`);
+    if (g.verdict === 'removed') {
+      lines.push(`removed   ${file}  (LAN left the mesh: run its down.sh on that gateway)`);
+      continue;
+    }
+    lines.push(`${g.verdict.padEnd(9)} ${file}  ${g.peers.length} peers: ${g.peers.join(', ')}`);
+    for (const reason of g.reasons) lines.push(`            ${describeReason(reason)}`);
+  }
+  return lines;
+}
+
+/** Every certificate's expiry, for plan. */
+export function formatExpiries(expiries: Expiry[]): string[] {
+  if (expiries.length === 0) return [];
+  const width = Math.max(...expiries.map((e) => e.subject.length));
+  return [
+    `Certificates (flagged ${EXPIRY_WARNING_DAYS} days before they expire):`,
+    ...expiries.map((e) => `  ${e.subject.padEnd(width)}  serial ${String(e.serial).padEnd(4)} expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`),
+  ];
+}
+
+/** Warnings for certificates that expire within the warning window, with what to do. */
+export function formatExpiryWarnings(expiries: Expiry[], lansFile: string): string[] {
+  return expiries.filter((e) => e.warning).map((e) => `warning: ${expiryAdvice(e, lansFile)}`);
+}
+
+/** One certificate's expiry and what to do about it. */
+export function expiryAdvice(e: Expiry, lansFile: string): string {
+  return e.subject === 'CA'
+    ? `the CA certificate ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)}); every tunnel fails after that, and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then`
+    : `the certificate of ${e.subject} ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)}); run "p2pvpn rotate ${lansFile} ${e.subject}" and redistribute the bundles it changes`;
+}
+
+/** The last line of plan: what would happen, in one sentence. */
+export function formatTotals(plan: MeshPlan): string {
+  const count = (v: string): number => plan.gateways.filter((g) => g.verdict === v).length;
+  const parts = [`${count('new')} new`, `${count('changed')} changed`, `${count('removed')} removed`, `${count('unchanged')} unchanged`];
+  if (count('new') + count('changed') + count('removed') === 0) {
+    return plan.stateChanged ? `No bundle would change, but the state would be updated (${parts.join(', ')}).` : 'Nothing would change.';
+  }
+  return `Bundles: ${parts.join(', ')}. Run "p2pvpn generate" to write them, then copy the new and changed ones to their gateways.`;
+}
+
+function daysText(days: number): string {
+  if (days < 0) return `${-days} days ago`;
+  return days === 1 ? 'in 1 day' : `in ${days} days`;
+}

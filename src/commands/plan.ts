@@ -1,0 +1,48 @@
+import { writeLine, type Streams } from '../cli/io.js';
+import { hasChanges, planOfBuild } from '../change/compare.js';
+import { formatExpiries, formatExpiryWarnings, formatGateways, formatTotals } from '../change/format.js';
+import { placeholderKeySource } from '../crypto/placeholderKeys.js';
+import { ExitCode } from '../errors.js';
+import { readBundles } from '../io/bundleStore.js';
+import { loadState } from '../io/stateStore.js';
+import { packBundle } from '../pack/tarball.js';
+import { buildMesh } from '../pipeline.js';
+import { sameState } from '../state/serialize.js';
+import { formatReport, hasErrors } from '../validate/problems.js';
+import { reporter, validateLans } from '../validate/validate.js';
+import { defaultStateDir, readLansFile } from './generate.js';
+
+export interface PlanOptions {
+  out: string;
+  state?: string;
+  json?: boolean;
+}
+
+/**
+ * `p2pvpn plan`: what generate would write, compared with out/ and the
+ * state, gateway by gateway. Writes nothing and creates no secret: new keys
+ * are placeholders. Exit 0 when nothing would change, 3 when something would.
+ */
+export async function runPlan(file: string, opts: PlanOptions, io: Streams): Promise<number> {
+  const { config, source, problems } = validateLans(file, readLansFile(file));
+  if (!config || !source) {
+    writeLine(io.stderr, formatReport(problems));
+    return ExitCode.userError;
+  }
+  const { state: prev } = loadState(opts.state ?? defaultStateDir(file), config.mesh.name);
+  const now = new Date();
+  const build = await buildMesh(config, prev, placeholderKeySource(), now, reporter(source, problems));
+  if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
+  if (!build || hasErrors(problems)) return ExitCode.userError;
+
+  const tarballs = await Promise.all(build.bundles.map(packBundle));
+  const previous = readBundles(opts.out, [...build.bundles.map((b) => b.lan), ...build.changes.removedLans]);
+  const plan = await planOfBuild(build, tarballs, previous, build.changes.removedLans, !sameState(prev, build.state), now);
+  if (opts.json) writeLine(io.stdout, JSON.stringify(plan, null, 2));
+  else {
+    const expiries = formatExpiries(plan.expiries);
+    for (const line of [...formatGateways(plan, opts.out), '', ...expiries, ...(expiries.length > 0 ? [''] : []), formatTotals(plan)]) writeLine(io.stdout, line);
+  }
+  for (const line of formatExpiryWarnings(plan.expiries, file)) writeLine(io.stderr, line);
+  return hasChanges(plan) ? ExitCode.changesPending : ExitCode.ok;
+}

@@ -1,0 +1,114 @@
+import { sign } from 'node:crypto';
+import forge from 'node-forge';
+import type { PublicState } from '../state/types.js';
+import { serialHex } from './certs.js';
+
+const { asn1, pki, util } = forge;
+const { Class, Type } = asn1;
+
+/** Dates move an hour back, like certificates' notBefore, so a gateway with a slow clock does not see a CRL from the future. */
+const CLOCK_SKEW_MS = 3_600_000;
+/** UTCTime covers 1950-2049; later dates must be GeneralizedTime (RFC 5280 4.1.2.5). */
+const UTC_TIME_END = Date.UTC(2050, 0, 1);
+
+const OID = {
+  sha256WithRsa: '1.2.840.113549.1.1.11',
+  crlNumber: '2.5.29.20',
+  authorityKeyId: '2.5.29.35',
+};
+
+export interface CrlInput {
+  caCertificatePem: string;
+  caKeyPem: string;
+  revoked: { serial: number; date: string }[];
+}
+
+/**
+ * The mesh's certificate revocation list (RFC 5280 section 5), a v2 CRL
+ * signed by the CA. It depends only on the state, so the same state always
+ * gives the same bytes: thisUpdate is the latest revocation (or the CA's
+ * start), nextUpdate the CA's end, so a gateway never holds an expired CRL.
+ */
+export function issueCrl(input: CrlInput): string {
+  const ca = pki.certificateFromPem(input.caCertificatePem);
+  const revoked = [...input.revoked].sort((a, b) => a.serial - b.serial).map((r) => ({ serial: r.serial, date: skewed(r.date) }));
+  const thisUpdate = revoked.reduce((latest, r) => (r.date > latest ? r.date : latest), ca.validity.notBefore);
+  const tbs = seq([
+    integer(util.hexToBytes('01')),
+    algorithm(),
+    caSubject(input.caCertificatePem),
+    time(thisUpdate),
+    time(ca.validity.notAfter),
+    ...(revoked.length > 0 ? [seq(revoked.map((r) => seq([integer(util.hexToBytes(serialHex(r.serial))), time(r.date)])))] : []),
+    asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [seq([authorityKeyIdExtension(ca), crlNumberExtension(revoked.length)])]),
+  ]);
+  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+  const signature = sign('sha256', tbsDer, input.caKeyPem).toString('binary');
+  const crl = seq([tbs, algorithm(), asn1.create(Class.UNIVERSAL, Type.BITSTRING, false, `\0${signature}`)]);
+  const body = Buffer.from(asn1.toDer(crl).getBytes(), 'binary').toString('base64');
+  return `-----BEGIN X509 CRL-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END X509 CRL-----\n`;
+}
+
+/** The CRL of a mesh's state; undefined before the CA exists (WireGuard meshes never have one). */
+export function meshCrl(pub: PublicState, caKeyPem: string | undefined): string | undefined {
+  if (!pub.ca || !caKeyPem) return undefined;
+  return issueCrl({ caCertificatePem: pub.ca.certificate.pem, caKeyPem, revoked: pub.revoked });
+}
+
+/** The serial numbers a CRL lists, for summaries; the signature is checked by OpenVPN and by the tests. */
+export function crlSerials(pem: string): number[] {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('binary');
+  const tbs = (asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
+  const list = tbs.find((v, i) => i > 4 && v.tagClass === Class.UNIVERSAL && v.type === Type.SEQUENCE);
+  if (!list) return [];
+  return (list.value as forge.asn1.Asn1[]).map((entry) => parseInt(util.bytesToHex((entry.value as forge.asn1.Asn1[])[0]!.value as string), 16));
+}
+
+function skewed(iso: string): Date {
+  return new Date(Math.floor((Date.parse(iso) - CLOCK_SKEW_MS) / 1000) * 1000);
+}
+
+function seq(items: forge.asn1.Asn1[]): forge.asn1.Asn1 {
+  return asn1.create(Class.UNIVERSAL, Type.SEQUENCE, true, items);
+}
+
+function integer(bytes: string): forge.asn1.Asn1 {
+  return asn1.create(Class.UNIVERSAL, Type.INTEGER, false, bytes);
+}
+
+function oid(value: string): forge.asn1.Asn1 {
+  return asn1.create(Class.UNIVERSAL, Type.OID, false, asn1.oidToDer(value).getBytes());
+}
+
+function algorithm(): forge.asn1.Asn1 {
+  return seq([oid(OID.sha256WithRsa), asn1.create(Class.UNIVERSAL, Type.NULL, false, '')]);
+}
+
+function time(date: Date): forge.asn1.Asn1 {
+  return date.getTime() < UTC_TIME_END
+    ? asn1.create(Class.UNIVERSAL, Type.UTCTIME, false, asn1.dateToUtcTime(date))
+    : asn1.create(Class.UNIVERSAL, Type.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
+}
+
+/** The issuer must match the CA's subject byte for byte, so it is copied from the certificate, not rebuilt. */
+function caSubject(pem: string): forge.asn1.Asn1 {
+  const der = forge.pem.decode(pem)[0]!.body;
+  const tbs = (asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
+  const hasVersion = tbs[0]!.tagClass === Class.CONTEXT_SPECIFIC;
+  return tbs[hasVersion ? 5 : 4]!;
+}
+
+function extension(id: string, value: forge.asn1.Asn1): forge.asn1.Asn1 {
+  return seq([oid(id), asn1.create(Class.UNIVERSAL, Type.OCTETSTRING, false, asn1.toDer(value).getBytes())]);
+}
+
+/** RFC 5280 5.2.1: which CA key signed it, taken from the CA's own subjectKeyIdentifier. */
+function authorityKeyIdExtension(ca: forge.pki.Certificate): forge.asn1.Asn1 {
+  const ski = (ca.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier: string }).subjectKeyIdentifier;
+  return extension(OID.authorityKeyId, seq([asn1.create(Class.CONTEXT_SPECIFIC, 0, false, util.hexToBytes(ski))]));
+}
+
+/** RFC 5280 5.2.3: increases with every revocation, since revocations are never undone. */
+function crlNumberExtension(count: number): forge.asn1.Asn1 {
+  return extension(OID.crlNumber, integer(util.hexToBytes(serialHex(count))));
+}
