@@ -61,7 +61,9 @@ function checkSerials({ public: pub }: MeshState): StateProblem[] {
     return issued ? [{ file: 'mesh.json', path: `lans.${issued[0]}.certificate`, message: 'a gateway certificate is recorded but no CA that issued it' }] : [];
   }
   const problems: StateProblem[] = [];
-  const seen = new Map<number, string>([[pub.ca.certificate.serial, 'ca.certificate']]);
+  // An imported CA may have no recorded serial (it did not fit a JSON number).
+  const caSerial = pub.ca.certificate.serial as number | undefined;
+  const seen = new Map<number, string>(caSerial === undefined ? [] : [[caSerial, 'ca.certificate']]);
   const serials = [
     ...Object.entries(pub.lans).flatMap(([n, r]) => (r.certificate ? [{ path: `lans.${n}.certificate.serial`, serial: r.certificate.serial }] : [])),
     ...Object.entries(pub.retired).flatMap(([n, r]) => (r.serial !== undefined ? [{ path: `retired.${n}.serial`, serial: r.serial }] : [])),
@@ -71,7 +73,7 @@ function checkSerials({ public: pub }: MeshState): StateProblem[] {
     if (other !== undefined) problems.push({ file: 'mesh.json', path: s.path, message: `certificate serial ${s.serial} is also the serial of ${other}, a CA issues each serial once` });
     else seen.set(s.serial, s.path);
   }
-  const highest = Math.max(...seen.keys(), ...pub.revoked.map((r) => r.serial));
+  const highest = Math.max(0, ...seen.keys(), ...pub.revoked.map((r) => r.serial));
   if (pub.ca.nextSerial <= highest) problems.push({ file: 'mesh.json', path: 'ca.nextSerial', message: `${pub.ca.nextSerial} is not above the highest serial issued (${highest}), so a serial would be issued twice` });
   return problems;
 }

@@ -47,10 +47,7 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
   if (typeof value !== 'object' || value === null || v.kind !== kind) {
     throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (its kind is not "${kind}"); restore it from ${file}.bak or from your backup (the state was left untouched)`);
   }
-  if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) {
-    throw new UserError(`${file}: format version ${JSON.stringify(v.version) ?? 'missing'} is not one p2pvpn ever wrote; restore it from ${file}.bak or from your backup, the state was left untouched`);
-  }
-  if (v.version > STATE_VERSION) {
+  if (typeof v.version !== 'number' || v.version > STATE_VERSION) {
     throw new UserError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
   }
   return value as T;
