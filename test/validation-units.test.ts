@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkAllocation } from '../src/allocate/checkAllocation.js';
 import { reportExpiries } from '../src/change/expiryWarnings.js';
@@ -8,6 +10,8 @@ import { formatReport } from '../src/validate/problems.js';
 import type { Report } from '../src/validate/rules/index.js';
 import type { LansConfig } from '../src/validate/schema.js';
 import { validateLans } from '../src/validate/validate.js';
+import { main } from '../src/cli/main.js';
+import { FIXTURES, withTempDir } from './support/cli.js';
 
 function config(backend: 'openvpn' | 'wireguard', names = ['a', 'b', 'c']): LansConfig {
   return {
@@ -109,6 +113,14 @@ describe('validateLans edge cases', () => {
     assert.ok(r.config);
     assert.equal(formatReport(r.problems), '1 warning:\nlans.yaml:4:16: mesh.underlayMtu: leaves a tunnel MTU of 1240, below the 1280 IPv6 needs; raise it if the path allows');
   });
+  it('accepts names that only look unusual', () => {
+    for (const endpoint of ['1e100.net', '123.example.com', 'xn--bcher-kva.example', 'gateway', 'A-1.Example.COM', '203.0.113.255']) {
+      const r = validateLans('lans.yaml', base.replace('a.example.com', endpoint));
+      assert.deepEqual(r.problems, [], endpoint);
+    }
+    const text = base.replace('  - name: a\n', '  - name: a\n    description: "Acme (HQ) & co, 2nd floor: rack 4/B @ site-1"\n');
+    assert.deepEqual(validateLans('lans.yaml', text).problems, []);
+  });
   it('shows control characters from the input escaped, never raw', () => {
     const r = validateLans('lans.yaml', `${base}"\\e[2J\\u202e": 1\n`);
     assert.equal(formatReport(r.problems), '1 error:\nlans.yaml:11:1: \\u001b[2J\\u202e: unknown key "\\u001b[2J\\u202e", expected one of: mesh, lans');
@@ -120,4 +132,19 @@ describe('validateLans edge cases', () => {
       assert.match(r.problems[0]!.message, /^the document nests (deeper than 16 levels|far too deeply), lans.yaml needs at most 4/);
     });
   }
+});
+
+describe('a state written for the other backend is reconciled, not refused', () => {
+  it('wireguard, then openvpn, then wireguard again: every run succeeds', () =>
+    withTempDir(async (dir) => {
+      const example = readFileSync(join(FIXTURES, 'example', 'lans.yaml'), 'utf8');
+      for (const backend of ['wireguard', 'openvpn', 'wireguard']) {
+        writeFileSync(join(dir, 'lans.yaml'), example.replace(/backend: \w+/, `backend: ${backend}`));
+        let stderr = '';
+        const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, env: {} };
+        const code = await main(['generate', join(dir, 'lans.yaml'), '--out', join(dir, 'out')], io);
+        assert.equal(code, 0, `${backend}: ${stderr}`);
+        assert.equal(stderr, '');
+      }
+    }));
 });

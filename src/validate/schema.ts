@@ -25,6 +25,9 @@ export const ORGANISATION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 .,()&_:@-]{0,63}$/;
 const ORGANISATION_CHAR = /[A-Za-z0-9 .,()&_:@-]/;
 const ORGANISATION_PUNCTUATION = '. , ( ) & _ : @ -';
 
+/** Either form, as one pattern so the JSON Schema for editors carries it too. */
+const ENDPOINT_PATTERN = new RegExp(`${IPV4_PATTERN.source}|${HOSTNAME_PATTERN.source}`);
+
 const name = z.string({ error: 'expected a name' }).regex(NAME_PATTERN, { error: (iss) => nameProblem(iss.input) });
 const text = z.string({ error: 'expected text' }).regex(TEXT_PATTERN, { error: (iss) => textProblem(iss.input, TEXT_CHAR, TEXT_PUNCTUATION) });
 const organisation = z.string({ error: 'expected text' }).regex(ORGANISATION_PATTERN, { error: (iss) => textProblem(iss.input, ORGANISATION_CHAR, ORGANISATION_PUNCTUATION) });
@@ -33,10 +36,7 @@ const cidr = z.string({ error: 'expected a subnet' }).regex(CIDR_PATTERN, { erro
 const port = z.int({ error: 'expected a whole number' }).min(1, { error: 'must be a port from 1 to 65535' }).max(65535, { error: 'must be a port from 1 to 65535' });
 const endpoint = z
   .string({ error: 'expected a DNS name or IPv4 address' })
-  .superRefine((v, ctx) => {
-    const valid = IPV4_PATTERN.test(v) || HOSTNAME_PATTERN.test(v);
-    if (!valid) ctx.addIssue({ code: 'custom', message: endpointProblem(v) });
-  })
+  .regex(ENDPOINT_PATTERN, { error: (iss) => endpointProblem(String(iss.input)) })
   .describe('Public DNS name or IPv4 address that peers dial; omit for a gateway that can only dial out');
 
 export const GatewaySchema = z
