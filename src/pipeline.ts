@@ -1,7 +1,7 @@
 import { allocate, type AllocationChanges } from './allocate/allocate.js';
 import { checkAllocation } from './allocate/checkAllocation.js';
 import type { KeySource } from './crypto/keys.js';
-import { provisionMaterial } from './crypto/material.js';
+import { provisionMaterial, type KeyProgress } from './crypto/material.js';
 import { planBundles } from './plan/bundles.js';
 import type { Topology } from './plan/topology.js';
 import { renderBundle, type RenderedBundle } from './render/render.js';
@@ -22,7 +22,7 @@ export interface MeshBuild {
  * nothing here touches the file system. Returns undefined when a check
  * that needs the allocation reported an error.
  */
-export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySource, now: Date, report: Report): Promise<MeshBuild | undefined> {
+export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySource, now: Date, report: Report, onProgress?: KeyProgress): Promise<MeshBuild | undefined> {
   const { state: numbered, changes } = allocate(config, prev.public);
   let failed = false;
   checkAllocation(config, numbered, (path, message, severity = 'error') => {
@@ -30,7 +30,7 @@ export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySo
     report(path, message, severity);
   });
   if (failed) return undefined;
-  const state = await provisionMaterial(config, numbered, prev.secrets, changes, keys, now);
+  const state = await provisionMaterial(config, numbered, prev.secrets, changes, keys, now, onProgress);
   const { topology, bundles } = planBundles(config, state);
   return { state, changes, topology, bundles: bundles.map(renderBundle) };
 }

@@ -20,6 +20,8 @@ export async function main(argv: string[], io: Streams): Promise<number> {
     .name('p2pvpn')
     .description('Compile lans.yaml into one tarball per gateway for a full mesh of site-to-site VPN tunnels.')
     .version(pkg.version, '-V, --version', 'print the version')
+    .option('-q, --quiet', 'print only errors (and the data a command was asked for)')
+    .option('-v, --verbose', 'print more detail on standard error')
     .option('--debug', 'show stack traces of internal errors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -36,9 +38,53 @@ export async function main(argv: string[], io: Streams): Promise<number> {
 Only tarballs whose content changed are rewritten, so file times show what to redistribute.
 The state folder is created with mode 0700; keep it: it holds the CA key and every secret of the mesh.
 ${EXIT_CODES}`)
-    .action(async (file: string, opts: { out: string; state?: string }) => {
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
       const { runGenerate } = await import('../commands/generate.js');
-      code = await runGenerate(file, opts, io);
+      code = await runGenerate(file, cmd.optsWithGlobals(), io);
+    });
+
+  program
+    .command('init')
+    .description('write a commented example lans.yaml with two LANs to start from')
+    .argument('[lans.yaml]', 'the file to create; an existing file is never overwritten', 'lans.yaml')
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      const { runInit } = await import('../commands/init.js');
+      code = await runInit(file, cmd.optsWithGlobals(), io);
+    });
+
+  program
+    .command('validate')
+    .description('check lans.yaml (and the saved state) exactly as generate would; writes nothing')
+    .argument('<lans.yaml>', 'the mesh declaration')
+    .option('-s, --state <dir>', 'state folder; default: <lans file stem>.state beside the file')
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      const { runValidate } = await import('../commands/validate.js');
+      code = await runValidate(file, cmd.optsWithGlobals(), io);
+    });
+
+  program
+    .command('show')
+    .description('list LANs and links with their numbers, ports and addresses; writes nothing')
+    .argument('<lans.yaml>', 'the mesh declaration')
+    .option('--json', 'print JSON (a stable shape with a "version" field) instead of tables')
+    .option('-s, --state <dir>', 'state folder; default: <lans file stem>.state beside the file')
+    .addHelpText('after', `
+Numbers come from the state folder; before the first generate, show previews
+the numbers generate would give (no keys are created, nothing is written).`)
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      const { runShow } = await import('../commands/show.js');
+      code = await runShow(file, cmd.optsWithGlobals(), io);
+    });
+
+  program
+    .command('graph')
+    .description('draw the mesh: write <mesh>.svg, <mesh>.dot (Graphviz) and <mesh>.mmd (Mermaid)')
+    .argument('<lans.yaml>', 'the mesh declaration')
+    .option('-o, --out <dir>', 'folder for the pictures', 'out')
+    .option('-s, --state <dir>', 'state folder; default: <lans file stem>.state beside the file')
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      const { runGraph } = await import('../commands/graph.js');
+      code = await runGraph(file, cmd.optsWithGlobals(), io);
     });
 
   program
@@ -67,9 +113,9 @@ ${EXIT_CODES}`)
     .addHelpText('after', `
 Rewrites the state and the bundles that change: the gateway's own and each of its peers'.
 ${EXIT_CODES}`)
-    .action(async (file: string, lan: string, opts: { out: string; state?: string }) => {
+    .action(async (file: string, lan: string, _opts: unknown, cmd: Command) => {
       const { runRotate } = await import('../commands/rotate.js');
-      code = await runRotate(file, lan, opts, io);
+      code = await runRotate(file, lan, cmd.optsWithGlobals(), io);
     });
 
   try {

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { writeLine, type Streams } from '../cli/io.js';
+import type { Streams } from '../cli/io.js';
+import { output, type GlobalOptions, type Output } from '../cli/output.js';
 import { UserError } from '../errors.js';
 import type { MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
-import { formatReport, hasErrors, type Problem } from '../validate/problems.js';
+import { hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
-export interface GenerateOptions {
+export interface GenerateOptions extends GlobalOptions {
   out: string;
   state?: string;
   /** Changes the loaded state before the build: how `rotate` makes one LAN's keys missing so they are made anew. */
@@ -16,9 +17,10 @@ export interface GenerateOptions {
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
 export async function runGenerate(file: string, opts: GenerateOptions, io: Streams): Promise<number> {
+  const out = output(io, opts);
   const text = readLansFile(file);
   const { config, source, problems } = validateLans(file, text);
-  if (!config || !source) return reportProblems(problems, io);
+  if (!config || !source) return reportProblems(problems, out);
   // Loaded only for input that passed validation: a refusal stays quick (no archiver, forge, handlebars).
   const [{ nodeKeySource }, { loadState, saveState }, { readBundles, writeBundles }, { packBundle }, { buildMesh }, { sameState }, { planOfBuild }, { formatGateways }, { reportExpiries }] = await Promise.all([
     import('../crypto/keys.js'),
@@ -32,12 +34,15 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
     import('../change/expiryWarnings.js'),
   ]);
   const stateDir = opts.state ?? defaultStateDir(file);
-  const { state: prev } = loadState(stateDir, config.mesh.name);
+  const { state: prev, existed } = loadState(stateDir, config.mesh.name);
+  out.detail(existed ? `state: ${stateDir}` : `state: ${stateDir} (new)`);
   const now = new Date();
-  const build = await buildMesh(config, opts.prepare ? opts.prepare(prev, config, now) : prev, nodeKeySource, now, reporter(source, problems));
-  if (!build || hasErrors(problems)) return reportProblems(problems, io);
+  const progress = out.progress('generating keys');
+  const start = opts.prepare ? opts.prepare(prev, config, now) : prev;
+  const build = await buildMesh(config, start, nodeKeySource, now, reporter(source, problems), progress.update).finally(progress.done);
+  if (!build || hasErrors(problems)) return reportProblems(problems, out);
   reportExpiries(config, build.state.public, now, file, reporter(source, problems));
-  if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
+  out.problems(problems);
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
   const stateChanged = !sameState(prev, build.state);
@@ -45,7 +50,7 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   if (stateChanged) saveState(stateDir, build.state);
   writeBundles(opts.out, tarballs, build.changes.removedLans);
   const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, build.changes.removedLans, stateChanged, now);
-  for (const line of formatGateways(plan, opts.out)) writeLine(io.stdout, line);
+  for (const line of formatGateways(plan, opts.out)) out.info(line);
   return 0;
 }
 
@@ -62,7 +67,7 @@ export function readLansFile(file: string): string {
   }
 }
 
-function reportProblems(problems: Problem[], io: Streams): number {
-  writeLine(io.stderr, formatReport(problems));
+function reportProblems(problems: Problem[], out: Output): number {
+  out.problems(problems);
   return hasErrors(problems) ? 1 : 0;
 }

@@ -7,11 +7,14 @@ import { presharedKey, tlsCryptKey, type KeySource } from './keys.js';
 /** Certificates start an hour early so that gateways with a slightly slow clock accept them. */
 const CLOCK_SKEW_MS = 3_600_000;
 
+/** Told how many key pairs of how many are done, so a shell can show progress; the core never writes to a terminal. */
+export type KeyProgress = (done: number, total: number) => void;
+
 /**
  * Adds exactly the key material the allocation lacks: nothing that exists is
  * touched. Removed LANs' certificates are revoked and their secrets dropped.
  */
-export async function provisionMaterial(config: LansConfig, numbered: PublicState, prevSecrets: SecretState, changes: AllocationChanges, keys: KeySource, now: Date): Promise<MeshState> {
+export async function provisionMaterial(config: LansConfig, numbered: PublicState, prevSecrets: SecretState, changes: AllocationChanges, keys: KeySource, now: Date, onProgress: KeyProgress = () => {}): Promise<MeshState> {
   const pub: PublicState = { ...numbered, lans: structuredClone(numbered.lans), revoked: [...numbered.revoked] };
   const secrets = keepActiveSecrets(prevSecrets, pub);
   const names = Object.entries(pub.lans).sort((a, b) => a[1].number - b[1].number).map(([name]) => name);
@@ -19,17 +22,24 @@ export async function provisionMaterial(config: LansConfig, numbered: PublicStat
     const serial = pub.retired[name]?.serial;
     if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
   }
-  if (config.mesh.backend === 'openvpn') await provisionOpenVpn(config, pub, secrets, names, keys, now);
-  else provisionWireGuard(pub, secrets, names, keys);
+  if (config.mesh.backend === 'openvpn') await provisionOpenVpn(config, pub, secrets, names, keys, now, onProgress);
+  else provisionWireGuard(pub, secrets, names, keys, onProgress);
   return { public: pub, secrets };
 }
 
-async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: SecretState, names: string[], keys: KeySource, now: Date): Promise<void> {
+async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: SecretState, names: string[], keys: KeySource, now: Date, onProgress: KeyProgress): Promise<void> {
   const { organisation, caDays, certDays } = config.mesh.certificates;
   const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_MS) / 1000) * 1000);
   const missing = names.filter((n) => !pub.lans[n]!.certificate);
   // All key pairs at once: node:crypto spreads them over the thread pool, so every core works.
-  const [caPair, ...pairs] = await Promise.all([pub.ca ? undefined : keys.rsaKeyPair(), ...missing.map(() => keys.rsaKeyPair())]);
+  const total = missing.length + (pub.ca ? 0 : 1);
+  let done = 0;
+  const counted = async () => {
+    const pair = await keys.rsaKeyPair();
+    onProgress(++done, total);
+    return pair;
+  };
+  const [caPair, ...pairs] = await Promise.all([pub.ca ? undefined : counted(), ...missing.map(counted)]);
   if (caPair) {
     const subject: Subject = { commonName: `${config.mesh.name} CA`, organisation };
     pub.ca = { certificate: issueCaCertificate({ subject, publicPem: caPair.publicPem, serial: 1, notBefore, days: caDays }, caPair.privatePem), nextSerial: 2 };
@@ -49,10 +59,11 @@ async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: S
   }
 }
 
-function provisionWireGuard(pub: PublicState, secrets: SecretState, names: string[], keys: KeySource): void {
-  for (const name of names) {
-    if (pub.lans[name]!.wgPublicKey && secrets.lans[name]?.wgPrivateKey) continue;
+function provisionWireGuard(pub: PublicState, secrets: SecretState, names: string[], keys: KeySource, onProgress: KeyProgress): void {
+  const missing = names.filter((name) => !(pub.lans[name]!.wgPublicKey && secrets.lans[name]?.wgPrivateKey));
+  for (const [i, name] of missing.entries()) {
     const pair = keys.x25519KeyPair();
+    onProgress(i + 1, missing.length);
     pub.lans[name] = { ...pub.lans[name]!, wgPublicKey: pair.publicKey };
     secrets.lans[name] = { ...secrets.lans[name], wgPrivateKey: pair.privateKey };
   }

@@ -26,7 +26,7 @@ export function loadState(dir: string, mesh: string): { state: MeshState; existe
   const shape = [...shapeProblems(PublicStateSchema, pub, PUBLIC_FILE), ...shapeProblems(SecretStateSchema, secrets, SECRETS_FILE)];
   if (shape.length > 0) throw corruptState(dir, shape);
   if (pub.mesh !== mesh) {
-    throw new UserError(`${dir} holds the state of mesh "${pub.mesh}", not "${mesh}"; use --state to point at this mesh's state, or rename the mesh back (the state was left untouched)`);
+    throw new UserError(`${dir} holds the state of mesh "${pub.mesh}", not "${mesh}"; use --state to point at this mesh's state, or rename the mesh back`);
   }
   const state = { public: pub, secrets };
   const contradictions = checkState(state);
