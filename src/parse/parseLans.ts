@@ -29,6 +29,18 @@ const DECIMAL_INTEGER = /^[-+]?(0|[1-9][0-9]*)$/;
 /** The deepest real value is lans[i].gateway.endpoint (4 levels); far deeper is an attack, not a mesh. */
 export const MAX_DEPTH = 16;
 
+const EMPTY = 'the file is empty, expected a mapping with "mesh" and "lans"';
+
+/** Refusals decided on the raw text, before the YAML parser sees it: size and runaway nesting. */
+function textProblem(file: string, text: string): Problem | undefined {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_FILE_BYTES) return { severity: 'error', file, line: 1, col: 1, path: '', message: `the file is ${bytes} bytes, far more than any mesh needs; keep it under ${MAX_FILE_BYTES} bytes` };
+  const runaway = findRunawayNesting(text);
+  if (!runaway) return undefined;
+  const before = text.slice(0, runaway.offset);
+  return { severity: 'error', file, line: before.split('\n').length, col: runaway.offset - before.lastIndexOf('\n'), path: '', message: runaway.message };
+}
+
 export function parseLans(file: string, text: string): ParseResult {
   const problems: Problem[] = [];
   const lines = new LineCounter();
@@ -36,19 +48,10 @@ export function parseLans(file: string, text: string): ParseResult {
     const pos = lines.linePos(offset);
     return { severity: 'error', file, line: pos.line, col: pos.col, path, message };
   };
-  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
-    return { problems: [{ severity: 'error', file, line: 1, col: 1, path: '', message: `the file is ${Buffer.byteLength(text, 'utf8')} bytes, far more than any mesh needs; keep it under ${MAX_FILE_BYTES} bytes` }] };
-  }
-  const runaway = findRunawayNesting(text);
-  if (runaway) {
-    const before = text.slice(0, runaway.offset);
-    const line = before.split('\n').length;
-    const col = runaway.offset - before.lastIndexOf('\n');
-    return { problems: [{ severity: 'error', file, line, col, path: '', message: runaway.message }] };
-  }
+  const early = textProblem(file, text);
+  if (early) return { problems: [early] };
   const docs = parseAllDocuments(text, { lineCounter: lines, version: '1.2', uniqueKeys: true, merge: false, prettyErrors: false, strict: true });
-  if (!Array.isArray(docs)) return { problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
-  if (docs.length === 0) return { problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
+  if (!Array.isArray(docs) || docs.length === 0) return { problems: [at(0, EMPTY)] };
   if (docs.length > 1) {
     const second = docs[1]!;
     problems.push(at(second.range[0], `the file holds ${docs.length} YAML documents, expected exactly one (remove the "---" separators)`));
@@ -66,7 +69,7 @@ export function parseLans(file: string, text: string): ParseResult {
   problems.push(...unsafe.problems);
   // Aliases and non-scalar keys make the plain data unsafe to build; odd scalars still let the schema check the rest.
   if (unsafe.fatal) return { source, problems };
-  if (doc.contents === null) return { source, problems: [at(0, 'the file is empty, expected a mapping with "mesh" and "lans"')] };
+  if (doc.contents === null) return { source, problems: [at(0, EMPTY)] };
   return { source, data: doc.toJS({ maxAliasCount: 0 }), problems };
 }
 
@@ -108,17 +111,21 @@ function findUnsafeNodes(source: SourceDoc): { problems: Problem[]; fatal: boole
       if (isAlias(node)) return undefined;
       if (node.anchor) push(node, path, `anchor "&${node.anchor}" is not allowed, write each value out in full`);
       if (node.tag) push(node, path, `explicit tag "${node.tag.replace('tag:yaml.org,2002:', '!!')}" is not allowed, remove it`);
-      if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.source === 'string') {
-        const src = node.source;
-        if (YAML11_BOOLEANS.test(src)) push(node, path, `bare "${src}" is a boolean in YAML 1.1 and a string in YAML 1.2, quote it ("${src}") or write true/false`);
-        else if (LEADING_ZERO_NUMBER.test(src)) push(node, path, `"${src}" has a leading zero (octal in YAML 1.1), write it without the zero or quote it`);
-        else if (SEXAGESIMAL.test(src)) push(node, path, `"${src}" is a base-60 number in YAML 1.1, quote it`);
-        else if (typeof node.value === 'number' && !DECIMAL_INTEGER.test(src)) push(node, path, `"${src}" is read as a number that is not a plain whole number, write a decimal like 1500 or quote it if text is meant`);
-      }
+      const odd = isScalar(node) && node.type === Scalar.PLAIN && typeof node.source === 'string' ? plainScalarProblem(node.source, node.value) : undefined;
+      if (odd) push(node, path, odd);
       return undefined;
     },
   });
   return { problems, fatal };
+}
+
+/** A plain scalar that YAML 1.1 and 1.2 read differently, or a number in a form lans.yaml never needs. */
+function plainScalarProblem(src: string, value: unknown): string | undefined {
+  if (YAML11_BOOLEANS.test(src)) return `bare "${src}" is a boolean in YAML 1.1 and a string in YAML 1.2, quote it ("${src}") or write true/false`;
+  if (LEADING_ZERO_NUMBER.test(src)) return `"${src}" has a leading zero (octal in YAML 1.1), write it without the zero or quote it`;
+  if (SEXAGESIMAL.test(src)) return `"${src}" is a base-60 number in YAML 1.1, quote it`;
+  if (typeof value === 'number' && !DECIMAL_INTEGER.test(src)) return `"${src}" is read as a number that is not a plain whole number, write a decimal like 1500 or quote it if text is meant`;
+  return undefined;
 }
 
 /** Lines indented further than this cannot belong to a 4-level document; deeper input only strains the parser. */
