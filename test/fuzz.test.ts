@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import type { KeySource } from '../src/crypto/keys.js';
 import { buildMesh } from '../src/pipeline.js';
 import type { RenderedBundle } from '../src/render/render.js';
-import { emptyState } from '../src/state/types.js';
+import { emptyState, type MeshState } from '../src/state/types.js';
 import { formatProblem, type Problem } from '../src/validate/problems.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
 import { checkBundles } from './support/bundleChecks.js';
@@ -140,6 +140,15 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
     const keys = fakeKeys(rng, rsaPool);
     const now = new Date('2026-01-01T00:00:00Z');
     const outcomes = { built: 0, refused: 0 };
+    // A quarter of the runs start from the state of the unmutated base, so LANs are retired and added as in real use.
+    const previous = new Map<string, MeshState>();
+    const stateOf = async (text: string): Promise<MeshState> => {
+      if (!previous.has(text)) {
+        const { config, source } = validateLans('lans.yaml', text);
+        previous.set(text, (await buildMesh(config!, emptyState(config!.mesh.name), keys, now, reporter(source!, [])))!.state);
+      }
+      return previous.get(text)!;
+    };
     const all = bases();
     for (let run = 0; run < IN_PROCESS_RUNS; run++) {
       // One run in four is OpenVPN: its certificates cost far more than WireGuard's keys.
@@ -153,7 +162,8 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
       let bundles: RenderedBundle[] | undefined;
       if (config && source) {
         const found: Problem[] = [...problems];
-        const build = await buildMesh(config, emptyState(config.mesh.name), keys, now, reporter(source, found));
+        const prev = rng() < 0.25 && config.mesh.name === 'acme' ? await stateOf(base.text) : emptyState(config.mesh.name);
+        const build = await buildMesh(config, prev, keys, now, reporter(source, found));
         if (build) bundles = build.bundles;
         else problems.push(...found);
       }

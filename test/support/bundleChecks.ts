@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { formatBlock, parseBlock } from '../../src/model/net.js';
+import { containsIp, formatBlock, ipToInt, parseBlock } from '../../src/model/net.js';
 import type { BundleFile, RenderedBundle } from '../../src/render/render.js';
 import { TEMPLATES_DIR } from '../../src/render/render.js';
 import type { LansConfig } from '../../src/validate/schema.js';
@@ -94,6 +94,12 @@ function lines(bundle: RenderedBundle, path: string): string[] {
   return bundle.files.find((f) => f.path === path)?.content.split('\n') ?? [];
 }
 
+/** True when every address is a dotted quad inside the mesh's transit range. */
+function inTransit(config: LansConfig, ...ips: string[]): boolean {
+  const transit = parseBlock(config.mesh.transit);
+  return ips.every((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip) && containsIp(transit, ipToInt(ip)));
+}
+
 function routesOf(config: LansConfig, name: string): string[] {
   return config.lans.find((l) => l.name === name)!.subnets.map((s) => formatBlock(parseBlock(s)));
 }
@@ -103,6 +109,8 @@ function checkWireGuard(config: LansConfig, bundle: RenderedBundle): string[] {
   const iface = `wg-${config.mesh.name}`;
   if (iface.length > 15) problems.push(`interface ${iface} is longer than 15 characters`);
   const conf = lines(bundle, `wireguard/${iface}.conf`);
+  const address = conf.find((l) => l.startsWith('Address = '))?.slice('Address = '.length).replace(/\/32$/, '') ?? '';
+  if (!inTransit(config, address)) problems.push(`${bundle.lan}: tunnel address ${address} is not in the transit range`);
   const peers = conf.filter((l) => /^# /.test(l)).slice(2).map((l) => l.slice(2));
   const expected = config.lans.filter((l) => l.name !== bundle.lan).map((l) => l.name);
   if (peers.sort().join() !== [...expected].sort().join()) problems.push(`${bundle.lan}: peers ${peers.join(',')} are not the other LANs`);
@@ -132,6 +140,8 @@ function checkOpenVpn(config: LansConfig, bundle: RenderedBundle): string[] {
     const remote = conf.find((l) => l.startsWith('remote '));
     const wantRemote = lan.gateway.endpoint === undefined ? undefined : `remote ${lan.gateway.endpoint} ${port}`;
     if (remote !== wantRemote) problems.push(`${bundle.lan}: ${lan.name}.conf dials ${remote ?? 'nothing'}`);
+    const ends = conf.find((l) => l.startsWith('ifconfig '))?.split(' ').slice(1) ?? [];
+    if (ends.length !== 2 || !inTransit(config, ...ends)) problems.push(`${bundle.lan}: ${lan.name}.conf tunnel addresses ${ends.join(' ')} are not two transit addresses`);
     const routes = conf.filter((l) => l.startsWith('route ')).length;
     if (routes !== lan.subnets.length) problems.push(`${bundle.lan}: ${lan.name}.conf has ${routes} routes for ${lan.subnets.length} subnets`);
     if (!conf.includes(`verify-x509-name ${lan.name} name`)) problems.push(`${bundle.lan}: ${lan.name}.conf does not verify its peer's name`);
