@@ -29,6 +29,7 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
   const view = {
     mesh: topology.mesh,
     self: site.name,
+    lanAddress: site.lanAddress,
     iface,
     address: `${site.wgAddress}/32`,
     port: site.wgPort,
