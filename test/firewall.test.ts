@@ -72,14 +72,14 @@ describe('what the rules say', () => {
 
   it('WireGuard: one port; a peer without an endpoint or with a DNS name opens it, and the rules say why', () => {
     const hq = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
-    assert.match(hq, /\t\tudp dport 51820 ip saddr 198\.51\.100\.20 accept comment "branch"\n\t\tudp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n\t\t# Open to any address: home has no endpoint\.\n\t\tudp dport 51820 accept comment "home"\n\t\}/);
+    assert.match(hq, /    udp dport 51820 ip saddr 198\.51\.100\.20 accept comment "branch"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    # Open to any address: home has no endpoint\.\n    udp dport 51820 accept comment "home"\n  \}/);
     assert.doesNotMatch(hq, /udp dport 51820 drop/);
   });
 
   it('OpenVPN: each link port only from an IP endpoint, else open with the reason', () => {
     const nft = fileOf(lan(ovpn, 'branch'), 'firewall/rules.nft');
-    assert.match(nft, /\t\tudp dport 11004 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n\t\tudp dport 11004 drop\n/);
-    assert.match(nft, /# Open to any address: hq is vpn\.hq\.example\.com, a DNS name\.\n\t\tudp dport 11001 accept comment "hq"\n/);
+    assert.match(nft, /    udp dport 11004 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    udp dport 11004 drop\n/);
+    assert.match(nft, /# Open to any address: hq is vpn\.hq\.example\.com, a DNS name\.\n    udp dport 11001 accept comment "hq"\n/);
     assert.doesNotMatch(nft, /udp dport 11001 drop/);
     const ipt = fileOf(lan(ovpn, 'branch'), 'firewall/rules.iptables');
     assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -s 203\.0\.113\.30\/32 -p udp --dport 11004 -m comment --comment vpc-eu -j RETURN\n-A P2PVPN-GW-OVPN-IN -p udp --dport 11004 -j DROP$/m);
@@ -90,20 +90,20 @@ describe('what the rules say', () => {
   it('a mesh where every peer has an IP endpoint keeps the WireGuard port closed to anyone else', async () => {
     const ipOnly = gatewayMesh('wireguard').replace('vpn.hq.example.com', '198.51.100.10').replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { endpoint: 198.51.100.50, lanAddress: 192.168.50.1 }');
     const branch = (await buildBundles(ipOnly)).find((b) => b.lan === 'branch')!;
-    assert.match(fileOf(branch, 'firewall/rules.nft'), /udp dport 51820 ip saddr 198\.51\.100\.10 accept comment "hq"\n\t\tudp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n\t\tudp dport 51820 ip saddr 198\.51\.100\.50 accept comment "home"\n\t\tudp dport 51820 drop\n/);
+    assert.match(fileOf(branch, 'firewall/rules.nft'), /udp dport 51820 ip saddr 198\.51\.100\.10 accept comment "hq"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    udp dport 51820 ip saddr 198\.51\.100\.50 accept comment "home"\n    udp dport 51820 drop\n/);
     assert.match(fileOf(branch, 'firewall/rules.iptables'), /--comment home -j RETURN\n-A P2PVPN-GW-WG-IN -p udp --dport 51820 -j DROP\n/);
   });
 
   it('anti-spoofing per tunnel: OpenVPN per device, WireGuard per peer on the shared interface', () => {
     const o = fileOf(lan(ovpn, 'hq'), 'firewall/rules.nft');
-    assert.match(o, /iifname "vpn-branch" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n\t\tiifname "vpn-branch" drop\n/);
+    assert.match(o, /iifname "vpn-branch" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n    iifname "vpn-branch" drop\n/);
     const w = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
-    assert.match(w, /iifname "wg-gw-wg" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n\t\tiifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} return\n\t\tiifname "wg-gw-wg" ip saddr \{ 192\.168\.50\.0\/24, 172\.19\.0\.4\/32 \} return\n\t\tiifname "wg-gw-wg" drop\n/);
+    assert.match(w, /iifname "wg-gw-wg" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 192\.168\.50\.0\/24, 172\.19\.0\.4\/32 \} return\n    iifname "wg-gw-wg" drop\n/);
   });
 
   it('fails closed: traffic for a peer that does not leave through its tunnel is dropped', () => {
     const w = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
-    assert.match(w, /oifname "wg-gw-wg" ip saddr \{ 10\.10\.0\.0\/16 \} ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} accept\n\t\tiifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} ip daddr \{ 10\.10\.0\.0\/16 \} accept\n\t\tip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop\n/);
+    assert.match(w, /oifname "wg-gw-wg" ip saddr \{ 10\.10\.0\.0\/16 \} ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} accept\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} ip daddr \{ 10\.10\.0\.0\/16 \} accept\n    ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop\n/);
     assert.match(w, /oifname != "wg-gw-wg" ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop/);
     const ipt = fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables');
     assert.match(ipt, /^-A P2PVPN-GW-OVPN-FWD -d 10\.20\.0\.0\/20 -j DROP$/m);
@@ -111,7 +111,7 @@ describe('what the rules say', () => {
   });
 
   it('clamps TCP MSS to the tunnel MTU less 40 (underlay 1400: WireGuard 1340, OpenVPN 1348)', () => {
-    assert.match(fileOf(lan(wg, 'hq'), 'firewall/rules.nft'), /\t\toifname "wg-gw-wg" tcp flags syn tcp option maxseg size 1301-65535 tcp option maxseg size set 1300\n\t\tiifname "wg-gw-wg" tcp flags syn/);
+    assert.match(fileOf(lan(wg, 'hq'), 'firewall/rules.nft'), /    oifname "wg-gw-wg" tcp flags syn tcp option maxseg size 1301-65535 tcp option maxseg size set 1300\n    iifname "wg-gw-wg" tcp flags syn/);
     assert.match(fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables'), /^-A P2PVPN-GW-OVPN-FWD -o vpn-branch -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1308$/m);
   });
 
@@ -141,7 +141,7 @@ describe('firewall.sh without its tool', () => {
 });
 
 describe('firewall.sh in a network namespace', { skip: missing('nft', 'iptables', 'iptables-save', 'ip') }, () => {
-  const HOST_NFT = 'table inet host {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 22 accept\n\t}\n}\n';
+  const HOST_NFT = 'table inet host {\n\tchain input {\n    type filter hook input priority filter; policy accept;\n    tcp dport 22 accept\n\t}\n}\n';
   const HOST_IPT = '*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
   /** iptables-save without its timestamped comments and packet counters. */
   const iptablesRules = (ns: string) => inNetns(ns, 'iptables-save', ['-t', 'filter']).stdout.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n');

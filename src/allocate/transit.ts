@@ -7,7 +7,7 @@ const PAIR_BLOCK = 4;
 const P2P_VPN_BLOCK = 256;
 
 export function transitCapacity(backend: Backend, size: number, layout: TransitLayout = 'compact'): { count: number; unit: string } {
-  if (backend === 'wireguard') return { count: size - 2, unit: 'gateway addresses' };
+  if (backend === 'wireguard') return { count: Math.max(0, size - 2), unit: 'gateway addresses' };
   if (layout === 'p2p-vpn') return { count: Math.max(0, Math.floor(size / P2P_VPN_BLOCK) - 1), unit: 'links (a /24 each, P2P-VPN layout)' };
   return { count: Math.floor(size / PAIR_BLOCK), unit: 'links (a /30 each)' };
 }

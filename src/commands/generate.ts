@@ -2,19 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Streams } from '../cli/io.js';
 import { output, type GlobalOptions, type Output } from '../cli/output.js';
-import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
 import { withStateLock } from '../io/lock.js';
 import { loadState, saveState } from '../io/stateStore.js';
 import type { SourceDoc } from '../parse/parseLans.js';
 import { readBundles, writeBundles } from '../io/bundleStore.js';
-import { packBundle } from '../pack/tarball.js';
-import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
 import { STATE_VERSION, type MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
-import { planOfBuild } from '../change/compare.js';
-import { formatExpiryWarnings, formatGateways } from '../change/format.js';
 import { hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
@@ -40,6 +35,15 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
 }
 
 async function generateLocked(file: string, config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, out: Output, say: (line: string) => void): Promise<number> {
+  // Loaded only for input that passed validation: a refusal stays quick (no archiver, forge, handlebars).
+  const [{ nodeKeySource }, { packBundle }, { buildMesh }, { planOfBuild }, { formatGateways }, { reportExpiries }] = await Promise.all([
+    import('../crypto/keys.js'),
+    import('../pack/tarball.js'),
+    import('../pipeline.js'),
+    import('../change/compare.js'),
+    import('../change/format.js'),
+    import('../change/expiryWarnings.js'),
+  ]);
   const loaded = loadState(stateDir, config.mesh.name, say);
   const { state: prev, existed } = loaded;
   out.detail(existed ? `state: ${stateDir}` : `state: ${stateDir} (new)`);
@@ -48,6 +52,7 @@ async function generateLocked(file: string, config: LansConfig, source: SourceDo
   const start = opts.prepare ? opts.prepare(prev, config, now) : prev;
   const build = await buildMesh(config, start, nodeKeySource, now, reporter(source, problems), progress.update).finally(progress.done);
   if (!build || hasErrors(problems)) return reportProblems(problems, out);
+  reportExpiries(config, build.state.public, now, file, reporter(source, problems));
   out.problems(problems);
 
   const tarballs = await Promise.all(build.bundles.map(async (b) => ({ lan: b.lan, bytes: await packBundle(b) })));
@@ -60,8 +65,6 @@ async function generateLocked(file: string, config: LansConfig, source: SourceDo
   writeBundles(opts.out, tarballs, gone);
   const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, gone, stateChanged, now);
   for (const line of formatGateways(plan, opts.out)) out.info(line);
-  // Expiry warnings are warnings: --quiet hides them like the input's.
-  for (const line of formatExpiryWarnings(plan.expiries, file)) out.warn(line);
   return 0;
 }
 

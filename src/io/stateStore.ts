@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { keyMismatches } from '../state/consistency.js';
 import { NewerStateError, parseStateFile, serializePublic, serializeSecrets, type ParsedStateFile } from '../state/serialize.js';
+import { checkState } from '../state/checkState.js';
+import { PublicStateSchema, SecretStateSchema } from '../state/schema.js';
+import { shapeProblems } from '../state/serialize.js';
+import { printable } from '../validate/problems.js';
 import { emptyState, type MeshState, type PublicState, type SecretState } from '../state/types.js';
 import { ensureDir, readIfExists, writeFileAtomic } from './files.js';
 
@@ -45,7 +49,7 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
     for (const s of sec) {
       const reason = whyNotAPair(p, s);
       if (reason) {
-        if (!reasons.includes(reason)) reasons.push(reason);
+        if (!reasons.includes(reason) && !/\.bak is missing$/.test(reason)) reasons.push(reason);
         continue;
       }
       if (p !== pub[0] || s !== sec[0]) {
@@ -53,7 +57,8 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
       }
       const upgradedFrom = Math.min(p.file!.upgradedFrom ?? Infinity, s.file!.upgradedFrom ?? Infinity);
       const texts = { public: p.text!, secrets: s.text! };
-      return { state: { public: p.file!.value, secrets: s.file!.value }, existed: true, highestGeneration, texts, ...(upgradedFrom !== Infinity ? { upgradedFrom } : {}) };
+      const state = { public: p.file!.value, secrets: s.file!.value };
+      return { state, existed: true, highestGeneration, texts, ...(upgradedFrom !== Infinity ? { upgradedFrom } : {}) };
     }
   }
   if (isInterruptedFirstSave(pub, sec)) {
@@ -83,6 +88,10 @@ function whyNotAPair(p: Parsed<PublicState>, s: Parsed<SecretState>): string | u
     const bad = !p.file ? p : s;
     return bad.error ?? `${bad.name} is missing`;
   }
+  const shape = [...shapeProblems(PublicStateSchema, p.file.value, PUBLIC_FILE), ...shapeProblems(SecretStateSchema, s.file.value, SECRETS_FILE)];
+  if (shape.length > 0) return `${p.name} and ${s.name} are malformed: ${shape.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
+  const contradictions = checkState({ public: p.file.value, secrets: s.file.value });
+  if (contradictions.length > 0) return `${p.name} and ${s.name} contradict each other: ${contradictions.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
   if (p.file.value.generation !== s.file.value.generation) {
     return `${p.name} (generation ${p.file.value.generation}) and ${s.name} (generation ${s.file.value.generation}) are from different runs`;
   }

@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { OLDEST_VERSION, upgrade } from './migrate.js';
+import type { StateProblem } from './checkState.js';
 import { STATE_VERSION, type MeshState, type PublicState, type SecretState } from './types.js';
 
 /** Canonical JSON: LANs and pairs in number order, so the same state always writes the same bytes. */
@@ -52,11 +54,11 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
   try {
     value = JSON.parse(text);
   } catch {
-    throw new UserError(`${file}: not valid JSON; restore it from ${file}.bak or from your backup`);
+    throw new UserError(`${file}: not valid JSON; restore it from ${file}.bak or from your backup (the state was left untouched)`);
   }
   const v = value as { version?: unknown; kind?: unknown };
   if (typeof value !== 'object' || value === null || v.kind !== kind) {
-    throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (kind is not "${kind}")`);
+    throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (its kind is not "${kind}"); restore it from ${file}.bak or from your backup (the state was left untouched)`);
   }
   if (typeof v.version !== 'number' || v.version > STATE_VERSION) {
     throw new NewerStateError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
@@ -71,4 +73,15 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
 
 export function sameState(a: MeshState, b: MeshState): boolean {
   return serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
+}
+
+/** Where a state file departs from its schema; messages name the place, never the value (it may be a secret). */
+export function shapeProblems(schema: z.ZodType, value: unknown, file: StateProblem['file']): StateProblem[] {
+  const result = schema.safeParse(value);
+  if (result.success) return [];
+  return result.error.issues.slice(0, 20).map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const message = issue.code === 'unrecognized_keys' ? `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
+    return { file, path, message };
+  });
 }
