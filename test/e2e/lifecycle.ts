@@ -24,61 +24,64 @@ export const JOINER: LanSpec = { name: 'echo', subnets: ['10.50.0.0/24'], lanAdd
 /**
  * Adds JOINER to lans.yaml, generates, unpacks every changed bundle over the
  * old one and runs every up.sh while a ping runs across every existing link.
- * Returns the installed gateways, JOINER's included.
+ * JOINER's gateway joins `live.installed` once its up.sh has run.
  */
-export async function joinLive(live: LiveMesh, fixture: string): Promise<Installed[]> {
+export async function joinLive(live: LiveMesh, fixture: string): Promise<void> {
   const { lab, mesh, backend } = live;
+  const existing = live.installed;
   const grown = join(lab.workDir, 'lans-grown.yaml');
   writeFileSync(grown, readFileSync(fixture, 'utf8') + lanYaml(JOINER));
-  const { tarballs, changed } = await regenerate(lab, grown);
-  const names = live.installed.map((i) => i.site.spec.name);
-  assert.deepEqual(changed, [...names, JOINER.name].sort(), 'every existing bundle changes (a new peer), and the new LAN gets one');
-  const site = await addSite(mesh, JOINER);
-  let installed = live.installed;
-  const tallies = await duringPings(live.installed.map((i) => i.site), async () => {
-    await Promise.all(live.installed.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
-    const bundle = await installBundle(lab, site.gateway, tarballs.get(JOINER.name)!, JOINER.name, 'main');
-    const [joined] = await Promise.all([upAll([{ site, bundle }], backend.env), ...live.installed.map((i) => runScript(i, 'up.sh', backend))]);
-    installed = [...live.installed, ...joined];
-    await waitLinksUp(backend, allLinks(installed), live.readyMs);
-  });
-  assertNoLoss(tallies);
-  assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the new LAN reaches every LAN and every LAN reaches it');
-  return installed;
+  const [{ tarballs, changed }, site] = await Promise.all([regenerate(lab, grown), addSite(mesh, JOINER)]);
+  try {
+    assert.deepEqual(changed, [...existing.map((i) => i.site.spec.name), JOINER.name].sort(), 'every existing bundle changes (a new peer), and the new LAN gets one');
+    const tallies = await duringPings(existing.map((i) => i.site), async () => {
+      await Promise.all(existing.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
+      const bundle = await installBundle(lab, site.gateway, tarballs.get(JOINER.name)!, JOINER.name, 'main');
+      const [joined] = await Promise.all([upAll([{ site, bundle }], backend.env), ...existing.map((i) => runScript(i, 'up.sh', backend))]);
+      live.installed = [...existing, ...joined];
+      await waitLinksUp(backend, allLinks(live.installed), live.readyMs);
+    });
+    assertNoLoss(tallies);
+    assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the new LAN reaches every LAN and every LAN reaches it');
+  } finally {
+    // Later steps work on the LANs that have a running bundle.
+    if (live.installed === existing) mesh.sites = mesh.sites.filter((s) => s !== site);
+  }
 }
 
 /**
  * Removes JOINER from lans.yaml again and redistributes the changed bundles,
  * then restarts JOINER's gateway from its old bundle: none of its tunnels may
- * come up. Takes it down at the end; returns the installed gateways left.
+ * come up. Takes it down at the end and drops it from `live`, even on failure.
  */
-export async function leaveLive(live: LiveMesh, fixture: string): Promise<Installed[]> {
+export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> {
   const { lab, mesh, backend } = live;
-  const outcast = live.installed.find((i) => i.site.spec.name === JOINER.name)!;
+  const outcast = live.installed.find((i) => i.site.spec.name === JOINER.name);
+  if (outcast === undefined) throw new Error(`${JOINER.name} never joined the mesh: nothing to remove`);
   const remaining = live.installed.filter((i) => i !== outcast);
-  const { tarballs, changed } = await regenerate(lab, fixture);
-  assert.deepEqual(changed, remaining.map((i) => i.site.spec.name).sort(), 'every remaining bundle changes (a peer removed)');
-  assert.ok(!existsSync(join(outDir(lab), `${JOINER.name}.tar.gz`)), "the removed LAN's bundle is deleted from out/");
-  const tallies = await duringPings(remaining.map((i) => i.site), async () => {
-    await Promise.all(remaining.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
-    await Promise.all(remaining.map((i) => runScript(i, 'up.sh', backend)));
-  });
-  assertNoLoss(tallies);
-  for (const i of remaining) assert.deepEqual(await leftoversOf(backend, i, outcast), [], `${i.site.spec.name} keeps nothing of ${JOINER.name}`);
-  if (backend.name === 'openvpn') for (const i of remaining) await assertRevoked(i, outcast);
-  // Its operator never got the news: a fresh start from the old bundle.
-  await runScript(outcast, 'down.sh', backend);
-  await runScript(outcast, 'up.sh', backend);
   const remainingMesh: Mesh = { ...mesh, sites: mesh.sites.filter((s) => s !== outcast.site) };
   try {
+    const { tarballs, changed } = await regenerate(lab, fixture);
+    assert.deepEqual(changed, remaining.map((i) => i.site.spec.name).sort(), 'every remaining bundle changes (a peer removed)');
+    assert.ok(!existsSync(join(outDir(lab), `${JOINER.name}.tar.gz`)), "the removed LAN's bundle is deleted from out/");
+    const tallies = await duringPings(remaining.map((i) => i.site), async () => {
+      await Promise.all(remaining.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
+      await Promise.all(remaining.map((i) => runScript(i, 'up.sh', backend)));
+    });
+    assertNoLoss(tallies);
+    for (const i of remaining) assert.deepEqual(await leftoversOf(backend, i, outcast), [], `${i.site.spec.name} keeps nothing of ${JOINER.name}`);
+    if (backend.name === 'openvpn') for (const i of remaining) await assertRevoked(i, outcast);
+    // Its operator never got the news: a fresh start from the old bundle.
+    await runScript(outcast, 'down.sh', backend);
+    await runScript(outcast, 'up.sh', backend);
     const [, pings] = await Promise.all([assertOutcastRefused(backend, outcast, remaining, live.stayDownMs), pingAcrossLans(remainingMesh, { expect: 'reach' })]);
     assert.deepEqual(pings.filter((p) => !p.ok), [], 'the remaining LANs still reach each other');
   } finally {
     await runScript(outcast, 'down.sh', backend);
     mesh.sites = remainingMesh.sites;
+    live.installed = remaining;
   }
   await assertRestored([outcast]);
-  return remaining;
 }
 
 function lanYaml(spec: LanSpec): string {

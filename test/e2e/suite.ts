@@ -112,11 +112,21 @@ export function describeMeshSuite(suite: MeshSuite): void {
     });
 
     it('a fifth LAN joins the running mesh: no ping across an existing link is lost, and it reaches every LAN', async () => {
-      installed = await joinLive({ lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS }, fixture);
+      const live = { lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS };
+      try {
+        await joinLive(live, fixture);
+      } finally {
+        installed = live.installed;
+      }
     });
 
     it('removing it stops its tunnels and routes everywhere; its gateway, rerun from its old bundle, brings no tunnel up', async () => {
-      installed = await leaveLive({ lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS }, fixture);
+      const live = { lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS };
+      try {
+        await leaveLive(live, fixture);
+      } finally {
+        installed = live.installed;
+      }
     });
 
     it('down.sh puts back addresses, routes, links, forwarding and processes', async () => {
