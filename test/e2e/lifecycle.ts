@@ -142,6 +142,13 @@ async function leftoversOf(backend: Backend, self: Installed, gone: Installed): 
     const iface = `wg-${backend.mesh}`;
     const allowed = (await execInGateway(self.site.gateway, ['wg', 'show', iface, 'allowed-ips'])).stdout.split('\n').filter(Boolean);
     for (const line of allowed) if (gone.site.spec.subnets.some((s) => line.split(/\s+/).includes(s))) found.push(`[Peer] with allowed IPs ${line.split('\t')[1]}`);
+    // wg syncconf leaves routes behind: every route on the interface must lead to a remaining peer (its tunnel address too).
+    const allowedIps = new Set(allowed.flatMap((line) => line.split('\t')[1]!.split(' ')));
+    const onIface = (await ip(ns, '-4', 'route', 'show', 'dev', iface)).stdout.split('\n').filter(Boolean);
+    for (const r of onIface) {
+      const dest = r.split(' ')[0]!;
+      if (!allowedIps.has(dest.includes('/') ? dest : `${dest}/32`)) found.push(`route ${r} (no peer has it)`);
+    }
   }
   return found;
 }
