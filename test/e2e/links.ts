@@ -121,8 +121,32 @@ async function wireguardPeer(backend: Backend, self: Installed, peer: Installed)
 
 /** WireGuard handshakes on the first packet: ping across the link from both gateways, without waiting. */
 async function nudge(link: Link): Promise<void> {
-  await Promise.all([
-    execInGateway(link.ends[0].site.gateway, ['ping', '-n', '-q', '-c', '1', '-W', '1', link.ends[1].site.spec.lanAddress], { allowFail: true }),
-    execInGateway(link.ends[1].site.gateway, ['ping', '-n', '-q', '-c', '1', '-W', '1', link.ends[0].site.spec.lanAddress], { allowFail: true }),
-  ]);
+  await Promise.all([ping(link.ends[0], link.ends[1]), ping(link.ends[1], link.ends[0])]);
+}
+
+/** One ping from a gateway to a peer gateway's LAN address, without waiting for the answer. */
+async function ping(self: Installed, peer: Installed): Promise<void> {
+  await execInGateway(self.site.gateway, ['ping', '-n', '-q', '-c', '1', '-W', '1', peer.site.spec.lanAddress], { allowFail: true });
+}
+
+/**
+ * A gateway that left the mesh but runs its old bundle: polls for `ms` and
+ * fails as soon as one of its links to `others` is up at either end. Its own
+ * ends must still be trying at the end, so the links are down because the
+ * others refuse, not because nothing was started.
+ */
+export async function assertOutcastRefused(backend: Backend, outcast: Installed, others: Installed[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (backend.name === 'wireguard') await Promise.all(others.map((o) => ping(outcast, o)));
+    for (const other of others) {
+      for (const [self, peer] of [[outcast, other], [other, outcast]] as const) {
+        if (await isEndUp(backend, self, peer)) throw new Error(`the removed gateway's link ${outcast.site.spec.name}-${other.site.spec.name} came up at ${self.site.spec.name}`);
+      }
+    }
+    await sleep(250);
+  }
+  for (const other of others) {
+    if (!(await isEndTrying(backend, outcast, other))) throw new Error(`the removed gateway's end of its link to ${other.site.spec.name} is not running at all`);
+  }
 }

@@ -1,10 +1,11 @@
+import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { blockEnd, intToIp, ipToInt, IPV4_PATTERN, parseBlock } from '../../src/model/net.js';
 import { BIN } from '../support/cli.js';
-import { exec, mapLimit } from './exec.js';
-import { addGateway, addLanHost, createUnderlay, execIn, execInGateway, snapshot, type Gateway, type GatewayOptions, type Lab, type LanHost, type Snapshot, type Underlay } from './netns.js';
+import { exec, mapLimit, pollUntil } from './exec.js';
+import { addGateway, addLanHost, createUnderlay, execIn, execInGateway, ip, snapshot, type Gateway, type GatewayOptions, type Lab, type LanHost, type Snapshot, type Underlay } from './netns.js';
 
 /** Only the test environment asks wg-quick for the userspace implementation (there is no kernel module here). */
 export const WG_USERSPACE_ENV = { WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go', WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' };
@@ -51,6 +52,8 @@ export async function buildNetwork(lab: Lab, lans: LanSpec[], underlayMtu = 1500
 /** Adds one more LAN to a running network (a LAN that joins the mesh later). */
 export async function addSite(mesh: Mesh, spec: LanSpec): Promise<Site> {
   const site = await buildSite(mesh, spec, mesh.sites.length);
+  // A bridge reports UNKNOWN until its first port is up: wait, so a snapshot taken now is the settled one.
+  await pollUntil(`${spec.name}'s LAN bridge to be up`, 5_000, async () => ((await ip(site.gateway.ns, 'link', 'show', 'lan')).stdout.includes('state UP') ? true : undefined), 50);
   mesh.sites.push(site);
   return site;
 }
@@ -89,10 +92,15 @@ function topHost(cidr: string): string {
 
 /** Runs the real built CLI (asynchronously: key generation overlaps with building namespaces); returns each LAN's tarball. */
 export async function generateBundles(lab: Lab, fixture: string, stateName = 'state'): Promise<Map<string, string>> {
-  const out = join(lab.workDir, `out-${stateName}`);
+  const out = outDir(lab, stateName);
   await exec([process.execPath, BIN, 'generate', fixture, '--out', out, '--state', join(lab.workDir, stateName)], { timeoutMs: 120_000 });
   const { lans } = readFixture(fixture);
   return new Map(lans.map((l) => [l.name, join(out, `${l.name}.tar.gz`)]));
+}
+
+/** Where generateBundles writes the tarballs made from one state folder. */
+export function outDir(lab: Lab, stateName = 'state'): string {
+  return join(lab.workDir, `out-${stateName}`);
 }
 
 /** Unpacks a tarball inside the gateway into a fresh folder; returns the bundle folder (`<dir>/<lan>`). */
@@ -186,4 +194,15 @@ export function snapshotDiff(before: Snapshot, after: Snapshot): string[] {
   }
   if (before.processes.join() !== after.processes.join()) diff.push(`processes: before [${before.processes.join(', ')}] after [${after.processes.join(', ')}]`);
   return diff;
+}
+
+/** Processes take a moment to exit after down.sh: poll briefly, then compare. */
+export async function assertRestored(installed: Installed[]): Promise<void> {
+  for (const i of installed) {
+    const diff = await pollUntil(`${i.site.spec.name} to settle`, 5_000, async () => {
+      const d = snapshotDiff(i.before, await snapshot(i.site.gateway));
+      return d.length === 0 ? d : undefined;
+    }).catch(async () => snapshotDiff(i.before, await snapshot(i.site.gateway)));
+    assert.deepEqual(diff, [], `${i.site.spec.name} is back to its state before up.sh`);
+  }
 }

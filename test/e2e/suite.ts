@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OVERHEAD } from '../../src/plan/mtu.js';
 import { FIXTURES } from '../support/cli.js';
-import { pollUntil } from './exec.js';
+import { joinLive, leaveLive } from './lifecycle.js';
 import { allLinks, assertLinksStayDown, openvpnWarnings, waitLinksUp, type Backend, type Link } from './links.js';
 import {
+  assertRestored,
   buildNetwork,
   downAll,
   fragmentsCreated,
@@ -168,6 +169,24 @@ export function describeMeshSuite(suite: MeshSuite): void {
       assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), []);
     });
 
+    it('a fifth LAN joins the running mesh: no ping across an existing link is lost, and it reaches every LAN', async () => {
+      const live = { lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS };
+      try {
+        await joinLive(live, fixture);
+      } finally {
+        installed = live.installed;
+      }
+    });
+
+    it('removing it stops its tunnels and routes everywhere; its gateway, rerun from its old bundle, brings no tunnel up', async () => {
+      const live = { lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS };
+      try {
+        await leaveLive(live, fixture);
+      } finally {
+        installed = live.installed;
+      }
+    });
+
     it('down.sh puts back addresses, routes, links, forwarding and processes', async () => {
       await downAll(installed, backend.env);
       await assertRestored(installed);
@@ -211,15 +230,4 @@ export function describeMeshSuite(suite: MeshSuite): void {
       await assertRestored(swapped);
     });
   });
-}
-
-/** Processes take a moment to exit after down.sh: poll briefly, then compare. */
-async function assertRestored(installed: Installed[]): Promise<void> {
-  for (const i of installed) {
-    const diff = await pollUntil(`${i.site.spec.name} to settle`, 5_000, async () => {
-      const d = snapshotDiff(i.before, await snapshot(i.site.gateway));
-      return d.length === 0 ? d : undefined;
-    }).catch(async () => snapshotDiff(i.before, await snapshot(i.site.gateway)));
-    assert.deepEqual(diff, [], `${i.site.spec.name} is back to its state before up.sh`);
-  }
 }
