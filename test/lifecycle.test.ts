@@ -10,6 +10,8 @@ import { fileChanges, onlyAddsLines, openssl, readOut, runInProcess, snapshot, w
 const FOUR = ['hq', 'branch', 'vpc-eu', 'vpc-us'];
 const FIVE = [...FOUR, 'branch-2'];
 const WITHOUT_VPC_US = ['hq', 'branch', 'vpc-eu', 'branch-2'];
+/** The firewall rules name every peer: a LAN that comes or goes changes them in every bundle. */
+const GATEWAY_FILES = ['firewall/rules.iptables', 'firewall/rules.nft'];
 
 function readState(dir: string): { pub: string; secrets: string } {
   return { pub: readFileSync(join(dir, 'lans.state/mesh.json'), 'utf8'), secrets: readFileSync(join(dir, 'lans.state/secrets.json'), 'utf8') };
@@ -74,7 +76,7 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     assert.deepEqual(await readOut(join(dir, 'out')), out, 'plan left out/ alone');
   });
 
-  it('adds the fifth LAN: each existing bundle gains a peer config and link key, and README and up.sh only gain lines', async () => {
+  it('adds the fifth LAN: each existing bundle gains a peer config and link key, and README, up.sh, firewall, routes and install.sh only gain lines', async () => {
     const old = await readOut(join(dir, 'out'));
     const oldPairs = pairsWithout(dir, 'branch-2');
     const oldLans = lanSecrets(dir);
@@ -83,7 +85,7 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const now = await readOut(join(dir, 'out'));
     for (const lan of FOUR) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: ['keys/tls-crypt/branch-2.key', 'openvpn/branch-2.conf'], removed: [], changed: ['README', 'up.sh'] }, lan);
+      assert.deepEqual(changes, { added: ['keys/tls-crypt/branch-2.key', 'openvpn/branch-2.conf'], removed: [], changed: ['README', ...GATEWAY_FILES, 'install.sh', 'routes.txt', 'up.sh'] }, lan);
       for (const path of changes.changed) assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
     }
     assert.deepEqual(pairsWithout(dir, 'branch-2'), oldPairs, 'existing links keep their keys');
@@ -101,7 +103,7 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const now = await readOut(join(dir, 'out'));
     for (const lan of WITHOUT_VPC_US) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: [], removed: ['keys/tls-crypt/vpc-us.key', 'openvpn/vpc-us.conf'], changed: ['README', 'keys/crl.pem', 'up.sh'] }, lan);
+      assert.deepEqual(changes, { added: [], removed: ['keys/tls-crypt/vpc-us.key', 'openvpn/vpc-us.conf'], changed: ['README', ...GATEWAY_FILES, 'install.sh', 'keys/crl.pem', 'routes.txt', 'up.sh'] }, lan);
       for (const [path, bytes] of now.get(lan)!) assert.ok(!bytes.includes('vpc-us'), `${lan}/${path} no longer names vpc-us`);
     }
     const hq = now.get('hq')!;
@@ -185,7 +187,7 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const conf = 'wireguard/wg-lab.conf';
 
-  it('adds a fifth LAN: wg.conf gains one [Peer], README and up.sh only gain lines, nothing else changes', async () => {
+  it('adds a fifth LAN: wg.conf gains one [Peer], README, up.sh, firewall and routes only gain lines, nothing else changes', async () => {
     const old = await readOut(join(dir, 'out'));
     writeLans(dir, 'wireguard', FIVE);
     const plan = await ok(dir, ['plan', 'lans.yaml'], 3);
@@ -194,7 +196,7 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
     const now = await readOut(join(dir, 'out'));
     for (const lan of FOUR) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: [], removed: [], changed: ['README', 'up.sh', conf] }, lan);
+      assert.deepEqual(changes, { added: [], removed: [], changed: ['README', ...GATEWAY_FILES, 'routes.txt', 'up.sh', conf] }, lan);
       for (const path of changes.changed) assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
       const text = now.get(lan)!.get(conf)!.toString();
       assert.equal(text.split('[Peer]').length - old.get(lan)!.get(conf)!.toString().split('[Peer]').length, 1, `${lan} gains one [Peer]`);

@@ -12,9 +12,27 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
     const last = config.mesh.openvpn.portBase + highestPair;
     if (last > 65535) report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
   }
-  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)));
+  if (config.mesh.backend === 'openvpn') checkTunnelPorts(config, state, report);
+  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)), config.mesh.openvpn.transitLayout);
   const highest = config.mesh.backend === 'openvpn' ? highestPair : highestLan;
   if (highest > capacity.count) {
     report(['mesh', 'transit'], `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest} (retired numbers are never reused), choose a larger range`);
+  }
+}
+
+/** Every OpenVPN tunnel of a gateway needs its own UDP port: pair numbers must not repeat for one LAN. */
+function checkTunnelPorts(config: LansConfig, state: PublicState, report: Report): void {
+  const used = new Map<string, Map<number, number>>();
+  for (const pair of state.pairs) {
+    const port = config.mesh.openvpn.portBase + pair.number;
+    for (const lan of pair.lans) {
+      const ports = used.get(lan) ?? new Map<number, number>();
+      used.set(lan, ports);
+      const other = ports.get(port);
+      if (other !== undefined) {
+        const index = config.lans.findIndex((l) => l.name === lan);
+        report(index >= 0 ? ['lans', index, 'name'] : ['mesh', 'openvpn', 'portBase'], `two tunnels of ${lan} (links ${other} and ${pair.number}) would both listen on port ${port}, the state numbers them alike; restore the state folder from a backup`);
+      } else ports.set(port, pair.number);
+    }
   }
 }

@@ -7,7 +7,8 @@ const DAY_MS = 86_400_000;
 export interface Expiry {
   /** "CA" or the LAN whose certificate it is. */
   subject: string;
-  serial: number;
+  /** Absent for an imported CA whose random serial does not fit a number. */
+  serial?: number;
   notAfter: string;
   daysLeft: number;
   warning: boolean;
@@ -22,7 +23,7 @@ export function certificateExpiries(pub: PublicState, now: Date): Expiry[] {
   return certs
     .map(({ subject, cert }) => {
       const daysLeft = Math.floor((Date.parse(cert.notAfter) - now.getTime()) / DAY_MS);
-      return { subject, serial: cert.serial, notAfter: cert.notAfter, daysLeft, warning: daysLeft < EXPIRY_WARNING_DAYS };
+      return { subject, ...(cert.serial !== undefined ? { serial: cert.serial } : {}), notAfter: cert.notAfter, daysLeft, warning: daysLeft < EXPIRY_WARNING_DAYS };
     })
-    .sort((a, b) => a.daysLeft - b.daysLeft || a.serial - b.serial);
+    .sort((a, b) => a.daysLeft - b.daysLeft || (a.serial ?? 0) - (b.serial ?? 0));
 }

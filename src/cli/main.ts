@@ -117,6 +117,20 @@ ${EXIT_CODES}`)
       const { runRotate } = await import('../commands/rotate.js');
       code = await runRotate(file, lan, cmd.optsWithGlobals(), io);
     });
+  program
+    .command('import')
+    .description('turn a P2P-VPN working folder into lans.yaml and a state that keep its pair numbers, ports, tunnel addresses and keys')
+    .argument('<folder>', 'the P2P-VPN working folder (cache.txt, p2p_pair_id.txt, servers/, keys/)')
+    .option('-o, --out <file>', 'the lans.yaml to write; must not exist', 'lans.yaml')
+    .option('-s, --state <dir>', 'state folder to create; default: <out file stem>.state beside it')
+    .option('-m, --mesh <name>', 'name of the mesh; default: the folder name')
+    .addHelpText('after', `
+Nothing is written if the folder is malformed, or if the lans.yaml or the state already exists.
+${EXIT_CODES}`)
+    .action(async (folder: string, _opts: unknown, cmd: Command) => {
+      const { runImport } = await import('../commands/import.js');
+      code = await runImport(folder, cmd.optsWithGlobals(), io);
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,18 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Streams } from '../cli/io.js';
 import { output, type GlobalOptions, type Output } from '../cli/output.js';
-import { nodeKeySource } from '../crypto/keys.js';
 import { UserError } from '../errors.js';
+import { withStateLock } from '../io/lock.js';
 import { loadState, saveState } from '../io/stateStore.js';
+import type { SourceDoc } from '../parse/parseLans.js';
 import { readBundles, writeBundles } from '../io/bundleStore.js';
-import { packBundles } from '../pack/tarball.js';
-import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
-import type { MeshState } from '../state/types.js';
+import { STATE_VERSION, type MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
-import { planOfBuild } from '../change/compare.js';
-import { formatExpiryWarnings, formatGateways } from '../change/format.js';
 import { hasErrors, type Problem } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
@@ -21,6 +18,8 @@ export interface GenerateOptions extends GlobalOptions {
   state?: string;
   /** Changes the loaded state before the build: how `rotate` makes one LAN's keys missing so they are made anew. */
   prepare?: (state: MeshState, config: LansConfig, now: Date) => MeshState;
+  /** The command named in the state lock while this runs. */
+  command?: string;
 }
 
 /** `p2pvpn generate`: every check first, then state, then only the tarballs that changed. */
@@ -30,25 +29,43 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
   const { config, source, problems } = validateLans(file, text);
   if (!config || !source) return reportProblems(problems, out);
   const stateDir = opts.state ?? defaultStateDir(file);
-  const { state: prev, existed } = loadState(stateDir, config.mesh.name);
+  // Always said, even with --quiet: a lock taken over or a state recovered after a crash is news.
+  const say = (line: string): void => out.error(line);
+  return withStateLock(stateDir, opts.command ?? 'generate', say, () => generateLocked(file, config, source, problems, stateDir, opts, out, say));
+}
+
+async function generateLocked(file: string, config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, out: Output, say: (line: string) => void): Promise<number> {
+  // Loaded only for input that passed validation: a refusal stays quick (no archiver, forge, handlebars).
+  const [{ nodeKeySource }, { packBundles }, { buildMesh }, { planOfBuild }, { formatGateways }, { reportExpiries }] = await Promise.all([
+    import('../crypto/keys.js'),
+    import('../pack/tarball.js'),
+    import('../pipeline.js'),
+    import('../change/compare.js'),
+    import('../change/format.js'),
+    import('../change/expiryWarnings.js'),
+  ]);
+  const loaded = loadState(stateDir, config.mesh.name, say);
+  const { state: prev, existed } = loaded;
   out.detail(existed ? `state: ${stateDir}` : `state: ${stateDir} (new)`);
   const now = new Date();
   const progress = out.progress('generating keys');
   const start = opts.prepare ? opts.prepare(prev, config, now) : prev;
   const build = await buildMesh(config, start, nodeKeySource, now, reporter(source, problems), progress.update).finally(progress.done);
   if (!build || hasErrors(problems)) return reportProblems(problems, out);
+  reportExpiries(config, build.state.public, now, file, reporter(source, problems));
   out.problems(problems);
 
-  const previous = readBundles(opts.out, [...build.bundles.map((b) => b.lan), ...build.changes.removedLans]);
+  // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
+  const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
+  const previous = readBundles(opts.out, [...build.bundles.map((b) => b.lan), ...gone]);
   // A bundle whose tar equals the tarball already there keeps those bytes: it is not compressed again.
   const tarballs = await packBundles(build.bundles, (lan) => previous.get(lan));
   const stateChanged = !sameState(prev, build.state);
-  if (stateChanged) saveState(stateDir, build.state);
-  await writeBundles(opts.out, tarballs, build.changes.removedLans);
-  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, build.changes.removedLans, stateChanged, now);
+  if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
+  if (loaded.upgradedFrom !== undefined) out.warn(`p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
+  await writeBundles(opts.out, tarballs, gone);
+  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, gone, stateChanged, now);
   for (const line of formatGateways(plan, opts.out)) out.info(line);
-  // Expiry warnings are warnings: --quiet hides them like the input's.
-  for (const line of formatExpiryWarnings(plan.expiries, file)) out.warn(line);
   return 0;
 }
 

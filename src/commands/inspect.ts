@@ -1,5 +1,6 @@
 import { allocate, type AllocationChanges } from '../allocate/allocate.js';
 import { checkAllocation } from '../allocate/checkAllocation.js';
+import { reportExpiries } from '../change/expiryWarnings.js';
 import { loadState } from '../io/stateStore.js';
 import { buildTopology } from '../plan/topology.js';
 import { buildView, type MeshView } from '../show/view.js';
@@ -35,6 +36,8 @@ export function inspectMesh(file: string, stateOpt: string | undefined): { probl
   const before = problems.length;
   checkAllocation(config, numbered, reporter(source, problems));
   if (problems.slice(before).some((p) => p.severity === 'error')) return { problems };
+  // The saved certificates' expiry, warned about as generate does.
+  reportExpiries(config, numbered, new Date(), file, reporter(source, problems));
   return { problems, mesh: { config, stateDir, saved, stateExists: existed, numbered, changes } };
 }
 

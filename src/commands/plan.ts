@@ -1,6 +1,7 @@
 import { writeLine, type Streams } from '../cli/io.js';
 import { hasChanges, planOfBuild } from '../change/compare.js';
-import { formatExpiries, formatExpiryWarnings, formatGateways, formatTotals } from '../change/format.js';
+import { reportExpiries } from '../change/expiryWarnings.js';
+import { formatExpiries, formatGateways, formatTotals } from '../change/format.js';
 import { placeholderKeySource } from '../crypto/placeholderKeys.js';
 import { ExitCode } from '../errors.js';
 import { readBundles } from '../io/bundleStore.js';
@@ -29,9 +30,10 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
     writeLine(io.stderr, formatReport(problems));
     return ExitCode.userError;
   }
-  const { state: prev } = loadState(opts.state ?? defaultStateDir(file), config.mesh.name);
+  const { state: prev } = loadState(opts.state ?? defaultStateDir(file), config.mesh.name, (line) => writeLine(io.stderr, line));
   const now = new Date();
   const build = await buildMesh(config, prev, placeholderKeySource(), now, reporter(source, problems));
+  if (build) reportExpiries(config, build.state.public, now, file, reporter(source, problems));
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
   if (!build || hasErrors(problems)) return ExitCode.userError;
 
@@ -44,6 +46,5 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
     const expiries = formatExpiries(plan.expiries);
     for (const line of [...formatGateways(plan, opts.out), '', ...expiries, ...(expiries.length > 0 ? [''] : []), formatTotals(plan)]) writeLine(io.stdout, line);
   }
-  for (const line of formatExpiryWarnings(plan.expiries, file)) writeLine(io.stderr, line);
   return hasChanges(plan) ? ExitCode.changesPending : ExitCode.ok;
 }

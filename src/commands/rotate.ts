@@ -14,7 +14,7 @@ export interface RotateOptions {
  * same run as generate, which rewrites only the bundles that changed.
  */
 export function runRotate(file: string, lan: string, opts: RotateOptions, io: Streams): Promise<number> {
-  return runGenerate(file, { ...opts, prepare: (state, config, now) => {
+  return runGenerate(file, { ...opts, command: 'rotate', prepare: (state, config, now) => {
     const names = config.lans.map((l) => l.name);
     if (!names.includes(lan)) throw new UserError(`${file}: no LAN named "${lan}"; its LANs are ${names.join(', ')}`);
     return forgetLanKeys(state, lan, now);

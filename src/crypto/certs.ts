@@ -39,8 +39,10 @@ export function issueCaCertificate(req: IssueRequest, privatePem: string): CertR
 
 /** A gateway certificate usable as both TLS server and client, since either end of a link may be either. */
 export function issueGatewayCertificate(req: IssueRequest, issuer: Issuer): CertRecord {
+  const { pki } = lib();
   const cert = baseCertificate(req);
-  cert.setIssuer(subjectAttrs(issuer.subject));
+  // The issuer name is copied from the CA certificate itself: an imported CA's name is not the one p2pvpn would give it.
+  cert.setIssuer(pki.certificateFromPem(issuer.certificatePem).subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },

@@ -30,11 +30,18 @@ mesh:
   # OpenVPN only.
   openvpn:
     portBase: 11000   # (default) the link numbered N uses UDP port portBase + N at both ends
+    transitLayout: compact  # (default) link N takes the N-th /30 of transit; p2p-vpn: .1/.2 of
+                            # its N-th /24, as P2P-VPN did (set by "p2pvpn import")
   # OpenVPN only: the certificate authority p2pvpn creates and keeps in the state folder.
   certificates:
     organisation: p2pvpn   # (default) O= in every certificate
     caDays: 3650           # (default) lifetime of the CA certificate, in days
     certDays: 1095         # (default) lifetime of each gateway certificate, in days
+  # Firewall rules every bundle carries in firewall/: tunnel ports only from the
+  # peers, forwarding only through the tunnels, no spoofed sources, fail closed.
+  firewall:
+    flavour: nftables  # (default) or iptables, for older hosts; both flavours are shipped
+    apply: true        # (default) up.sh loads the rules and down.sh removes them; false ships them only
 
 # Every LAN (site) and its gateway; a mesh needs at least two. The order does
 # not matter: numbers, ports and addresses are kept in the state folder beside
@@ -48,6 +55,8 @@ lans:
       endpoint: vpn.example.com  # DNS name or IPv4 address the peers dial; leave it out
                                  # for a gateway that can only dial out (one per mesh at most)
       lanAddress: 192.168.1.1    # the gateway's address on its LAN: hosts route remote LANs via it
+      firewall:                  # (optional) this gateway's own choice, over mesh.firewall
+        flavour: iptables
 
   - name: cloud
     description: Cloud VPC
@@ -57,5 +66,13 @@ lans:
       listen: 10.0.0.10       # (optional) the local address to listen on, when it is behind NAT
       port: 51821             # (optional) this gateway's WireGuard port instead of mesh.wireguard.port
       lanAddress: 10.0.0.10
+      # (optional) The LAN is an AWS VPC: the bundle gets aws.sh, which points these route
+      # tables at the instance, opens the security group and turns off the
+      # instance's source/destination check (./aws.sh --dry-run shows how).
+      aws:
+        region: eu-west-1                      # the VPC's region
+        instance: i-0123456789abcdef0          # the gateway instance
+        routeTables: [rtb-0123456789abcdef0]   # each gets a route to every remote subnet
+        securityGroup: sg-0123456789abcdef0    # admits the peers' tunnel ports and the remote LANs
 `;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { readIfExists, replaceFile, syncDir } from './files.js';
 
@@ -10,6 +10,8 @@ import { readIfExists, replaceFile, syncDir } from './files.js';
  */
 export async function writeBundles(outDir: string, tarballs: { lan: string; bytes: Buffer }[], removed: string[]): Promise<Map<string, 'new' | 'changed'>> {
   if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  // Temporary files of a run killed mid-write; the caller holds the state lock, so no run is writing them.
+  for (const name of readdirSync(outDir)) if (/\.tar\.gz\.tmp-\d+$/.test(name)) unlinkSync(join(outDir, name));
   const written = new Map<string, 'new' | 'changed'>();
   await Promise.all(
     tarballs.map(async ({ lan, bytes }) => {

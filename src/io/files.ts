@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, chmodSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, chmodSync, mkdirSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -56,4 +56,12 @@ export function ensureDir(dir: string, mode: number): void {
 
 export function readIfExists(path: string): Buffer | undefined {
   return existsSync(path) ? readFileSync(path) : undefined;
+}
+
+export function isDirectoryPath(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -68,3 +68,18 @@ export function isPrivate(b: Block): boolean {
 export function netmask(prefix: number): string {
   return intToIp(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
 }
+
+/** Blocks that can never be a peer's address on the path between gateways (RFC 6890). */
+const NOT_UNICAST: readonly { block: Block; what: string }[] = [
+  { block: parseBlock('0.0.0.0/8'), what: '"this network" (0.0.0.0/8)' },
+  { block: parseBlock('127.0.0.0/8'), what: 'a loopback address (127.0.0.0/8)' },
+  { block: parseBlock('169.254.0.0/16'), what: 'a link-local address (169.254.0.0/16)' },
+  { block: parseBlock('224.0.0.0/4'), what: 'a multicast address (224.0.0.0/4)' },
+  { block: parseBlock('240.0.0.0/4'), what: 'a reserved or broadcast address (240.0.0.0/4)' },
+];
+
+/** What kind of special address `ip` is, or undefined for an ordinary unicast address. */
+export function specialUse(ip: string): string | undefined {
+  const n = ipToInt(ip);
+  return NOT_UNICAST.find((s) => containsIp(s.block, n))?.what;
+}

@@ -4,6 +4,7 @@ import type { Backend } from '../validate/schema.js';
  * Bytes each backend adds to a packet over an IPv4 underlay (endpoints are IPv4):
  * WireGuard: IPv4 20 + UDP 8 + header 16 + tag 16 = 60 (wg-quick's 1420 assumes IPv6, 80).
  * OpenVPN 2.6 AEAD data channel: IPv4 20 + UDP 8 + opcode/peer-id 4 + packet id 4 + tag 16 = 52.
+ * (OpenVPN 2.7's epoch data format, when both ends are 2.7, has an 8-byte packet id: 56.)
  */
 export const OVERHEAD: Record<Backend, number> = { wireguard: 60, openvpn: 52 };
 

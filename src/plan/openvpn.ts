@@ -47,6 +47,8 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
     localAddress: link.transitAddresses[selfEnd],
     remoteAddress: link.transitAddresses[1 - selfEnd],
     tlsRole: client ? 'tls-client' : 'tls-server',
+    /** `dh none` (ECDHE only) is a server option; a client warns that it ignores it. */
+    tlsServer: !client,
     peerRole: client ? 'server' : 'client',
     mtu: topology.tunnelMtu,
     routes: peer.subnets,
@@ -54,5 +56,5 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
 }
 
 function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
-  return { mesh: topology.mesh, self: site.name, tunnels };
+  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall };
 }

@@ -1,3 +1,5 @@
+import { firewallNames, firewallView } from './firewall.js';
+import { installDir, unitName } from './install.js';
 import { peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, type PlannedFile } from './types.js';
 
@@ -26,6 +28,26 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
       ports,
       remoteSubnets,
       openvpn: topology.backend === 'openvpn',
+      gateway: gatewayView(topology, site),
     },
+  };
+}
+
+/** The README's gateway checklist: what install.sh, the firewall and aws.sh do on this gateway. */
+function gatewayView(topology: Topology, site: Site) {
+  const names = firewallNames(topology.mesh);
+  return {
+    dir: installDir(topology.mesh),
+    unit: unitName(topology.mesh),
+    flavour: site.firewall.flavour,
+    apply: site.firewall.apply,
+    nftables: site.firewall.flavour === 'nftables',
+    table: names.table,
+    chains: Object.values(names.chains).join(', '),
+    ports: firewallView(topology, site).ports,
+    aws: site.aws !== undefined,
+    underlayMtu: topology.underlayMtu,
+    tunnelMtu: topology.tunnelMtu,
+    mss: topology.tunnelMtu - 40,
   };
 }

@@ -1,7 +1,7 @@
 import { gatewayTransit, pairTransit } from '../allocate/transit.js';
 import { formatBlock, netmask, parseBlock } from '../model/net.js';
 import type { PublicState } from '../state/types.js';
-import type { Backend, LansConfig } from '../validate/schema.js';
+import type { AwsConfig, Backend, Flavour, LansConfig } from '../validate/schema.js';
 import { tunnelMtu } from './mtu.js';
 
 /** One subnet in both notations the data planes use. */
@@ -25,6 +25,10 @@ export interface Site {
   wgAddress: string;
   /** Sends keepalives: it sits behind NAT or cannot be dialled. */
   behindNat: boolean;
+  /** mesh.firewall with this gateway's override applied. */
+  firewall: { flavour: Flavour; apply: boolean };
+  /** Present when the LAN is an AWS VPC. */
+  aws?: AwsConfig;
 }
 
 /** A tunnel between two gateways, with both ends' numbers. */
@@ -45,6 +49,7 @@ export interface Topology {
   mesh: string;
   backend: Backend;
   tunnelMtu: number;
+  underlayMtu: number;
   sites: Site[];
   links: Link[];
   linksBySite: Map<string, Link[]>;
@@ -68,13 +73,15 @@ export function buildTopology(config: LansConfig, state: PublicState): Topology 
         wgPort: gw.port ?? config.mesh.wireguard.port,
         wgAddress: gatewayTransit(transit, number),
         behindNat: gw.endpoint === undefined || (gw.listen !== undefined && gw.listen !== gw.endpoint),
+        firewall: { ...config.mesh.firewall, ...gw.firewall },
+        ...(gw.aws ? { aws: gw.aws } : {}),
       };
     })
     .sort((a, b) => a.number - b.number);
   const byName = new Map(sites.map((s) => [s.name, s]));
   const links = state.pairs.map((pair): Link => {
     const ends: [Site, Site] = [byName.get(pair.lans[0])!, byName.get(pair.lans[1])!];
-    const t = pairTransit(transit, pair.number);
+    const t = pairTransit(transit, pair.number, config.mesh.openvpn.transitLayout);
     return {
       pair: pair.number,
       ends,
@@ -86,7 +93,7 @@ export function buildTopology(config: LansConfig, state: PublicState): Topology 
   });
   const linksBySite = new Map<string, Link[]>(sites.map((s) => [s.name, []]));
   for (const link of links) for (const end of link.ends) linksBySite.get(end.name)!.push(link);
-  return { mesh: config.mesh.name, backend: config.mesh.backend, tunnelMtu: tunnelMtu(config.mesh.backend, config.mesh.underlayMtu), sites, links, linksBySite };
+  return { mesh: config.mesh.name, backend: config.mesh.backend, tunnelMtu: tunnelMtu(config.mesh.backend, config.mesh.underlayMtu), underlayMtu: config.mesh.underlayMtu, sites, links, linksBySite };
 }
 
 function toRoute(cidr: string): Route {

@@ -29,6 +29,7 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
   const view = {
     mesh: topology.mesh,
     self: site.name,
+    lanAddress: site.lanAddress,
     iface,
     address: `${site.wgAddress}/32`,
     port: site.wgPort,
@@ -36,6 +37,7 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
     privateKey: state.secrets.lans[site.name]!.wgPrivateKey!,
     peers,
     routes,
+    firewall: site.firewall,
   };
   return [
     readmeFile(topology, site),

@@ -1,4 +1,7 @@
+import type { z } from 'zod';
 import { UserError } from '../errors.js';
+import { OLDEST_VERSION, upgrade } from './migrate.js';
+import type { StateProblem } from './checkState.js';
 import { STATE_VERSION, type MeshState, type PublicState, type SecretState } from './types.js';
 
 /** Canonical JSON: LANs and pairs in number order, so the same state always writes the same bytes. */
@@ -8,6 +11,7 @@ export function serializePublic(state: PublicState): string {
   const ordered: PublicState = {
     version: state.version,
     kind: state.kind,
+    generation: state.generation,
     mesh: state.mesh,
     nextLan: state.nextLan,
     nextPair: state.nextPair,
@@ -26,6 +30,7 @@ export function serializeSecrets(secrets: SecretState): string {
   const ordered: SecretState = {
     version: secrets.version,
     kind: secrets.kind,
+    generation: secrets.generation,
     ...(secrets.caKey ? { caKey: secrets.caKey } : {}),
     lans: sortedKeys(secrets.lans),
     pairs: sortedKeys(secrets.pairs, (a, b) => Number(a) - Number(b)),
@@ -33,24 +38,50 @@ export function serializeSecrets(secrets: SecretState): string {
   return `${JSON.stringify(ordered)}\n`;
 }
 
-/** Reads a state file's text; an unknown kind or a newer version is refused, never guessed at. */
-export function parseStateFile<T extends PublicState | SecretState>(text: string, file: string, kind: T['kind']): T {
+/** A state file this p2pvpn cannot read at all: never fall back to a backup, the user must upgrade. */
+export class NewerStateError extends UserError {}
+
+/** A state file read and brought up to the current format. */
+export interface ParsedStateFile<T> {
+  value: T;
+  /** The version on disk when it was older than this p2pvpn's. */
+  upgradedFrom?: number;
+}
+
+/** Reads a state file's text; an unknown kind or a newer version is refused, never guessed at; an older one is upgraded. */
+export function parseStateFile<T extends PublicState | SecretState>(text: string, file: string, kind: T['kind']): ParsedStateFile<T> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new UserError(`${file}: not valid JSON; restore it from ${file}.bak or from your backup`);
+    throw new UserError(`${file}: not valid JSON; restore it from ${file}.bak or from your backup (the state was left untouched)`);
   }
   const v = value as { version?: unknown; kind?: unknown };
   if (typeof value !== 'object' || value === null || v.kind !== kind) {
-    throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (kind is not "${kind}")`);
+    throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (its kind is not "${kind}"); restore it from ${file}.bak or from your backup (the state was left untouched)`);
   }
   if (typeof v.version !== 'number' || v.version > STATE_VERSION) {
-    throw new UserError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
+    throw new NewerStateError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
   }
-  return value as T;
+  if (!Number.isInteger(v.version) || v.version < OLDEST_VERSION) {
+    throw new UserError(`${file}: format version ${v.version} is older than any p2pvpn release reads (${OLDEST_VERSION} to ${STATE_VERSION})`);
+  }
+  if (v.version === STATE_VERSION) return { value: value as T };
+  const upgraded = upgrade(value as Record<string, unknown>, kind === 'p2pvpn-state' ? 'public' : 'secrets');
+  return { value: upgraded as unknown as T, upgradedFrom: v.version };
 }
 
 export function sameState(a: MeshState, b: MeshState): boolean {
   return serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
+}
+
+/** Where a state file departs from its schema; messages name the place, never the value (it may be a secret). */
+export function shapeProblems(schema: z.ZodType, value: unknown, file: StateProblem['file']): StateProblem[] {
+  const result = schema.safeParse(value);
+  if (result.success) return [];
+  return result.error.issues.slice(0, 20).map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const message = issue.code === 'unrecognized_keys' ? `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
+    return { file, path, message };
+  });
 }

@@ -3,7 +3,7 @@
  * keys) is safe to review and commit; the secret part never leaves the
  * generating machine except each gateway's own keys inside its own bundle.
  */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 export interface CertRecord {
   pem: string;
@@ -20,7 +20,7 @@ export interface LanRecord {
 
 export interface PairRecord {
   number: number;
-  /** End 1 is the LAN with the lower number. */
+  /** End 1 first: the LAN with the lower number, or the one P2P-VPN named first for an imported pair. */
   lans: [string, string];
 }
 
@@ -32,19 +32,23 @@ export interface RetiredLan {
 export interface PublicState {
   version: typeof STATE_VERSION;
   kind: 'p2pvpn-state';
+  /** Bumped by every save, in both files: a pair of files with different generations was torn by a crash. */
+  generation: number;
   mesh: string;
   nextLan: number;
   nextPair: number;
   lans: Record<string, LanRecord>;
   retired: Record<string, RetiredLan>;
   pairs: PairRecord[];
-  ca?: { certificate: CertRecord; nextSerial: number };
+  /** An imported CA's serial may be too large for a JSON number; p2pvpn never needs it. */
+  ca?: { certificate: Omit<CertRecord, 'serial'> & { serial?: number }; nextSerial: number };
   revoked: { serial: number; name: string; date: string }[];
 }
 
 export interface SecretState {
   version: typeof STATE_VERSION;
   kind: 'p2pvpn-secrets';
+  generation: number;
   caKey?: string;
   lans: Record<string, { key?: string; wgPrivateKey?: string }>;
   pairs: Record<string, { psk?: string; tlsCrypt?: string }>;
@@ -57,8 +61,8 @@ export interface MeshState {
 
 export function emptyState(mesh: string): MeshState {
   return {
-    public: { version: STATE_VERSION, kind: 'p2pvpn-state', mesh, nextLan: 1, nextPair: 1, lans: {}, retired: {}, pairs: [], revoked: [] },
-    secrets: { version: STATE_VERSION, kind: 'p2pvpn-secrets', lans: {}, pairs: {} },
+    public: { version: STATE_VERSION, kind: 'p2pvpn-state', generation: 0, mesh, nextLan: 1, nextPair: 1, lans: {}, retired: {}, pairs: [], revoked: [] },
+    secrets: { version: STATE_VERSION, kind: 'p2pvpn-secrets', generation: 0, lans: {}, pairs: {} },
   };
 }
 

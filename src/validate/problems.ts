@@ -11,7 +11,12 @@ export interface Problem {
 
 export function formatProblem(p: Problem): string {
   const where = p.path === '' ? '' : `${p.path}: `;
-  return `${p.file}:${p.line}:${p.col}: ${where}${p.message}`;
+  return printable(`${p.file}:${p.line}:${p.col}: ${where}${p.message}`);
+}
+
+/** Messages echo what the user wrote: control and bidi characters are shown escaped, never sent to the terminal. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function hasErrors(problems: readonly Problem[]): boolean {

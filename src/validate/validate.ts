@@ -1,8 +1,10 @@
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { z } from 'zod';
 import { keyPositionOf, parseLans, positionOf, type SourceDoc } from '../parse/parseLans.js';
 import { formatPath, type Problem } from './problems.js';
 import { rules, type Report } from './rules/index.js';
-import { LansSchema, type LansConfig } from './schema.js';
+import { fileIndex } from './rules/lanRef.js';
+import { LanSchema, LansSchema, MeshSchema, type Lan, type LansConfig } from './schema.js';
 
 export interface ValidationResult {
   config?: LansConfig;
@@ -16,12 +18,44 @@ export function validateLans(file: string, text: string): ValidationResult {
   if (!parsed.source || parsed.data === undefined) return { problems: parsed.problems };
   const { source } = parsed;
   const result = LansSchema.safeParse(parsed.data);
-  if (!result.success) return { source, problems: result.error.issues.flatMap((i) => issueProblems(source, i)) };
-  const problems: Problem[] = [];
-  const report = reporter(source, problems);
-  for (const rule of rules) rule(result.data, report);
+  const found: Problem[] = [];
+  const report = reporter(source, found);
+  if (result.success) {
+    for (const rule of rules) rule(result.data, report);
+  } else {
+    found.push(...result.error.issues.flatMap((i) => issueProblems(source, i)));
+    runRulesOnValidParts(parsed.data, report);
+  }
+  // A value the parser already refused (say "0x10") is not reported a second time.
+  const taken = new Set(parsed.problems.map((p) => `${p.line}:${p.col}`));
+  const problems = [...parsed.problems, ...found.filter((p) => !taken.has(`${p.line}:${p.col}`))];
   const hasError = problems.some((p) => p.severity === 'error');
-  return hasError ? { source, problems } : { source, config: result.data, problems };
+  return hasError || !result.success ? { source, problems } : { source, config: result.data, problems };
+}
+
+/**
+ * When some LANs have schema errors, the relations between the others (overlaps,
+ * duplicate names, endpoints) are still worth reporting in the same run. This
+ * needs a valid `mesh:`; without one the rules wait for the next run.
+ */
+function runRulesOnValidParts(data: unknown, report: Report): void {
+  const { mesh, lans } = (data ?? {}) as { mesh?: unknown; lans?: unknown };
+  const parsedMesh = MeshSchema.safeParse(mesh);
+  if (!parsedMesh.success || !Array.isArray(lans)) return;
+  const valid: { lan: Lan; index: number }[] = [];
+  lans.forEach((raw, index) => {
+    const lan = LanSchema.safeParse(raw);
+    if (!lan.success) return;
+    valid.push({ lan: lan.data, index });
+    fileIndex.set(lan.data, index);
+  });
+  // Rules see the valid LANs as lans[0..]; their paths are mapped back to the file's indices.
+  const remapped: Report = (path, message, severity) => {
+    const real = path[0] === 'lans' && typeof path[1] === 'number' ? ['lans', valid[path[1]]!.index, ...path.slice(2)] : path;
+    report(real, message, severity);
+  };
+  const config: LansConfig = { mesh: parsedMesh.data, lans: valid.map((v) => v.lan) };
+  for (const rule of rules) rule(config, remapped);
 }
 
 /** A `report` bound to this document, so rules only name a path. */
@@ -50,17 +84,19 @@ function issueMessage(source: SourceDoc, issue: z.core.$ZodIssue, path: (string 
     return `required field "${path[path.length - 1]}" is missing, add it`;
   }
   if (issue.code === 'invalid_type') {
-    const found = describeValue(source.doc.getIn(path));
+    const found = describeNode(path.length === 0 ? source.doc.contents : source.doc.getIn(path, true));
     return `${issue.message}, found ${found}`;
   }
   return issue.message;
 }
 
-function describeValue(value: unknown): string {
-  if (value === null) return 'nothing (null)';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the text "${value}"`;
+/** What the user wrote, in words; long text is cut so a message stays one readable line. */
+function describeNode(node: unknown): string {
+  if (isSeq(node)) return 'a list';
+  if (isMap(node)) return 'a mapping';
+  const value = isScalar(node) ? node.value : node;
+  if (value === null || value === undefined) return 'nothing (null)';
+  if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
   return `${typeof value} ${String(value)}`;
 }
 

@@ -1,4 +1,4 @@
-import { blockSize, containsIp, ipToInt, parseBlock } from '../../model/net.js';
+import { blockSize, containsIp, ipToInt, networkOf, parseBlock, specialUse } from '../../model/net.js';
 import type { LansConfig } from '../schema.js';
 import type { Report } from './index.js';
 
@@ -9,14 +9,17 @@ export function checkGatewayAddresses(config: LansConfig, report: Report): void 
     const path = ['lans', i, 'gateway', 'lanAddress'];
     const address = lan.gateway.lanAddress;
     const ip = ipToInt(address);
-    const home = lan.subnets.map(parseBlock).find((b) => containsIp(b, ip));
+    // Compared with each subnet's network, so a subnet written with host bits (reported elsewhere) does not mislead.
+    const home = lan.subnets.map(parseBlock).map((b) => ({ start: networkOf(b), prefix: b.prefix })).find((b) => containsIp(b, ip));
     if (!home) report(path, `${address} is not inside any subnet of ${lan.name} (${lan.subnets.join(', ')}), give the gateway's address on its own LAN`);
     else if (blockSize(home) > 2 && (ip === home.start || ip === home.start + blockSize(home) - 1)) {
       report(path, `${address} is the network or broadcast address of its subnet, give a host address`);
     }
     const listen = lan.gateway.listen;
-    if (listen && containsIp(transit, ipToInt(listen))) {
-      report(['lans', i, 'gateway', 'listen'], `${listen} is inside the transit range ${config.mesh.transit}, give an address of the gateway's outside interface`);
-    }
+    if (listen === undefined) return;
+    const listenPath = ['lans', i, 'gateway', 'listen'];
+    const special = specialUse(listen);
+    if (special) report(listenPath, `${listen} is ${special}, tunnels cannot listen there; give an address of the gateway's outside interface`);
+    else if (containsIp(transit, ipToInt(listen))) report(listenPath, `${listen} is inside the transit range ${config.mesh.transit}, give an address of the gateway's outside interface`);
   });
 }

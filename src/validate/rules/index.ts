@@ -1,9 +1,11 @@
 import type { LansConfig } from '../schema.js';
+import { checkAws } from './aws.js';
 import { checkCertificates } from './certificates.js';
 import { checkEndpoints } from './endpoints.js';
 import { checkGatewayAddresses } from './gatewayAddresses.js';
 import { checkMtu } from './mtu.js';
 import { checkNames } from './names.js';
+import { checkPorts } from './ports.js';
 import { checkSubnets } from './subnets.js';
 import { checkTransit } from './transit.js';
 
@@ -11,4 +13,4 @@ export type Report = (path: (string | number)[], message: string, severity?: 'er
 export type Rule = (config: LansConfig, report: Report) => void;
 
 /** Every rule runs on every input, so the user sees all problems at once. */
-export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkCertificates, checkMtu];
+export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkPorts, checkCertificates, checkMtu, checkAws];

@@ -1,7 +1,8 @@
 import type { Report } from './index.js';
 import type { LansConfig } from '../schema.js';
+import { lanRef } from './lanRef.js';
 
-/** Names that would collide with files the bundle or the state already use. */
+/** Names that would collide with files the bundle or the state already use (keys/ca.crt, run/, ...). */
 export const RESERVED_NAMES = new Set(['ca', 'crl', 'all', 'any', 'default', 'none', 'keys', 'run', 'self', 'state', 'mesh', 'localhost']);
 
 /** No two LANs with the same name after case folding; no reserved names. */
@@ -12,6 +13,6 @@ export function checkNames(config: LansConfig, report: Report): void {
     if (RESERVED_NAMES.has(folded)) report(['lans', i, 'name'], `"${lan.name}" is reserved, choose another name`);
     const first = seen.get(folded);
     if (first === undefined) seen.set(folded, i);
-    else report(['lans', i, 'name'], `"${lan.name}" is already the name of lans[${first}], each LAN needs its own name`);
+    else report(['lans', i, 'name'], `"${lan.name}" is already the name of ${lanRef(config, first).replace(/ \(.*\)$/, '')}, each LAN needs its own name`);
   });
 }

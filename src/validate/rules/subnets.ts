@@ -1,6 +1,7 @@
 import { blockEnd, formatBlock, hasHostBits, isPrivate, networkOf, overlaps, parseBlock, type Block } from '../../model/net.js';
 import type { LansConfig } from '../schema.js';
 import type { Report } from './index.js';
+import { lanRef } from './lanRef.js';
 
 interface Located {
   block: Block;
@@ -17,7 +18,7 @@ export function checkSubnets(config: LansConfig, report: Report): void {
       const path = ['lans', i, 'subnets', j];
       if (hasHostBits(block)) report(path, `${cidr} has host bits set, the network address is ${formatBlock({ start: networkOf(block), prefix: block.prefix })}`);
       else if (!isPrivate(block)) report(path, `${cidr} is not wholly inside a private range, use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)`);
-      all.push({ block: { start: networkOf(block), prefix: block.prefix }, path, owner: `lans[${i}] (${lan.name})` });
+      all.push({ block: { start: networkOf(block), prefix: block.prefix }, path, owner: lanRef(config, i) });
     }),
   );
   const transit = parseBlock(config.mesh.transit);

@@ -16,7 +16,7 @@ export function checkTransit(config: LansConfig, report: Report): void {
     return;
   }
   const lans = config.lans.length;
-  const capacity = transitCapacity(config.mesh.backend, blockSize(block));
+  const capacity = transitCapacity(config.mesh.backend, blockSize(block), config.mesh.openvpn.transitLayout);
   const needed = config.mesh.backend === 'openvpn' ? (lans * (lans - 1)) / 2 : lans;
   if (needed > capacity.count) {
     report(path, `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but ${lans} LANs need ${needed}, choose a larger range`);

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { NAME_PATTERN } from '../validate/schema.js';
+
+/**
+ * The shape of mesh.json and secrets.json. Values from the state reach
+ * generated files (public keys, certificates, secrets), so they are checked
+ * like input. Messages never include a value: some of these are secrets.
+ * Only what could reach a generated file or break numbering is checked;
+ * other keys are left alone (the version check is parseStateFile's).
+ */
+
+const name = z.string().regex(NAME_PATTERN, { error: 'is not a LAN name p2pvpn writes' });
+const count = z.int({ error: 'expected a whole number' }).min(1, { error: 'must be at least 1' });
+const serial = z.int({ error: 'expected a whole number' }).min(0, { error: 'must not be negative' });
+const isoDate = z.iso.datetime({ error: 'expected a date like 2026-01-31T12:00:00.000Z' });
+const base64Key = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, { error: 'is not a base64 32-byte key' });
+/** One PEM block and nothing else: no line of it can become a directive in a file it is copied to. */
+const pem = (label: string, what: string) =>
+  z.string().regex(new RegExp(`^-----BEGIN (${label})-----\\n([A-Za-z0-9+/=]{1,64}\\n)+-----END \\1-----\\n?$`), { error: `is not a PEM ${what}` });
+const privateKey = pem('PRIVATE KEY|RSA PRIVATE KEY', 'private key');
+const tlsCrypt = z.string().regex(/^-----BEGIN OpenVPN Static key V1-----\n([0-9a-f]{32}\n){16}-----END OpenVPN Static key V1-----\n$/, { error: 'is not an OpenVPN static key' });
+
+const CertRecordSchema = z.object({ pem: pem('CERTIFICATE', 'certificate'), serial, notBefore: isoDate, notAfter: isoDate });
+
+export const PublicStateSchema = z.object({
+  mesh: name,
+  nextLan: count,
+  nextPair: count,
+  lans: z.record(name, z.object({ number: count, certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() })),
+  retired: z.record(name, z.object({ number: count, serial: serial.optional() })),
+  pairs: z.array(z.object({ number: count, lans: z.tuple([name, name]) })),
+  // An imported CA's serial may not fit a JSON number, so it may be absent.
+  ca: z.object({ certificate: CertRecordSchema.extend({ serial: serial.optional() }), nextSerial: serial }).optional(),
+  revoked: z.array(z.object({ serial, name, date: isoDate })),
+});
+
+export const SecretStateSchema = z.object({
+  caKey: privateKey.optional(),
+  lans: z.record(name, z.object({ key: privateKey.optional(), wgPrivateKey: base64Key.optional() })),
+  pairs: z.record(z.string().regex(/^[1-9][0-9]*$/, { error: 'is not a pair number' }), z.object({ psk: base64Key.optional(), tlsCrypt: tlsCrypt.optional() })),
+});

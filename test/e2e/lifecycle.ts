@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec } from './exec.js';
+import { allLinks, assertOutcastRefused, waitLinksUp, type Backend } from './links.js';
+import { addSite, assertRestored, generateBundles, installBundle, outDir, pingAcrossLans, upAll, type Installed, type LanSpec, type Mesh, type Site } from './mesh.js';
+import { execInGateway, ip, type Lab } from './netns.js';
+import { startPing, type ContinuousPing, type PingTally } from './ping.js';
+
+/** The running mesh of a suite, changed in place by the steps below. */
+export interface LiveMesh {
+  lab: Lab;
+  mesh: Mesh;
+  backend: Backend;
+  installed: Installed[];
+  readyMs: number;
+  stayDownMs: number;
+}
+
+/** The LAN that joins and then leaves: an endpoint of its own, so every gateway (delta too) can reach it. */
+export const JOINER: LanSpec = { name: 'echo', subnets: ['10.50.0.0/24'], lanAddress: '10.50.0.1', endpoint: '198.51.100.15' };
+
+/**
+ * Adds JOINER to lans.yaml, generates, unpacks every changed bundle over the
+ * old one and runs every up.sh while a ping runs across every existing link.
+ * JOINER's gateway joins `live.installed` once its up.sh has run.
+ */
+export async function joinLive(live: LiveMesh, fixture: string): Promise<void> {
+  const { lab, mesh, backend } = live;
+  const existing = live.installed;
+  const grown = join(lab.workDir, 'lans-grown.yaml');
+  writeFileSync(grown, readFileSync(fixture, 'utf8') + lanYaml(JOINER));
+  const [{ tarballs, changed }, site] = await Promise.all([regenerate(lab, grown), addSite(mesh, JOINER)]);
+  try {
+    assert.deepEqual(changed, [...existing.map((i) => i.site.spec.name), JOINER.name].sort(), 'every existing bundle changes (a new peer), and the new LAN gets one');
+    const tallies = await duringPings(existing.map((i) => i.site), async () => {
+      await Promise.all(existing.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
+      const bundle = await installBundle(lab, site.gateway, tarballs.get(JOINER.name)!, JOINER.name, 'main');
+      const [joined] = await Promise.all([upAll([{ site, bundle }], backend.env), ...existing.map((i) => runScript(i, 'up.sh', backend))]);
+      live.installed = [...existing, ...joined];
+      await waitLinksUp(backend, allLinks(live.installed), live.readyMs);
+    });
+    assertNoLoss(tallies);
+    assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the new LAN reaches every LAN and every LAN reaches it');
+  } finally {
+    // Later steps work on the LANs that have a running bundle.
+    if (live.installed === existing) mesh.sites = mesh.sites.filter((s) => s !== site);
+  }
+}
+
+/**
+ * Removes JOINER from lans.yaml again and redistributes the changed bundles,
+ * then restarts JOINER's gateway from its old bundle: none of its tunnels may
+ * come up. Takes it down at the end and drops it from `live`, even on failure.
+ */
+export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> {
+  const { lab, mesh, backend } = live;
+  const outcast = live.installed.find((i) => i.site.spec.name === JOINER.name);
+  if (outcast === undefined) throw new Error(`${JOINER.name} never joined the mesh: nothing to remove`);
+  const remaining = live.installed.filter((i) => i !== outcast);
+  const remainingMesh: Mesh = { ...mesh, sites: mesh.sites.filter((s) => s !== outcast.site) };
+  try {
+    const { tarballs, changed } = await regenerate(lab, fixture);
+    assert.deepEqual(changed, remaining.map((i) => i.site.spec.name).sort(), 'every remaining bundle changes (a peer removed)');
+    assert.ok(!existsSync(join(outDir(lab), `${JOINER.name}.tar.gz`)), "the removed LAN's bundle is deleted from out/");
+    const tallies = await duringPings(remaining.map((i) => i.site), async () => {
+      await Promise.all(remaining.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
+      await Promise.all(remaining.map((i) => runScript(i, 'up.sh', backend)));
+    });
+    assertNoLoss(tallies);
+    for (const i of remaining) assert.deepEqual(await leftoversOf(backend, i, outcast), [], `${i.site.spec.name} keeps nothing of ${JOINER.name}`);
+    if (backend.name === 'openvpn') for (const i of remaining) await assertRevoked(i, outcast);
+    // Its operator never got the news: a fresh start from the old bundle.
+    await runScript(outcast, 'down.sh', backend);
+    await runScript(outcast, 'up.sh', backend);
+    const [, pings] = await Promise.all([assertOutcastRefused(backend, outcast, remaining, live.stayDownMs), pingAcrossLans(remainingMesh, { expect: 'reach' })]);
+    assert.deepEqual(pings.filter((p) => !p.ok), [], 'the remaining LANs still reach each other');
+  } finally {
+    await runScript(outcast, 'down.sh', backend);
+    mesh.sites = remainingMesh.sites;
+    live.installed = remaining;
+  }
+  await assertRestored([outcast]);
+}
+
+function lanYaml(spec: LanSpec): string {
+  return `\n  - name: ${spec.name}\n    subnets: [${spec.subnets.join(', ')}]\n    gateway:\n      endpoint: ${spec.endpoint}\n      lanAddress: ${spec.lanAddress}\n`;
+}
+
+/** Runs the real generate on the suite's state and out/; returns the tarballs and the LANs whose tarball was written. */
+async function regenerate(lab: Lab, lansFile: string): Promise<{ tarballs: Map<string, string>; changed: string[] }> {
+  const before = tarballHashes(outDir(lab));
+  const tarballs = await generateBundles(lab, lansFile);
+  const after = tarballHashes(outDir(lab));
+  return { tarballs, changed: [...after].filter(([lan, hash]) => before.get(lan) !== hash).map(([lan]) => lan).sort() };
+}
+
+function tarballHashes(out: string): Map<string, string> {
+  const files = readdirSync(out).filter((f) => f.endsWith('.tar.gz'));
+  return new Map(files.map((f) => [f.slice(0, -'.tar.gz'.length), createHash('sha256').update(readFileSync(join(out, f))).digest('hex')]));
+}
+
+function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Backend): Promise<unknown> {
+  return execInGateway(i.site.gateway, [join(i.bundle, script)], { env: backend.env });
+}
+
+/** Pings across every link between `sites` while `change` runs; the tallies of every ping. */
+async function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
+  const pairs = sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const));
+  const started = await Promise.allSettled(pairs.map(([from, to]) => startPing(from, to)));
+  const pings = started.flatMap((s): ContinuousPing[] => (s.status === 'fulfilled' ? [s.value] : []));
+  try {
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    await change();
+    return await Promise.all(pings.map((p) => p.stop()));
+  } finally {
+    for (const p of pings) p.kill();
+  }
+}
+
+/** No loss at all: every request sent before the change was over got its reply. */
+function assertNoLoss(tallies: PingTally[]): void {
+  const lossy = tallies.filter((t) => t.missing.length > 0 || t.window === 0);
+  assert.deepEqual(lossy, [], 'no ping across an existing link is lost while the mesh changes');
+  process.stderr.write(`  pings during the change: ${tallies.map((t) => `${t.window}/${t.window}`).join(' ')} answered\n`);
+}
+
+/** What `self` still has of a peer that left: routes to its subnets, its tunnel or [Peer], its files. */
+async function leftoversOf(backend: Backend, self: Installed, gone: Installed): Promise<string[]> {
+  const ns = self.site.gateway.ns;
+  const name = gone.site.spec.name;
+  const routes = (await ip(ns, '-4', 'route', 'show', 'table', 'all')).stdout.split('\n');
+  const found = routes.filter((r) => gone.site.spec.subnets.some((s) => r.startsWith(`${s} `))).map((r) => `route ${r}`);
+  if (backend.name === 'openvpn') {
+    if ((await execInGateway(self.site.gateway, ['ip', 'link', 'show', `vpn-${name}`], { allowFail: true })).code === 0) found.push(`device vpn-${name}`);
+    for (const file of [`run/${name}.pid`, `openvpn/${name}.conf`, `keys/tls-crypt/${name}.key`]) if (existsSync(join(self.bundle, file))) found.push(`file ${file}`);
+    const pids = (await exec(['ip', 'netns', 'pids', ns])).stdout.split('\n').filter(Boolean);
+    for (const pid of pids) if (readCmdline(pid).includes(`openvpn/${name}.conf`)) found.push(`process ${pid} (openvpn for ${name})`);
+  } else {
+    const iface = `wg-${backend.mesh}`;
+    const allowed = (await execInGateway(self.site.gateway, ['wg', 'show', iface, 'allowed-ips'])).stdout.split('\n').filter(Boolean);
+    for (const line of allowed) if (gone.site.spec.subnets.some((s) => line.split(/\s+/).includes(s))) found.push(`[Peer] with allowed IPs ${line.split('\t')[1]}`);
+    // wg syncconf leaves routes behind: every route on the interface must lead to a remaining peer (its tunnel address too).
+    const allowedIps = new Set(allowed.flatMap((line) => line.split('\t')[1]!.split(' ')));
+    const onIface = (await ip(ns, '-4', 'route', 'show', 'dev', iface)).stdout.split('\n').filter(Boolean);
+    for (const r of onIface) {
+      const dest = r.split(' ')[0]!;
+      if (!allowedIps.has(dest.includes('/') ? dest : `${dest}/32`)) found.push(`route ${r} (no peer has it)`);
+    }
+  }
+  return found;
+}
+
+function readCmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** The remaining gateway's CRL revokes the removed gateway's certificate (openssl says why; no key is printed). */
+async function assertRevoked(self: Installed, gone: Installed): Promise<void> {
+  const keys = join(self.bundle, 'keys');
+  const cert = join(gone.bundle, 'keys', `${gone.site.spec.name}.crt`);
+  const r = await exec(['openssl', 'verify', '-crl_check', '-CAfile', join(keys, 'ca.crt'), '-CRLfile', join(keys, 'crl.pem'), cert], { allowFail: true });
+  assert.notEqual(r.code, 0, `${self.site.spec.name}'s CRL refuses ${gone.site.spec.name}'s certificate`);
+  assert.match(r.stdout + r.stderr, /certificate revoked/);
+}

@@ -1,0 +1,327 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exec, execQuiet, type ExecOptions, type ExecResult } from './exec.js';
+
+/**
+ * A small internet in network namespaces: an underlay bridge, gateways with a
+ * WAN and a LAN side, and LAN hosts. Every name starts with `p2pe<pid>-<n>-`
+ * so that parallel runs (and several labs of one run) never collide, and the
+ * leftovers of a killed run are found by its PID.
+ */
+export interface Lab {
+  prefix: string;
+  /** Private mount point holding the gateways' persistent mount-namespace files. */
+  runDir: string;
+  /** Bundles, state and logs of this run (0700, holds key material). */
+  workDir: string;
+  namespaces: string[];
+  mountFiles: string[];
+  cleaned: boolean;
+}
+
+export interface Underlay {
+  ns: string;
+  /** The underlay's own address on the bridge: the gateways' default route ("the internet"). */
+  address: string;
+  prefix: number;
+  ports: number;
+  /** MTU of every link of the underlay (the path between gateways), as lans.yaml's mesh.underlayMtu says. */
+  mtu: number;
+}
+
+export interface Gateway {
+  name: string;
+  ns: string;
+  /** Mount namespace with a private /run/wireguard and a /sys of this network namespace. */
+  mnt: string;
+  wanAddress: string;
+  hosts: number;
+}
+
+export interface LanHost {
+  lan: string;
+  ns: string;
+  address: string;
+}
+
+const NAME_PATTERN = /^p2pe(\d+)-/;
+const RUN_ROOT = '/run';
+const live = new Set<Lab>();
+let labs = 0;
+
+/** Starts a lab: removes what dead runs left behind and makes sure this one is removed even on a crash. */
+export function createLab(): Lab {
+  sweepLeftovers();
+  const prefix = `p2pe${process.pid}-${++labs}`;
+  const runDir = join(RUN_ROOT, prefix);
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  // A persistent mount-namespace file cannot live on a shared mount (unshare(1)).
+  execQuiet(['mount', '--bind', runDir, runDir]);
+  execQuiet(['mount', '--make-private', runDir]);
+  mkdirSync('/run/wireguard', { recursive: true, mode: 0o700 });
+  const lab: Lab = { prefix, runDir, workDir: mkdtempSync(join(tmpdir(), `${prefix}-`)), namespaces: [], mountFiles: [], cleaned: false };
+  installExitHooks();
+  live.add(lab);
+  return lab;
+}
+
+export async function createUnderlay(lab: Lab, address: string, prefix: number, mtu = 1500): Promise<Underlay> {
+  const ns = await addNamespace(lab, 'ul');
+  await ip(ns, 'link', 'add', 'br0', 'mtu', String(mtu), 'type', 'bridge');
+  await ip(ns, 'addr', 'add', `${address}/${prefix}`, 'dev', 'br0');
+  await ip(ns, 'link', 'set', 'br0', 'up');
+  return { ns, address, prefix, ports: 0, mtu };
+}
+
+export interface GatewayOptions {
+  name: string;
+  /** The address of the gateway's outside interface. */
+  wanAddress: string;
+  /** Addresses (with prefix) of the gateway on its LAN bridge. */
+  lanAddresses: string[];
+  /**
+   * Puts the gateway behind a NAT router that owns `publicAddress` on the underlay:
+   * `inbound` maps it 1:1 (a cloud elastic IP); otherwise only outgoing traffic
+   * is masqueraded and nobody can dial the gateway (an office behind a router).
+   */
+  nat?: { publicAddress: string; inbound: boolean };
+}
+
+/** A gateway namespace: `wan` on the underlay (or behind a NAT router on it), bridge `lan` with its LAN addresses. */
+export async function addGateway(lab: Lab, underlay: Underlay, opts: GatewayOptions): Promise<Gateway> {
+  const ns = await addNamespace(lab, `gw-${opts.name}`);
+  if (opts.nat === undefined) {
+    await plugIntoUnderlay(underlay, ns, 'wan', opts.wanAddress);
+    await ip(ns, 'route', 'add', 'default', 'via', underlay.address);
+  } else {
+    await addNatRouter(lab, underlay, ns, opts.name, opts.nat, opts.wanAddress);
+  }
+  await ip(ns, 'link', 'add', 'lan', 'type', 'bridge');
+  for (const cidr of opts.lanAddresses) await ip(ns, 'addr', 'add', cidr, 'dev', 'lan');
+  await ip(ns, 'link', 'set', 'lan', 'up');
+  const mnt = await addMountNamespace(lab, ns);
+  return { name: opts.name, ns, mnt, wanAddress: opts.wanAddress, hosts: 0 };
+}
+
+/** A veth from `ns` (named `dev`, holding `address`) to a port of the underlay bridge. */
+async function plugIntoUnderlay(underlay: Underlay, ns: string, dev: string, address: string): Promise<void> {
+  const port = `g${++underlay.ports}`;
+  await ip(ns, 'link', 'add', dev, 'mtu', String(underlay.mtu), 'type', 'veth', 'peer', 'name', port, 'mtu', String(underlay.mtu), 'netns', underlay.ns);
+  await ip(underlay.ns, 'link', 'set', port, 'master', 'br0', 'up');
+  await ip(ns, 'addr', 'add', `${address}/${underlay.prefix}`, 'dev', dev);
+  await ip(ns, 'link', 'set', dev, 'up');
+}
+
+/** The NAT router in front of a gateway; the gateway's `wanAddress` is in a /24 where the router is .1. */
+async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, name: string, nat: NonNullable<GatewayOptions['nat']>, wanAddress: string): Promise<void> {
+  const { publicAddress } = nat;
+  const router = await addNamespace(lab, `nat-${name}`);
+  const inside = `${wanAddress.split('.').slice(0, 3).join('.')}.1`;
+  await plugIntoUnderlay(underlay, router, 'out', publicAddress);
+  await ip(router, 'route', 'add', 'default', 'via', underlay.address);
+  await ip(router, 'link', 'add', 'in', 'mtu', String(underlay.mtu), 'type', 'veth', 'peer', 'name', 'wan', 'mtu', String(underlay.mtu), 'netns', gatewayNs);
+  await ip(router, 'addr', 'add', `${inside}/24`, 'dev', 'in');
+  await ip(router, 'link', 'set', 'in', 'up');
+  await ip(gatewayNs, 'addr', 'add', `${wanAddress}/24`, 'dev', 'wan');
+  await ip(gatewayNs, 'link', 'set', 'wan', 'up');
+  await ip(gatewayNs, 'route', 'add', 'default', 'via', inside);
+  await execIn(router, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  const nft = (...args: string[]): Promise<ExecResult> => execIn(router, ['nft', ...args]);
+  await nft('add', 'table', 'ip', 'nat');
+  await nft('add', 'chain', 'ip', 'nat', 'in', '{ type nat hook prerouting priority dstnat; }');
+  await nft('add', 'chain', 'ip', 'nat', 'out', '{ type nat hook postrouting priority srcnat; }');
+  if (nat.inbound) await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'dnat', 'to', wanAddress);
+  await nft('add', 'rule', 'ip', 'nat', 'out', 'ip', 'saddr', wanAddress, 'snat', 'to', publicAddress);
+}
+
+/** A host on the gateway's LAN bridge whose default route is `via` (the gateway). */
+export async function addLanHost(lab: Lab, gateway: Gateway, cidr: string, via: string): Promise<LanHost> {
+  const index = ++gateway.hosts;
+  const ns = await addNamespace(lab, `h-${gateway.name}-${index}`);
+  await ip(gateway.ns, 'link', 'add', `h${index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+  await ip(gateway.ns, 'link', 'set', `h${index}`, 'master', 'lan', 'up');
+  await ip(ns, 'addr', 'add', cidr, 'dev', 'eth0');
+  await ip(ns, 'link', 'set', 'eth0', 'up');
+  await ip(ns, 'route', 'add', 'default', 'via', via);
+  return { lan: gateway.name, ns, address: cidr.split('/')[0]! };
+}
+
+/** Runs argv inside a gateway: its network namespace and its own mount namespace. */
+export function execInGateway(gateway: Gateway, argv: string[], opts?: ExecOptions): Promise<ExecResult> {
+  return exec(['nsenter', `--mount=${gateway.mnt}`, `--net=/run/netns/${gateway.ns}`, '--', ...argv], opts);
+}
+
+/** Runs argv in a plain network namespace (LAN hosts). */
+export function execIn(ns: string, argv: string[], opts?: ExecOptions): Promise<ExecResult> {
+  return exec(['ip', 'netns', 'exec', ns, ...argv], opts);
+}
+
+export function ip(ns: string, ...args: string[]): Promise<ExecResult> {
+  return exec(['ip', '-n', ns, ...args]);
+}
+
+/** What up.sh may change and down.sh must put back. */
+export interface Snapshot {
+  addresses: string;
+  routes: string;
+  links: string;
+  ipForward: string;
+  processes: string[];
+}
+
+export async function snapshot(gateway: Gateway): Promise<Snapshot> {
+  const [addresses, routes, links, ipForward] = await Promise.all([
+    ip(gateway.ns, '-4', 'addr', 'show'),
+    ip(gateway.ns, '-4', 'route', 'show', 'table', 'all'),
+    ip(gateway.ns, 'link', 'show'),
+    execInGateway(gateway, ['cat', '/proc/sys/net/ipv4/ip_forward']),
+  ]);
+  return { addresses: addresses.stdout, routes: routes.stdout, links: links.stdout, ipForward: ipForward.stdout.trim(), processes: processesIn(gateway.ns) };
+}
+
+/** `pid command` of every process whose network namespace is `ns`. */
+export function processesIn(ns: string): string[] {
+  return pidsIn(ns).map((pid) => `${pid} ${readComm(pid)}`);
+}
+
+/**
+ * Kills every process in the lab's namespaces, by PID, then removes every
+ * namespace and mount. Synchronous: it also runs from the 'exit' hook.
+ * Returns the PIDs still alive two seconds after SIGKILL (none, normally).
+ */
+export function cleanup(lab: Lab): number[] {
+  if (lab.cleaned) return [];
+  lab.cleaned = true;
+  live.delete(lab);
+  const pids = lab.namespaces.flatMap(pidsIn);
+  killAll(pids);
+  const survivors = waitForExit(pids, 2_000);
+  for (const file of lab.mountFiles) {
+    execQuiet(['umount', file]);
+    rmSync(file, { force: true });
+  }
+  for (const ns of [...lab.namespaces].reverse()) execQuiet(['ip', 'netns', 'delete', ns]);
+  execQuiet(['umount', lab.runDir]);
+  rmSync(lab.runDir, { recursive: true, force: true });
+  rmSync(lab.workDir, { recursive: true, force: true });
+  return survivors;
+}
+
+function waitForExit(pids: number[], ms: number): number[] {
+  const deadline = Date.now() + ms;
+  let alive = pids.filter(isRunning);
+  while (alive.length > 0 && Date.now() < deadline) {
+    // A synchronous sleep: the 'exit' hook cannot await.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    alive = alive.filter(isRunning);
+  }
+  return alive;
+}
+
+/** Alive and not a zombie (a killed child of ours stays one until the event loop reaps it). */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Namespaces of the lab that still exist (for asserting that cleanup left nothing). */
+export function remainingNamespaces(prefix: string): string[] {
+  return listNamespaces().filter((ns) => ns.startsWith(`${prefix}-`));
+}
+
+async function addNamespace(lab: Lab, suffix: string): Promise<string> {
+  const ns = `${lab.prefix}-${suffix}`;
+  lab.namespaces.push(ns);
+  await exec(['ip', 'netns', 'add', ns]);
+  await ip(ns, 'link', 'set', 'lo', 'up');
+  return ns;
+}
+
+/**
+ * wireguard-go keeps its control socket in /run/wireguard, which is not per
+ * network namespace: each gateway gets a private one. The namespace persists
+ * as a bind-mounted file so up.sh, wg show and down.sh all enter the same one.
+ */
+async function addMountNamespace(lab: Lab, ns: string): Promise<string> {
+  const file = join(lab.runDir, `${ns}.mnt`);
+  writeFileSync(file, '');
+  lab.mountFiles.push(file);
+  const setup = 'mount -t tmpfs -o mode=0700 p2pe /run/wireguard && umount -l /sys && mount -t sysfs sysfs /sys';
+  await exec(['nsenter', `--net=/run/netns/${ns}`, '--', 'unshare', `--mount=${file}`, '--propagation', 'private', '--', 'sh', '-c', setup]);
+  return file;
+}
+
+function listNamespaces(): string[] {
+  return existsSync('/run/netns') ? readdirSync('/run/netns') : [];
+}
+
+function pidsIn(ns: string): number[] {
+  const r = execQuiet(['ip', 'netns', 'pids', ns]);
+  return r.stdout.split('\n').filter(Boolean).map(Number).filter((pid) => pid !== process.pid).sort((a, b) => a - b);
+}
+
+function readComm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '(exited)';
+  }
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Namespaces and mounts of runs whose process is gone (killed with SIGKILL, say). */
+function sweepLeftovers(): void {
+  const dead = (name: string): boolean => {
+    const m = NAME_PATTERN.exec(`${name}-`);
+    return m !== null && Number(m[1]) !== process.pid && !isAlive(Number(m[1]));
+  };
+  const staleNs = listNamespaces().filter(dead);
+  for (const ns of staleNs) killAll(pidsIn(ns));
+  for (const dir of readdirSync(RUN_ROOT).filter(dead)) {
+    const path = join(RUN_ROOT, dir);
+    for (const file of readdirSync(path)) execQuiet(['umount', join(path, file)]);
+    execQuiet(['umount', path]);
+    rmSync(path, { recursive: true, force: true });
+  }
+  for (const ns of staleNs) execQuiet(['ip', 'netns', 'delete', ns]);
+  for (const dir of readdirSync(tmpdir()).filter(dead)) rmSync(join(tmpdir(), dir), { recursive: true, force: true });
+}
+
+let hooksInstalled = false;
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  const cleanAll = (): void => {
+    for (const lab of [...live]) cleanup(lab);
+  };
+  process.on('exit', cleanAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cleanAll();
+      process.exit(130);
+    });
+  }
+}

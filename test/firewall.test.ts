@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import type { RenderedBundle } from '../src/render/render.js';
+import { buildBundles, fileOf, gatewayMesh, writeBundle } from './support/bundles.js';
+import { withTempDir } from './support/cli.js';
+import { inNetns, missing, run, withNetns } from './support/system.js';
+
+const OVPN_EXTRA = `  firewall: { flavour: iptables }`;
+const meshes: Record<string, () => Promise<RenderedBundle[]>> = {
+  wireguard: () => buildBundles(gatewayMesh('wireguard')),
+  // The whole mesh on iptables, except home, which keeps nftables and only ships the rules.
+  openvpn: () => buildBundles(gatewayMesh('openvpn', OVPN_EXTRA).replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { lanAddress: 192.168.50.1, firewall: { flavour: nftables, apply: false } }')),
+};
+
+for (const [backend, build] of Object.entries(meshes)) {
+  describe(`firewall files of a ${backend} mesh`, () => {
+    let bundles: RenderedBundle[];
+    before(async () => {
+      bundles = await build();
+    });
+
+    it('every bundle carries both flavours, the loader and routes.txt; only the AWS LAN gets aws.sh', () => {
+      for (const b of bundles) {
+        const paths = b.files.map((f) => f.path);
+        for (const p of ['firewall/rules.nft', 'firewall/rules.iptables', 'firewall/firewall.sh', 'routes.txt', 'install.sh', 'uninstall.sh']) assert.ok(paths.includes(p), `${b.lan} lacks ${p}`);
+        assert.equal(paths.includes('aws.sh'), b.lan === 'vpc-eu', `${b.lan}: aws.sh`);
+      }
+    });
+
+    it('nft -c accepts every rules.nft', { skip: missing('nft', 'ip') }, async () => {
+      await withNetns((ns) => {
+        for (const b of bundles) {
+          const r = inNetns(ns, 'nft', ['-c', '-f', '-'], { input: fileOf(b, 'firewall/rules.nft') });
+          assert.equal(r.status, 0, `${b.lan}: ${r.stderr}`);
+        }
+      });
+    });
+
+    it('iptables-restore --test accepts every rules.iptables', { skip: missing('iptables-restore', 'ip') }, async () => {
+      await withNetns((ns) => {
+        for (const b of bundles) {
+          const r = inNetns(ns, 'iptables-restore', ['--test', '--noflush'], { input: fileOf(b, 'firewall/rules.iptables') });
+          assert.equal(r.status, 0, `${b.lan}: ${r.stderr}`);
+        }
+      });
+    });
+
+    it('shellcheck passes every generated script', { skip: missing('shellcheck') }, async () => {
+      await withTempDir((dir) => {
+        const scripts = bundles.flatMap((b) => {
+          const root = writeBundle(dir, b);
+          return b.files.filter((f) => f.path.endsWith('.sh')).map((f) => join(root, f.path));
+        });
+        // up, down, firewall, install, uninstall in each; aws.sh in the VPC one.
+        assert.equal(scripts.length, bundles.length * 5 + 1);
+        const r = run('shellcheck', ['--shell=sh', '--severity=style', ...scripts]);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+      });
+    });
+  });
+}
+
+describe('what the rules say', () => {
+  let wg: RenderedBundle[];
+  let ovpn: RenderedBundle[];
+  before(async () => {
+    [wg, ovpn] = await Promise.all([meshes['wireguard']!(), meshes['openvpn']!()]);
+  });
+  const lan = (bundles: RenderedBundle[], name: string) => bundles.find((b) => b.lan === name)!;
+
+  it('WireGuard: one port; a peer without an endpoint or with a DNS name opens it, and the rules say why', () => {
+    const hq = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
+    assert.match(hq, /    udp dport 51820 ip saddr 198\.51\.100\.20 accept comment "branch"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    # Open to any address: home has no endpoint\.\n    udp dport 51820 accept comment "home"\n  \}/);
+    assert.doesNotMatch(hq, /udp dport 51820 drop/);
+  });
+
+  it('OpenVPN: each link port only from an IP endpoint, else open with the reason', () => {
+    const nft = fileOf(lan(ovpn, 'branch'), 'firewall/rules.nft');
+    assert.match(nft, /    udp dport 11004 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    udp dport 11004 drop\n/);
+    assert.match(nft, /# Open to any address: hq is vpn\.hq\.example\.com, a DNS name\.\n    udp dport 11001 accept comment "hq"\n/);
+    assert.doesNotMatch(nft, /udp dport 11001 drop/);
+    const ipt = fileOf(lan(ovpn, 'branch'), 'firewall/rules.iptables');
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -s 203\.0\.113\.30\/32 -p udp --dport 11004 -m comment --comment vpc-eu -j RETURN\n-A P2PVPN-GW-OVPN-IN -p udp --dport 11004 -j DROP$/m);
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -p udp --dport 11001 -m comment --comment hq -j RETURN$/m);
+    assert.doesNotMatch(ipt, /--dport 11001 -j DROP/);
+  });
+
+  it('a mesh where every peer has an IP endpoint keeps the WireGuard port closed to anyone else', async () => {
+    const ipOnly = gatewayMesh('wireguard').replace('vpn.hq.example.com', '198.51.100.10').replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { endpoint: 198.51.100.50, lanAddress: 192.168.50.1 }');
+    const branch = (await buildBundles(ipOnly)).find((b) => b.lan === 'branch')!;
+    assert.match(fileOf(branch, 'firewall/rules.nft'), /udp dport 51820 ip saddr 198\.51\.100\.10 accept comment "hq"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    udp dport 51820 ip saddr 198\.51\.100\.50 accept comment "home"\n    udp dport 51820 drop\n/);
+    assert.match(fileOf(branch, 'firewall/rules.iptables'), /--comment home -j RETURN\n-A P2PVPN-GW-WG-IN -p udp --dport 51820 -j DROP\n/);
+  });
+
+  it('anti-spoofing per tunnel: OpenVPN per device, WireGuard per peer on the shared interface', () => {
+    const o = fileOf(lan(ovpn, 'hq'), 'firewall/rules.nft');
+    assert.match(o, /iifname "vpn-branch" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n    iifname "vpn-branch" drop\n/);
+    const w = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
+    assert.match(w, /iifname "wg-gw-wg" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 192\.168\.50\.0\/24, 172\.19\.0\.4\/32 \} return\n    iifname "wg-gw-wg" drop\n/);
+  });
+
+  it('fails closed: traffic for a peer that does not leave through its tunnel is dropped', () => {
+    const w = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
+    assert.match(w, /oifname "wg-gw-wg" ip saddr \{ 10\.10\.0\.0\/16 \} ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} accept\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} ip daddr \{ 10\.10\.0\.0\/16 \} accept\n    ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop\n/);
+    assert.match(w, /oifname != "wg-gw-wg" ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop/);
+    const ipt = fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables');
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-FWD -d 10\.20\.0\.0\/20 -j DROP$/m);
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-OUT ! -o vpn-vpc-eu -d 10\.20\.0\.0\/20 -j DROP$/m);
+  });
+
+  it('clamps TCP MSS to the tunnel MTU less 40 (underlay 1400: WireGuard 1340, OpenVPN 1348)', () => {
+    assert.match(fileOf(lan(wg, 'hq'), 'firewall/rules.nft'), /    oifname "wg-gw-wg" tcp flags syn tcp option maxseg size 1301-65535 tcp option maxseg size set 1300\n    iifname "wg-gw-wg" tcp flags syn/);
+    assert.match(fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables'), /^-A P2PVPN-GW-OVPN-FWD -o vpn-branch -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1308$/m);
+  });
+
+  it('up.sh loads the chosen flavour before the tunnels and down.sh unloads it; apply: false ships only', () => {
+    const up = fileOf(lan(wg, 'hq'), 'up.sh');
+    assert.ok(up.indexOf('firewall/firewall.sh" load nftables') < up.indexOf('wg-quick up'));
+    assert.match(fileOf(lan(wg, 'hq'), 'down.sh'), /firewall\/firewall\.sh" unload/);
+    assert.match(fileOf(lan(ovpn, 'hq'), 'up.sh'), /firewall\/firewall\.sh" load iptables/);
+    assert.doesNotMatch(fileOf(lan(ovpn, 'home'), 'up.sh'), /firewall\.sh" load/);
+    assert.doesNotMatch(fileOf(lan(ovpn, 'home'), 'down.sh'), /firewall\.sh/);
+  });
+});
+
+describe('firewall.sh without its tool', () => {
+  it('stops with a message naming the package and the setting, so up.sh starts no tunnel unprotected', async () => {
+    const [hq] = await buildBundles(gatewayMesh('wireguard'));
+    await withTempDir((dir) => {
+      const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
+      // A PATH with dirname only: neither nft nor iptables is there.
+      mkdirSync(join(dir, 'bin'));
+      symlinkSync(run('sh', ['-c', 'command -v dirname']).stdout.trim(), join(dir, 'bin/dirname'));
+      const r = run(script, ['load', 'nftables'], { env: { PATH: join(dir, 'bin') } });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, 'firewall.sh: nft is not installed; install nftables, or choose the other firewall.flavour in lans.yaml\n');
+    });
+  });
+});
+
+describe('firewall.sh in a network namespace', { skip: missing('nft', 'iptables', 'iptables-save', 'ip') }, () => {
+  const HOST_NFT = 'table inet host {\n\tchain input {\n    type filter hook input priority filter; policy accept;\n    tcp dport 22 accept\n\t}\n}\n';
+  const HOST_IPT = '*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+  /** iptables-save without its timestamped comments and packet counters. */
+  const iptablesRules = (ns: string) => inNetns(ns, 'iptables-save', ['-t', 'filter']).stdout.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n');
+
+  it('on a host with no rules, nftables adds its one table and unload leaves nothing, not even iptables tables', async () => {
+    const [hq] = await buildBundles(gatewayMesh('wireguard'));
+    await withTempDir(async (dir) => {
+      const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
+      await withNetns((ns) => {
+        assert.equal(inNetns(ns, script, ['load', 'nftables']).status, 0);
+        assert.equal(inNetns(ns, 'nft', ['list', 'tables']).stdout, 'table inet p2pvpn_gw_wg\n');
+        assert.equal(inNetns(ns, script, ['unload']).status, 0);
+        assert.equal(inNetns(ns, 'nft', ['list', 'ruleset']).stdout, '');
+      });
+    });
+  });
+
+  it('loads atomically and idempotently, switches flavour, and unloads to exactly what was there', async () => {
+    const [hq] = await buildBundles(gatewayMesh('wireguard'));
+    await withTempDir(async (dir) => {
+      const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
+      await withNetns((ns) => {
+        const sh = (...args: string[]) => {
+          const r = inNetns(ns, script, args);
+          assert.equal(r.status, 0, r.stderr);
+          return r.stdout;
+        };
+        assert.equal(inNetns(ns, 'nft', ['-f', '-'], { input: HOST_NFT }).status, 0);
+        assert.equal(inNetns(ns, 'iptables-restore', ['--noflush'], { input: HOST_IPT }).status, 0);
+        const hostTable = inNetns(ns, 'nft', ['list', 'table', 'inet', 'host']).stdout;
+        const hostRules = iptablesRules(ns);
+
+        sh('load', 'nftables');
+        sh('load', 'nftables');
+        const tables = inNetns(ns, 'nft', ['list', 'tables']).stdout;
+        assert.equal(tables.split('\n').filter((t) => t === 'table inet p2pvpn_gw_wg').length, 1, tables);
+        assert.equal(inNetns(ns, 'nft', ['list', 'table', 'inet', 'host']).stdout, hostTable);
+        assert.equal(iptablesRules(ns), hostRules);
+
+        sh('load', 'iptables');
+        sh('load', 'iptables');
+        assert.doesNotMatch(inNetns(ns, 'nft', ['list', 'tables']).stdout, /p2pvpn/);
+        const rules = iptablesRules(ns);
+        for (const [hook, chain] of [['INPUT', 'IN'], ['FORWARD', 'FWD'], ['OUTPUT', 'OUT']]) {
+          assert.equal(rules.split('\n').filter((l) => l === `-A ${hook} -j P2PVPN-GW-WG-${chain}`).length, 1, rules);
+        }
+        assert.match(rules, /^-A INPUT -j P2PVPN-GW-WG-IN\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT$/m);
+
+        sh('unload');
+        sh('unload');
+        assert.equal(iptablesRules(ns), hostRules);
+        assert.equal(inNetns(ns, 'nft', ['list', 'table', 'inet', 'host']).stdout, hostTable);
+        assert.doesNotMatch(inNetns(ns, 'nft', ['list', 'tables']).stdout, /p2pvpn/);
+      });
+    });
+  });
+});

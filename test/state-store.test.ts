@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { nodeKeySource } from '../src/crypto/keys.js';
+import { UserError } from '../src/errors.js';
+import { loadState, saveState, type LoadedState } from '../src/io/stateStore.js';
+import { writeFileAtomic } from '../src/io/files.js';
+import { buildMesh } from '../src/pipeline.js';
+import { keyMismatches } from '../src/state/consistency.js';
+import { upgrade, type Migration } from '../src/state/migrate.js';
+import { sameState } from '../src/state/serialize.js';
+import { emptyState, type MeshState } from '../src/state/types.js';
+import type { LansConfig } from '../src/validate/schema.js';
+import { FIXTURES, withTempDir } from './support/cli.js';
+
+function config(backend: 'wireguard' | 'openvpn', names: string[]): LansConfig {
+  return {
+    mesh: { name: 'm', backend, transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000, transitLayout: 'compact' }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true } },
+    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
+  };
+}
+
+async function build(backend: 'wireguard' | 'openvpn', names: string[], prev: MeshState): Promise<MeshState> {
+  const result = await buildMesh(config(backend, names), prev, nodeKeySource, new Date('2026-01-01T00:00:00Z'), () => assert.fail('unexpected problem'));
+  return result!.state;
+}
+
+class Crash extends Error {}
+
+/** A writer that dies before its (k+1)-th write completes, leaving a temporary file as a killed process would. */
+function crashingWriter(k: number): typeof writeFileAtomic {
+  let count = 0;
+  return (path, data, mode) => {
+    if (count++ === k) {
+      writeFileSync(`${path}.tmp-99999`, data.slice(0, 10));
+      throw new Crash();
+    }
+    writeFileAtomic(path, data, mode);
+  };
+}
+
+function save(dir: string, state: MeshState, loaded: LoadedState, crashAt?: number): boolean {
+  try {
+    saveState(dir, state, loaded, crashAt === undefined ? writeFileAtomic : crashingWriter(crashAt));
+    return true;
+  } catch (err) {
+    if (err instanceof Crash) return false;
+    throw err;
+  }
+}
+
+const quiet = (): void => {};
+
+/** The same numbers and keys, whatever generation each was saved as. */
+function same(x: MeshState, y: MeshState): boolean {
+  const strip = (s: MeshState): MeshState => ({ public: { ...s.public, generation: 0 }, secrets: { ...s.secrets, generation: 0 } });
+  return sameState(strip(x), strip(y));
+}
+
+describe('state store', () => {
+  for (const backend of ['wireguard', 'openvpn'] as const) {
+    it(`${backend}: a save interrupted at any write, then a recovery save interrupted at any write, always loads a consistent state`, async () => {
+      const a = await build(backend, ['a', 'b', 'c'], emptyState('m'));
+      const b = await build(backend, ['a', 'c', 'd'], a);
+      const c = await build(backend, ['a', 'c', 'd', 'e'], b);
+      await withTempDir((root) => {
+        const base = join(root, 'base');
+        save(base, a, loadState(base, 'm'));
+        save(base, a, loadState(base, 'm')); // a second generation, so backups exist
+        for (let k1 = 0; k1 <= 4; k1++) {
+          for (let k2 = 0; k2 <= 4; k2++) {
+            const dir = join(root, `k${k1}-${k2}`);
+            cpSync(base, dir, { recursive: true });
+            const first = save(dir, b, loadState(dir, 'm'), k1);
+            const mid = loadState(dir, 'm', quiet);
+            assert.ok(same(mid.state, a) || same(mid.state, b), `after a crash at write ${k1} the state is the old or the new one`);
+            if (first) assert.ok(same(mid.state, b), 'a completed save loads as the new state');
+            const second = save(dir, c, mid, k2);
+            const end = loadState(dir, 'm', quiet);
+            assert.deepEqual(keyMismatches(end.state), []);
+            assert.ok([a, b, c].some((s) => same(end.state, s)), `after crashes at writes ${k1} and ${k2} the state is one that was saved`);
+            if (second) assert.ok(same(end.state, c));
+            save(dir, c, end);
+            assert.ok(same(loadState(dir, 'm').state, c), 'the next full run succeeds');
+            assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp-')), [], 'temporary files of killed runs are cleaned up');
+          }
+        }
+      });
+    });
+  }
+
+  it('refuses a secrets file whose key does not match the certificate, naming the LAN and no key material', async () => {
+    const state = await build('openvpn', ['a', 'b'], emptyState('m'));
+    const swapped = structuredClone(state);
+    swapped.secrets.lans['a']!.key = state.secrets.lans['b']!.key!;
+    await withTempDir((dir) => {
+      save(dir, swapped, loadState(dir, 'm'));
+      assert.throws(() => loadState(dir, 'm'), (err: Error) => {
+        assert.ok(err instanceof UserError);
+        assert.match(err.message, /the key of a does not match its certificate/);
+        assert.doesNotMatch(err.message, /PRIVATE KEY|[A-Za-z0-9+/]{40}/);
+        return true;
+      });
+    });
+  });
+
+  it('falls back to the backup pair, saying so, when the files in place do not fit together', async () => {
+    const a = await build('wireguard', ['a', 'b'], emptyState('m'));
+    await withTempDir((dir) => {
+      save(dir, a, loadState(dir, 'm'));
+      save(dir, a, loadState(dir, 'm'));
+      const secrets = JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8')) as MeshState['secrets'];
+      secrets.lans['a']!.wgPrivateKey = a.secrets.lans['b']!.wgPrivateKey!;
+      writeFileSync(join(dir, 'secrets.json'), JSON.stringify(secrets));
+      const warnings: string[] = [];
+      const loaded = loadState(dir, 'm', (l) => warnings.push(l));
+      assert.ok(same(loaded.state, a));
+      assert.equal(loaded.state.public.generation, 1);
+      assert.match(warnings.join('\n'), /WireGuard private key of a does not match its public key.*uses mesh\.json\.bak with secrets\.json\.bak/s);
+    });
+  });
+
+  it('refuses a newer format even when a backup could be read', async () => {
+    const a = await build('wireguard', ['a', 'b'], emptyState('m'));
+    await withTempDir((dir) => {
+      save(dir, a, loadState(dir, 'm'));
+      save(dir, a, loadState(dir, 'm'));
+      const pub = JSON.parse(readFileSync(join(dir, 'mesh.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'mesh.json'), JSON.stringify({ ...pub, version: 99 }));
+      assert.throws(() => loadState(dir, 'm'), /written by a newer p2pvpn \(format version 99, this one reads up to 2\)/);
+    });
+  });
+
+  it('refuses secrets.json missing beside a mesh.json that has been saved before', async () => {
+    const a = await build('wireguard', ['a', 'b'], emptyState('m'));
+    await withTempDir((dir) => {
+      save(dir, a, loadState(dir, 'm'));
+      save(dir, a, loadState(dir, 'm'));
+      for (const f of ['secrets.json', 'secrets.json.bak']) writeFileSync(join(dir, f), '');
+      assert.throws(() => loadState(dir, 'm'), /Restore mesh\.json from git and secrets\.json from your backup/);
+    });
+  });
+
+  it('upgrades a version 1 state (as written by p2pvpn 0.1) and keeps every key', () => {
+    withTempDir((dir) => {
+      cpSync(join(FIXTURES, 'state-v1/state'), dir, { recursive: true });
+      const v1 = JSON.parse(readFileSync(join(dir, 'mesh.json'), 'utf8')) as MeshState['public'];
+      const loaded = loadState(dir, 'acme');
+      assert.equal(loaded.upgradedFrom, 1);
+      assert.equal(loaded.state.public.version, 2);
+      assert.equal(loaded.state.public.generation, 0);
+      assert.deepEqual(loaded.state.public.lans, v1.lans);
+      assert.deepEqual(keyMismatches(loaded.state), []);
+      save(dir, loaded.state, loaded);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'mesh.json.bak'), 'utf8')).version, 1, 'the version 1 files are kept as .bak');
+      assert.equal(loadState(dir, 'acme').upgradedFrom, undefined);
+      assert.ok(existsSync(join(dir, 'secrets.json.bak')));
+    });
+  });
+
+  it('runs migrations in order from the version on disk', () => {
+    const steps: Migration[] = [
+      { from: 1, why: 'x', public: (v) => ({ ...v, version: 2, steps: ['1->2'] }), secrets: (v) => v },
+      { from: 2, why: 'y', public: (v) => ({ ...v, version: 3, steps: [...(v['steps'] as string[]), '2->3'] }), secrets: (v) => v },
+    ];
+    assert.deepEqual(upgrade({ version: 1 }, 'public', steps), { version: 3, steps: ['1->2', '2->3'] });
+    assert.deepEqual(upgrade({ version: 2, steps: [] }, 'public', steps), { version: 3, steps: ['2->3'] });
+  });
+});
