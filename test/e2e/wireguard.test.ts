@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeMeshSuite } from './e2e/suite.js';
+import { describeMeshSuite } from './suite.js';
 
 const CONF = 'wireguard/wg-e2ewg.conf';
 

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec } from './e2e/exec.js';
-import { describeMeshSuite } from './e2e/suite.js';
+import { exec } from './exec.js';
+import { describeMeshSuite } from './suite.js';
 
 // alpha's tls-crypt key for bravo is replaced by the one it shares with charlie;
 // delta carries a certificate (and its key) signed by another mesh's CA.
