@@ -1,5 +1,5 @@
 import type { Backend, TransitLayout } from '../validate/schema.js';
-import { blockSize, intToIp, type Block } from '../model/net.js';
+import { intToIp, type Block } from '../model/net.js';
 
 /** OpenVPN links get a /30 each (.1 and .2 used); WireGuard gateways one address each. */
 const PAIR_BLOCK = 4;
@@ -21,8 +21,4 @@ export function pairTransit(transit: Block, pair: number, layout: TransitLayout 
 /** The WireGuard tunnel address of LAN `lan` (1-based). */
 export function gatewayTransit(transit: Block, lan: number): string {
   return intToIp(transit.start + lan);
-}
-
-export function transitFits(backend: Backend, transit: Block, highest: number): boolean {
-  return highest <= transitCapacity(backend, blockSize(transit)).count;
 }
