@@ -2,8 +2,8 @@ import { allocate, type AllocationChanges } from './allocate/allocate.js';
 import { checkAllocation } from './allocate/checkAllocation.js';
 import type { KeySource } from './crypto/keys.js';
 import { provisionMaterial, type KeyProgress } from './crypto/material.js';
-import { planBundles } from './plan/bundles.js';
-import type { Topology } from './plan/topology.js';
+import { bundlePlanner } from './plan/bundles.js';
+import type { Site, Topology } from './plan/topology.js';
 import { renderBundle, type RenderedBundle } from './render/render.js';
 import type { MeshState } from './state/types.js';
 import type { Report } from './validate/rules/index.js';
@@ -13,14 +13,19 @@ export interface MeshBuild {
   state: MeshState;
   changes: AllocationChanges;
   topology: Topology;
-  bundles: RenderedBundle[];
+  /**
+   * Plans and renders one gateway's bundle. Bundles are made when asked
+   * for, not all at once: a 200-LAN OpenVPN mesh renders to gigabytes of
+   * text, and a run should hold only the few bundles it is packing.
+   */
+  renderBundle(site: Site): RenderedBundle;
 }
 
 /**
- * The core: validated input and the previous state in, the new state and
- * every bundle's files out. Randomness and the clock come in as arguments;
- * nothing here touches the file system. Returns undefined when a check
- * that needs the allocation reported an error.
+ * The core: validated input and the previous state in, the new state and a
+ * renderer of every bundle out. Randomness and the clock come in as
+ * arguments; nothing here touches the file system. Returns undefined when a
+ * check that needs the allocation reported an error.
  */
 export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySource, now: Date, report: Report, onProgress?: KeyProgress): Promise<MeshBuild | undefined> {
   const { state: numbered, changes } = allocate(config, prev.public);
@@ -31,6 +36,11 @@ export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySo
   });
   if (failed) return undefined;
   const state = await provisionMaterial(config, numbered, prev.secrets, changes, keys, now, onProgress);
-  const { topology, bundles } = planBundles(config, state);
-  return { state, changes, topology, bundles: bundles.map(renderBundle) };
+  const { topology, planBundle } = bundlePlanner(config, state);
+  return { state, changes, topology, renderBundle: (site) => renderBundle(planBundle(site)) };
+}
+
+/** Every bundle at once, in LAN-number order: for tests and small meshes, where holding them all is fine. */
+export function renderAllBundles(build: MeshBuild): RenderedBundle[] {
+  return build.topology.sites.map((site) => build.renderBundle(site));
 }

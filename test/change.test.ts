@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 import { certificateExpiries } from '../src/change/expiry.js';
 import { formatExpiryWarnings } from '../src/change/format.js';
 import { explainChange } from '../src/change/reasons.js';
-import { summarizeBundle, type BundleSummary, type PeerFacts } from '../src/change/summary.js';
+import { summarizeBundle, withoutCommonParts, type BundleSummary, type PeerFacts } from '../src/change/summary.js';
 import { describeReason } from '../src/change/words.js';
 import { emptyState } from '../src/state/types.js';
 
 function summary(peers: Record<string, Partial<PeerFacts>>, more: Partial<BundleSummary> = {}): BundleSummary {
   const facts = Object.entries(peers).map(([name, p]): [string, PeerFacts] => [name, { routes: [], tunnel: 't', linkKey: 'k', ...p }]);
-  return { backend: 'wireguard', ports: [51820], revoked: [], peers: new Map(facts), files: new Map(), ...more };
+  return { backend: 'wireguard', ports: [51820], revoked: [], peers: new Map(facts), ...more };
 }
 
 const explain = (old: BundleSummary, now: BundleSummary, names: [number, string][] = []): string[] => explainChange(old, now, new Map(names)).map(describeReason);
@@ -24,7 +24,7 @@ describe('why a bundle changed', () => {
     ['a removed OpenVPN peer', { old: summary({ gone: { routes: ['10.9.0.0/16'] } }, { backend: 'openvpn', ports: [11003] }), now: summary({}, { backend: 'openvpn', ports: [], revoked: [5] }), names: [[5, 'gone']], want: ['peer removed: gone, certificate revoked', 'route removed: 10.9.0.0/16 (was via gone)', 'port closed: 11003/udp'] }],
     ["a peer's certificate revoked by rotation", { old: summary({ a: {} }, { revoked: [5] }), now: summary({ a: { linkKey: 'new' } }, { revoked: [5, 7] }), names: [[5, 'gone'], [7, 'a']], want: ['link key rotated: a', 'certificate revoked: serial 7 (a)'] }],
     ['own key and certificate', { old: summary({}, { ownKey: '1', certificate: { serial: 2, notAfter: '' } }), now: summary({}, { ownKey: '2', certificate: { serial: 9, notAfter: '' } }), want: ['key rotated: new certificate, serial 9'] }],
-    ['nothing a fact explains: the files are named', { old: summary({}, { files: new Map([['README', '1'], ['up.sh', '1']]) }), now: summary({}, { files: new Map([['README', '2'], ['up.sh', '1']]) }), want: ['files changed: README'] }],
+    ['nothing a fact explains: no reason (the caller names the files)', { old: summary({}), now: summary({}), want: [] }],
   ];
   for (const [name, { old, now, names, want }] of cases) {
     it(name, () => assert.deepEqual(explain(old, now, names), want));
@@ -37,6 +37,27 @@ describe('why a bundle changed', () => {
     assert.deepEqual(s.peers.get('b'), { endpoint: '192.0.2.2:51820', routes: ['10.2.0.0/16', '10.3.0.0/16'], tunnel: '172.19.0.2/32', linkKey: s.peers.get('b')!.linkKey, peerKey: 'YmJi' });
     assert.deepEqual(s.peers.get('c')?.routes, ['10.4.0.0/16']);
     assert.ok(!JSON.stringify([...s.peers.values(), s.ownKey]).includes('cHNr'), 'secrets appear only as digests');
+  });
+});
+
+describe('what two versions of a bundle share', () => {
+  const section = (name: string, key: string): string => `# ${name}\n[Peer]\nPublicKey = ${key}\nAllowedIPs = 172.19.0.9/32`;
+  const conf = (...peers: string[]): string => ['[Interface]\nListenPort = 51820', ...peers].join('\n\n');
+
+  it('leaves out equal files and equal WireGuard peers, keeping the [Interface]', () => {
+    const old = new Map<string, string | Buffer>([['README', Buffer.from('same')], ['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yw=='))]]);
+    const now = new Map<string, string | Buffer>([['README', 'same'], ['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yw=='), section('d', 'ZA=='))]]);
+    const [a, b] = withoutCommonParts(old, now);
+    assert.deepEqual([...a], [['wireguard/wg-m.conf', conf()]]);
+    assert.deepEqual([...b], [['wireguard/wg-m.conf', conf(section('d', 'ZA=='))]]);
+    assert.deepEqual(explain(summarizeBundle('a', a), summarizeBundle('a', b)), ['peer added: d']);
+  });
+
+  it('keeps an equal OpenVPN peer config whose link key changed, so the rotation is still told', () => {
+    const files = (key: string): Map<string, string | Buffer> => new Map([['openvpn/b.conf', 'lport 11001\nifconfig 10.0.0.1 10.0.0.2\n'], ['keys/tls-crypt/b.key', key]]);
+    const [a, b] = withoutCommonParts(files('old key'), files('new key'));
+    assert.ok(a.has('openvpn/b.conf') && b.has('openvpn/b.conf'));
+    assert.deepEqual(explain(summarizeBundle('a', a), summarizeBundle('a', b)), ['link key rotated: b']);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import type { KeySource } from '../src/crypto/keys.js';
-import { buildMesh } from '../src/pipeline.js';
+import { buildMesh, renderAllBundles } from '../src/pipeline.js';
 import type { RenderedBundle } from '../src/render/render.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
 import { formatProblem, type Problem } from '../src/validate/problems.js';
@@ -164,7 +164,7 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
         const found: Problem[] = [...problems];
         const prev = rng() < 0.25 && config.mesh.name === 'acme' ? await stateOf(base.text) : emptyState(config.mesh.name);
         const build = await buildMesh(config, prev, keys, now, reporter(source, found));
-        if (build) bundles = build.bundles;
+        if (build) bundles = renderAllBundles(build);
         else problems.push(...found);
       }
       if (bundles && config) {

@@ -22,9 +22,9 @@ export type Reason =
 
 /**
  * Explains the difference between two summaries of one gateway's bundle.
- * `revokedNames` maps revoked serials to the LAN that held them. When no
- * fact explains a difference (a README's description, a newer p2pvpn's
- * scripts), the changed files are named instead.
+ * `revokedNames` maps revoked serials to the LAN that held them. Empty
+ * when no fact tells them apart (a README's description, a newer p2pvpn's
+ * scripts changed): the caller names the changed files instead.
  */
 export function explainChange(old: BundleSummary, now: BundleSummary, revokedNames: Map<number, string>): Reason[] {
   if (old.backend !== now.backend) return [{ kind: 'backend-changed', from: old.backend, to: now.backend }];
@@ -54,10 +54,6 @@ export function explainChange(old: BundleSummary, now: BundleSummary, revokedNam
     if (name === undefined || !removedPeers.has(name)) reasons.push({ kind: 'certificate-revoked', serial, ...(name ? { name } : {}) });
   }
   if (old.mtu !== now.mtu) reasons.push({ kind: 'mtu-changed', ...(old.mtu ? { from: old.mtu } : {}), ...(now.mtu ? { to: now.mtu } : {}) });
-  if (reasons.length === 0) {
-    const paths = [...new Set([...old.files.keys(), ...now.files.keys()])].filter((p) => old.files.get(p) !== now.files.get(p)).sort();
-    if (paths.length > 0) reasons.push({ kind: 'files-changed', paths });
-  }
   return reasons;
 }
 

@@ -1,4 +1,4 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { hash, X509Certificate } from 'node:crypto';
 import { crlSerials } from '../crypto/crl.js';
 
 /** What one peer of a gateway looks like from that gateway's bundle. */
@@ -33,31 +33,81 @@ export interface BundleSummary {
   /** Serials the shipped CRL lists. */
   revoked: number[];
   peers: Map<string, PeerFacts>;
-  /** Digest of every file, for changes no fact explains. */
-  files: Map<string, string>;
 }
+
+/** A bundle's files by path inside the bundle: text as rendered, or bytes as read from a tarball. */
+export type BundleTexts = Map<string, string | Buffer>;
 
 export function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return hash('sha256', text, 'hex').slice(0, 16);
 }
 
-/** Summarises a bundle from its files (path inside the bundle → text). */
-export function summarizeBundle(lan: string, files: Map<string, string>): BundleSummary {
-  const fileDigests = new Map([...files].map(([path, text]) => [path, digest(text)]));
-  const wgConf = [...files.keys()].find((p) => p.startsWith('wireguard/') && p.endsWith('.conf'));
-  const base = wgConf ? summarizeWireGuard(files.get(wgConf)!) : summarizeOpenVpn(lan, files);
-  return { ...base, files: fileDigests };
+/** Summarises a bundle from its files; only the files that carry facts are read. */
+export function summarizeBundle(lan: string, files: BundleTexts): BundleSummary {
+  const wgConf = [...files.keys()].find(isWireGuardConf);
+  return wgConf ? summarizeWireGuard(textOf(files, wgConf)!) : summarizeOpenVpn(lan, files);
 }
 
-function summarizeOpenVpn(lan: string, files: Map<string, string>): Omit<BundleSummary, 'files'> {
+/**
+ * The two versions of a bundle with what they share taken out: files equal
+ * in both, and WireGuard [Peer] sections equal in both. What is equal
+ * explains nothing, and summarising only the rest keeps a plan quick: one
+ * peer added to a 200-peer bundle leaves one peer to read, not 400.
+ */
+export function withoutCommonParts(old: BundleTexts, now: BundleTexts): [BundleTexts, BundleTexts] {
+  const [oldLeft, nowLeft] = [new Map(old), new Map(now)];
+  // OpenVPN's MTU is read from its peer configs: one config both versions have stays, so both still tell it.
+  const mtuSource = [...old.keys()].find((p) => /^openvpn\/.+\.conf$/.test(p) && now.has(p));
+  for (const path of old.keys()) {
+    if (path === mtuSource || !sameContent(old.get(path), now.get(path))) continue;
+    // A peer's OpenVPN config stays while its key differs: the config names the peer whose link key changed.
+    const peer = /^openvpn\/(.+)\.conf$/.exec(path)?.[1];
+    if (peer !== undefined && !sameContent(old.get(`keys/tls-crypt/${peer}.key`), now.get(`keys/tls-crypt/${peer}.key`))) continue;
+    // A WireGuard config always stays, for its [Interface]; only its shared [Peer] sections go.
+    if (isWireGuardConf(path)) continue;
+    oldLeft.delete(path);
+    nowLeft.delete(path);
+  }
+  for (const path of [...old.keys()].filter((p) => isWireGuardConf(p) && now.has(p))) {
+    const [a, b] = withoutCommonSections(textOf(old, path)!, textOf(now, path)!);
+    oldLeft.set(path, a);
+    nowLeft.set(path, b);
+  }
+  return [oldLeft, nowLeft];
+}
+
+/** Whether a file has the same bytes in both versions; a file missing from either is not the same. */
+export function sameContent(a: string | Buffer | undefined, b: string | Buffer | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  const [x, y] = [typeof a === 'string' ? Buffer.from(a, 'utf8') : a, typeof b === 'string' ? Buffer.from(b, 'utf8') : b];
+  return x.equals(y);
+}
+
+function isWireGuardConf(path: string): boolean {
+  return path.startsWith('wireguard/') && path.endsWith('.conf');
+}
+
+/** A wg-quick config's blank-line separated sections, the first ([Interface]) always kept, the rest only where they differ. */
+function withoutCommonSections(old: string, now: string): [string, string] {
+  const [a, b] = [old.split('\n\n'), now.split('\n\n')];
+  const [inA, inB] = [new Set(a), new Set(b)];
+  return [a.filter((s, i) => i === 0 || !inB.has(s)).join('\n\n'), b.filter((s, i) => i === 0 || !inA.has(s)).join('\n\n')];
+}
+
+function textOf(files: BundleTexts, path: string): string | undefined {
+  const content = files.get(path);
+  return typeof content === 'string' || content === undefined ? content : content.toString('utf8');
+}
+
+function summarizeOpenVpn(lan: string, files: BundleTexts): BundleSummary {
   const peers = new Map<string, PeerFacts>();
   const ports: number[] = [];
   let mtu: number | undefined;
-  for (const [path, text] of files) {
+  for (const path of files.keys()) {
     const match = /^openvpn\/(.+)\.conf$/.exec(path);
     if (!match) continue;
     const peer = match[1]!;
-    const conf = directives(text);
+    const conf = directives(textOf(files, path)!);
     ports.push(Number(conf.get('lport')?.[0]?.[0]));
     mtu = Number(conf.get('tun-mtu')?.[0]?.[0]);
     const remote = conf.get('remote')?.[0];
@@ -65,13 +115,10 @@ function summarizeOpenVpn(lan: string, files: Map<string, string>): Omit<BundleS
       ...(remote ? { endpoint: remote[0]! } : {}),
       routes: (conf.get('route') ?? []).map(([network, mask]) => `${network}/${prefixOf(mask!)}`),
       tunnel: (conf.get('ifconfig')?.[0] ?? []).join(' '),
-      linkKey: digest(files.get(`keys/tls-crypt/${peer}.key`) ?? ''),
+      linkKey: digest(textOf(files, `keys/tls-crypt/${peer}.key`) ?? ''),
     });
   }
-  const cert = files.get(`keys/${lan}.crt`);
-  const key = files.get(`keys/${lan}.key`);
-  const ca = files.get('keys/ca.crt');
-  const crl = files.get('keys/crl.pem');
+  const [cert, key, ca, crl] = [`keys/${lan}.crt`, `keys/${lan}.key`, 'keys/ca.crt', 'keys/crl.pem'].map((path) => textOf(files, path));
   return {
     backend: 'openvpn',
     ports: ports.sort((a, b) => a - b),
@@ -85,7 +132,7 @@ function summarizeOpenVpn(lan: string, files: Map<string, string>): Omit<BundleS
 }
 
 /** A wg-quick config: each [Peer] follows a `# <name>` comment, AllowedIPs start with the peer's tunnel address. */
-function summarizeWireGuard(text: string): Omit<BundleSummary, 'files'> {
+function summarizeWireGuard(text: string): BundleSummary {
   const peers = new Map<string, PeerFacts>();
   const iface = new Map<string, string>();
   let section: Map<string, string> = iface;

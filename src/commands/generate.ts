@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { withStateLock } from '../io/lock.js';
 import { loadState, saveState } from '../io/stateStore.js';
 import type { SourceDoc } from '../parse/parseLans.js';
-import { readBundles, writeBundles } from '../io/bundleStore.js';
+import { bundleStore } from '../io/bundleStore.js';
 import { sameState } from '../state/serialize.js';
 import { STATE_VERSION, type MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
@@ -36,10 +36,10 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
 
 async function generateLocked(file: string, config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, out: Output, say: (line: string) => void): Promise<number> {
   // Loaded only for input that passed validation: a refusal stays quick (no archiver, forge, handlebars).
-  const [{ nodeKeySource }, { packBundles }, { buildMesh }, { planOfBuild }, { formatGateways }, { reportExpiries }] = await Promise.all([
+  const [{ nodeKeySource }, { buildMesh }, { emitBundles }, { meshPlan }, { formatGateways }, { reportExpiries }] = await Promise.all([
     import('../crypto/keys.js'),
-    import('../pack/tarball.js'),
     import('../pipeline.js'),
+    import('../emit/emitBundles.js'),
     import('../change/compare.js'),
     import('../change/format.js'),
     import('../change/expiryWarnings.js'),
@@ -55,17 +55,20 @@ async function generateLocked(file: string, config: LansConfig, source: SourceDo
   reportExpiries(config, build.state.public, now, file, reporter(source, problems));
   out.problems(problems);
 
-  // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
-  const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
-  const previous = readBundles(opts.out, [...build.bundles.map((b) => b.lan), ...gone]);
-  // A bundle whose tar equals the tarball already there keeps those bytes: it is not compressed again.
-  const tarballs = await packBundles(build.bundles, (lan) => previous.get(lan));
-  const stateChanged = !sameState(prev, build.state);
-  if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
-  if (loaded.upgradedFrom !== undefined) out.warn(`p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
-  await writeBundles(opts.out, tarballs, gone);
-  const plan = await planOfBuild(build, tarballs.map((t) => t.bytes), previous, gone, stateChanged, now);
-  for (const line of formatGateways(plan, opts.out)) out.info(line);
+  // Every bundle is staged before the state is saved and moved into place after: a failure on the way changes nothing.
+  const store = bundleStore(opts.out);
+  try {
+    const gateways = await emitBundles(build, store);
+    const stateChanged = !sameState(prev, build.state);
+    if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
+    if (loaded.upgradedFrom !== undefined) out.warn(`p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
+    // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
+    const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
+    store.commit(gone);
+    for (const line of formatGateways(meshPlan(build.topology.mesh, gateways, gone, stateChanged, build.state.public, now), opts.out)) out.info(line);
+  } finally {
+    store.discard();
+  }
   return 0;
 }
 

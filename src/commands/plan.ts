@@ -1,12 +1,12 @@
 import { writeLine, type Streams } from '../cli/io.js';
-import { hasChanges, planOfBuild } from '../change/compare.js';
+import { hasChanges, meshPlan } from '../change/compare.js';
 import { reportExpiries } from '../change/expiryWarnings.js';
 import { formatExpiries, formatGateways, formatTotals } from '../change/format.js';
 import { placeholderKeySource } from '../crypto/placeholderKeys.js';
 import { ExitCode } from '../errors.js';
-import { readBundles } from '../io/bundleStore.js';
+import { bundleStore } from '../io/bundleStore.js';
 import { loadState } from '../io/stateStore.js';
-import { tarballsOrTars } from '../pack/tarball.js';
+import { emitBundles } from '../emit/emitBundles.js';
 import { buildMesh } from '../pipeline.js';
 import { sameState } from '../state/serialize.js';
 import { formatReport, hasErrors } from '../validate/problems.js';
@@ -37,10 +37,9 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
   if (problems.length > 0) writeLine(io.stderr, formatReport(problems));
   if (!build || hasErrors(problems)) return ExitCode.userError;
 
-  const previous = readBundles(opts.out, [...build.bundles.map((b) => b.lan), ...build.changes.removedLans]);
   // Nothing is written, so nothing is compressed: equal tar streams are enough to tell unchanged bundles.
-  const tarballs = await tarballsOrTars(build.bundles, (lan) => previous.get(lan));
-  const plan = await planOfBuild(build, tarballs, previous, build.changes.removedLans, !sameState(prev, build.state), now);
+  const gateways = await emitBundles(build, { previous: bundleStore(opts.out).previous });
+  const plan = meshPlan(build.topology.mesh, gateways, build.changes.removedLans, !sameState(prev, build.state), build.state.public, now);
   if (opts.json) writeLine(io.stdout, JSON.stringify(plan, null, 2));
   else {
     const expiries = formatExpiries(plan.expiries);

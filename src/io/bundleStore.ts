@@ -1,36 +1,64 @@
-import { existsSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readIfExists, replaceFile, syncDir } from './files.js';
+import { syncDir } from './files.js';
 
 /**
- * Writes each tarball whose bytes differ from what is already there, mode
- * 0600 since it holds private keys, and deletes the tarballs of LANs that
- * left the mesh. Returns what happened to each written LAN. Files are written
- * concurrently and the folder is flushed once, after every rename.
+ * The output folder as generate uses it: new tarballs are staged beside the
+ * old ones as they are packed, and take their place only at commit, so a run
+ * that fails part way leaves out/ as it found it.
  */
-export async function writeBundles(outDir: string, tarballs: { lan: string; bytes: Buffer }[], removed: string[]): Promise<Map<string, 'new' | 'changed'>> {
-  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true, mode: 0o700 });
-  // Temporary files of a run killed mid-write; the caller holds the state lock, so no run is writing them.
-  for (const name of readdirSync(outDir)) if (/\.tar\.gz\.tmp-\d+$/.test(name)) unlinkSync(join(outDir, name));
-  const written = new Map<string, 'new' | 'changed'>();
-  await Promise.all(
-    tarballs.map(async ({ lan, bytes }) => {
-      const path = join(outDir, `${lan}.tar.gz`);
-      const old = readIfExists(path);
-      if (old?.equals(bytes)) return;
-      await replaceFile(path, bytes, 0o600);
-      written.set(lan, old ? 'changed' : 'new');
-    }),
-  );
-  for (const lan of removed) {
-    const path = join(outDir, `${lan}.tar.gz`);
-    if (existsSync(path)) unlinkSync(path);
-  }
-  if (written.size > 0 || removed.length > 0) syncDir(outDir);
-  return written;
+export interface BundleStore {
+  /** The tarball out/ holds for a LAN, if any. */
+  previous(lan: string): Promise<Buffer | undefined>;
+  /** Writes and flushes a LAN's next tarball, mode 0600 since it holds private keys, under a temporary name. */
+  stage(lan: string, tarball: Buffer): Promise<void>;
+  /** Moves every staged tarball into place, deletes the tarballs of LANs that left, flushes the folder. */
+  commit(removed: string[]): void;
+  /** Deletes what was staged: the run failed. */
+  discard(): void;
 }
 
-/** The tarballs already in the output folder, by LAN; undefined where there is none. */
-export function readBundles(outDir: string, lans: string[]): Map<string, Buffer | undefined> {
-  return new Map(lans.map((lan) => [lan, readIfExists(join(outDir, `${lan}.tar.gz`))]));
+export function bundleStore(outDir: string): BundleStore {
+  const staged: string[] = [];
+  const path = (lan: string): string => join(outDir, `${lan}.tar.gz`);
+  const temporary = (lan: string): string => `${path(lan)}.tmp-${process.pid}`;
+  return {
+    previous: (lan) => readIfThere(path(lan)),
+    async stage(lan, tarball) {
+      if (staged.length === 0) prepareFolder(outDir);
+      staged.push(lan);
+      const handle = await open(temporary(lan), 'w', 0o600);
+      try {
+        await handle.writeFile(tarball);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    },
+    commit(removed) {
+      if (staged.length === 0 && existsSync(outDir)) prepareFolder(outDir);
+      for (const lan of staged) renameSync(temporary(lan), path(lan));
+      for (const lan of removed) if (existsSync(path(lan))) unlinkSync(path(lan));
+      if (staged.length > 0 || removed.length > 0) syncDir(outDir);
+    },
+    discard() {
+      for (const lan of staged) if (existsSync(temporary(lan))) unlinkSync(temporary(lan));
+    },
+  };
+}
+
+/** Creates out/ (0700) if need be and deletes temporary files a killed run left; the caller holds the state lock, so no run is writing them. */
+function prepareFolder(outDir: string): void {
+  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(outDir)) if (/\.tar\.gz\.tmp-\d+$/.test(name)) unlinkSync(join(outDir, name));
+}
+
+async function readIfThere(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }

@@ -1,5 +1,4 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, chmodSync, mkdirSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { chmod, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -19,24 +18,6 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode: numbe
   chmodSync(tmp, mode);
   renameSync(tmp, path);
   syncDir(dirname(path));
-}
-
-/**
- * The asynchronous half of writeFileAtomic, so many files can be written at
- * once on the thread pool: temporary file, flush, rename. The caller flushes
- * the folder once all renames are done.
- */
-export async function replaceFile(path: string, data: Buffer, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const handle = await open(tmp, 'w', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await chmod(tmp, mode);
-  await rename(tmp, path);
 }
 
 export function syncDir(dir: string): void {

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipTarball } from './tarball.js';
 import { extract } from 'tar-stream';
 
 export interface TarFile {
@@ -11,7 +11,7 @@ export interface TarFile {
 /** Reads the regular files of a bundle tarball (folders carry nothing a summary needs). */
 export async function readBundleTarball(bytes: Buffer): Promise<TarFile[]> {
   const tar = extract();
-  tar.end(gunzipSync(bytes));
+  tar.end(await gunzipTarball(bytes));
   const files: TarFile[] = [];
   for await (const entry of tar) {
     const chunks: Buffer[] = [];

@@ -7,15 +7,22 @@ import { buildTopology, type Site, type Topology } from './topology.js';
 import type { BundlePlan, PlannedFile } from './types.js';
 import { planWireGuardBundle } from './wireguard.js';
 
-/** Every gateway's bundle as data, in LAN-number order. */
-export function planBundles(config: LansConfig, state: MeshState): { topology: Topology; bundles: BundlePlan[] } {
+export interface BundlePlanner {
+  topology: Topology;
+  /** One gateway's bundle as data: planned on demand, so a run holds only the bundles in flight. */
+  planBundle(site: Site): BundlePlan;
+}
+
+/** The mesh's topology, and a planner for each gateway's bundle in it. */
+export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlanner {
   const topology = buildTopology(config, state.public);
   // One CRL for the whole mesh, signed once: every OpenVPN bundle ships the same file.
   const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
-  const planOne = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
-  const bundles = topology.sites.map((site) => {
-    const backendFiles = planOne(site);
+  const planFiles = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
+  const planBundle = (site: Site): BundlePlan => {
+    const backendFiles = planFiles(site);
     return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)] };
-  });
-  return { topology, bundles };
+  };
+  return { topology, planBundle };
 }
+

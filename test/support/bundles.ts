@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { nodeKeySource, type KeySource } from '../../src/crypto/keys.js';
-import { buildMesh } from '../../src/pipeline.js';
+import { buildMesh, renderAllBundles } from '../../src/pipeline.js';
 import type { RenderedBundle } from '../../src/render/render.js';
 import { emptyState } from '../../src/state/types.js';
 import { formatReport, type Problem } from '../../src/validate/problems.js';
@@ -33,7 +33,7 @@ export async function buildBundles(yaml: string): Promise<RenderedBundle[]> {
   if (!config || !source) throw new Error(formatReport(found));
   const build = await buildMesh(config, emptyState(config.mesh.name), fastKeys, new Date('2026-01-01T00:00:00Z'), reporter(source, problems));
   if (!build) throw new Error(formatReport(problems));
-  return build.bundles;
+  return renderAllBundles(build);
 }
 
 /** Writes a bundle as tar would unpack it, modes included; returns its folder. */

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { KeySource } from '../../src/crypto/keys.js';
 import { nodeKeySource } from '../../src/crypto/keys.js';
 import { loadState, saveState } from '../../src/io/stateStore.js';
-import { buildMesh } from '../../src/pipeline.js';
+import { buildMesh, renderAllBundles } from '../../src/pipeline.js';
 import type { RenderedBundle } from '../../src/render/render.js';
 import { hasErrors, formatReport, type Problem } from '../../src/validate/problems.js';
 import { reporter, validateLans } from '../../src/validate/validate.js';
@@ -37,7 +37,7 @@ export async function buildGolden(name: string, keys: KeySource = noNewKeys): Pr
   // A fixed clock: only used when the state lacks keys (regeneration).
   const build = await buildMesh(config, state, keys, new Date('2026-01-01T00:00:00Z'), reporter(source, more));
   if (!build || hasErrors(more)) throw new Error(formatReport(more));
-  return { bundles: build.bundles, save: () => saveState(stateDir, build.state) };
+  return { bundles: renderAllBundles(build), save: () => saveState(stateDir, build.state) };
 }
 
 /** Expected files of a golden case, as path → content, plus modes from expected/MODES. */

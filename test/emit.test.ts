@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { emitBundles, type BundleSink } from '../src/emit/emitBundles.js';
+import { packBundle, tarBundle } from '../src/pack/tarball.js';
+import { buildMesh, type MeshBuild } from '../src/pipeline.js';
+import { emptyState } from '../src/state/types.js';
+import { reporter, validateLans } from '../src/validate/validate.js';
+import { fastKeys, gatewayMesh } from './support/bundles.js';
+
+async function wireguardBuild(): Promise<MeshBuild> {
+  const { config, source } = validateLans('lans.yaml', gatewayMesh('wireguard'));
+  const build = await buildMesh(config!, emptyState(config!.mesh.name), fastKeys, new Date('2026-01-01T00:00:00Z'), reporter(source!, []));
+  return build!;
+}
+
+/** A sink over an in-memory out/: what it held, and what was staged. */
+function memorySink(held: Map<string, Buffer>): BundleSink & { staged: Map<string, Buffer> } {
+  const staged = new Map<string, Buffer>();
+  return { staged, previous: async (lan) => held.get(lan), stage: async (lan, tarball) => void staged.set(lan, tarball) };
+}
+
+describe('emitting bundles', () => {
+  it('stages every new bundle, packed as packBundle packs it, with verdicts in LAN order', async () => {
+    const build = await wireguardBuild();
+    const sink = memorySink(new Map());
+    const gateways = await emitBundles(build, sink);
+    assert.deepEqual(gateways.map((g) => [g.lan, g.verdict]), build.topology.sites.map((s) => [s.name, 'new']));
+    assert.deepEqual(gateways[0]!.peers, ['branch', 'vpc-eu', 'home']);
+    for (const site of build.topology.sites) assert.ok(sink.staged.get(site.name)!.equals(await packBundle(build.renderBundle(site))));
+  });
+
+  it('leaves alone what out/ already holds, and explains and stages only what differs', async () => {
+    const build = await wireguardBuild();
+    const first = memorySink(new Map());
+    await emitBundles(build, first);
+    const held = new Map(first.staged);
+    const [hq] = build.topology.sites;
+    const edited = build.renderBundle(hq!);
+    edited.files = edited.files.map((f) => (f.path === 'README' ? { ...f, content: `${f.content}edited by hand\n` } : f));
+    held.set('hq', await packBundle(edited));
+    const second = memorySink(held);
+    const gateways = await emitBundles(build, second);
+    assert.deepEqual(gateways.map((g) => g.verdict), ['changed', 'unchanged', 'unchanged', 'unchanged']);
+    assert.deepEqual(gateways[0]!.reasons, [{ kind: 'files-changed', paths: ['README'] }]);
+    assert.deepEqual([...second.staged.keys()], ['hq']);
+    assert.ok(gunzipSync(second.staged.get('hq')!).equals(await tarBundle(build.renderBundle(hq!))));
+  });
+
+  it('without a stage (plan) gives the same verdicts and writes nothing', async () => {
+    const build = await wireguardBuild();
+    const held = new Map([['branch', Buffer.from('not a tarball')]]);
+    const gateways = await emitBundles(build, { previous: async (lan) => held.get(lan) });
+    assert.deepEqual(gateways.map((g) => g.verdict), ['new', 'changed', 'new', 'new']);
+    assert.deepEqual(gateways[1]!.reasons, [{ kind: 'unreadable' }]);
+  });
+
+  it('holds only a few bundles at a time: each is staged before many more are rendered', async () => {
+    const build = await wireguardBuild();
+    const sites = Array.from({ length: 40 }, (_, i) => build.topology.sites[i % 4]!);
+    let pending = 0;
+    let most = 0;
+    const streaming: MeshBuild = {
+      ...build,
+      topology: { ...build.topology, sites },
+      renderBundle: (site) => ((most = Math.max(most, ++pending)), build.renderBundle(site)),
+    };
+    await emitBundles(streaming, { previous: async () => undefined, stage: async () => void pending-- });
+    assert.ok(most <= 8, `${most} bundles were held at once`);
+    assert.equal(pending, 0);
+  });
+});
