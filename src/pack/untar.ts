@@ -1,5 +1,5 @@
-import { gunzipTarball } from './tarball.js';
 import { extract } from 'tar-stream';
+import { gunzipTarball } from './tarball.js';
 
 export interface TarFile {
   /** Path inside the bundle, without the leading `<lan>/`. */
@@ -8,16 +8,27 @@ export interface TarFile {
   content: Buffer;
 }
 
-/** Reads the regular files of a bundle tarball (folders carry nothing a summary needs). */
+/**
+ * Reads the regular files of a bundle tarball (folders carry nothing a
+ * summary needs). Entries are taken through tar-stream's callbacks: an
+ * OpenVPN bundle has hundreds of small files, and async iteration over
+ * each costs more than reading it.
+ */
 export async function readBundleTarball(bytes: Buffer): Promise<TarFile[]> {
-  const tar = extract();
-  tar.end(await gunzipTarball(bytes));
-  const files: TarFile[] = [];
-  for await (const entry of tar) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(chunk as Buffer);
-    const { name, type, mode } = entry.header;
-    if (type === 'file') files.push({ path: name.split('/').slice(1).join('/'), mode: mode ?? 0, content: Buffer.concat(chunks) });
-  }
-  return files;
+  const tar = await gunzipTarball(bytes);
+  return new Promise((resolve, reject) => {
+    const files: TarFile[] = [];
+    const reader = extract();
+    reader.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk) => chunks.push(chunk as Buffer));
+      stream.on('end', () => {
+        if (header.type === 'file') files.push({ path: header.name.split('/').slice(1).join('/'), mode: header.mode ?? 0, content: Buffer.concat(chunks) });
+        next();
+      });
+    });
+    reader.on('finish', () => resolve(files));
+    reader.on('error', reject);
+    reader.end(tar);
+  });
 }
