@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { emitBundles, type BundleSink } from '../src/emit/emitBundles.js';
 import { packBundle, tarBundle } from '../src/pack/tarball.js';
 import { buildMesh, type MeshBuild } from '../src/pipeline.js';
@@ -18,6 +18,14 @@ async function wireguardBuild(): Promise<MeshBuild> {
 function memorySink(held: Map<string, Buffer>): BundleSink & { staged: Map<string, Buffer> } {
   const staged = new Map<string, Buffer>();
   return { staged, previous: async (lan) => held.get(lan), stage: async (lan, tarball) => void staged.set(lan, tarball) };
+}
+
+/** Gives the first tar entry another mtime, with a valid header checksum. */
+function restamp(tar: Buffer): void {
+  tar.write('1', 136);
+  tar.fill(' ', 148, 156);
+  const sum = tar.subarray(0, 512).reduce((a, b) => a + b, 0);
+  tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
 }
 
 describe('emitting bundles', () => {
@@ -45,6 +53,22 @@ describe('emitting bundles', () => {
     assert.deepEqual(gateways[0]!.reasons, [{ kind: 'files-changed', paths: ['README'] }]);
     assert.deepEqual([...second.staged.keys()], ['hq']);
     assert.ok(gunzipSync(second.staged.get('hq')!).equals(await tarBundle(build.renderBundle(hq!))));
+  });
+
+  it('keeps a tarball compressed another way when it holds the same tar, and replaces one whose tar headers differ', async () => {
+    const build = await wireguardBuild();
+    const [hq, branch] = build.topology.sites;
+    const held = new Map<string, Buffer>();
+    for (const site of build.topology.sites) held.set(site.name, await packBundle(build.renderBundle(site)));
+    held.set('hq', gzipSync(await tarBundle(build.renderBundle(hq!)), { level: 1 }));
+    const tar = await tarBundle(build.renderBundle(branch!));
+    restamp(tar); // same files, different tar
+    held.set('branch', gzipSync(tar));
+    const sink = memorySink(held);
+    const gateways = await emitBundles(build, sink);
+    assert.deepEqual(gateways.map((g) => g.verdict), ['unchanged', 'changed', 'unchanged', 'unchanged']);
+    assert.deepEqual(gateways[1]!.reasons, [], 'nothing a user would see changed');
+    assert.deepEqual([...sink.staged.keys()], ['branch']);
   });
 
   it('without a stage (plan) gives the same verdicts and writes nothing', async () => {

@@ -1,9 +1,9 @@
-import { readBundleTarball } from '../pack/untar.js';
-import type { RenderedBundle } from '../render/render.js';
+import type { TarFile } from '../pack/untar.js';
+import type { BundleFile, RenderedBundle } from '../render/render.js';
 import type { PublicState } from '../state/types.js';
 import { certificateExpiries, type Expiry } from './expiry.js';
 import { explainChange, type Reason } from './reasons.js';
-import { sameContent, summarizeBundle, withoutCommonParts, type BundleSummary, type BundleTexts } from './summary.js';
+import { sameContent, summarizeBundle, withoutCommonParts, type BundleTexts } from './summary.js';
 
 export const PLAN_VERSION = 1;
 
@@ -34,25 +34,32 @@ export function meshPlan(mesh: string, gateways: GatewayChange[], removed: strin
 
 /**
  * Reasons from the two summaries, or the files that differ when no fact
- * explains the change. A tarball that cannot be read or summarised
- * (damaged, edited by hand) is just replaced.
+ * explains the change. An old bundle that cannot be summarised (edited by
+ * hand) is just replaced.
  */
-export async function explainBundle(bundle: RenderedBundle, old: Buffer, revokedNames: Map<number, string>): Promise<Reason[]> {
+export function explainBundle(bundle: RenderedBundle, old: TarFile[], revokedNames: Map<number, string>): Reason[] {
+  const oldFiles: BundleTexts = new Map(old.map((f) => [f.path, f.content]));
   const newFiles: BundleTexts = new Map(bundle.files.map((f) => [f.path, f.content]));
-  let oldFiles: BundleTexts;
-  let before: BundleSummary;
-  let after: BundleSummary;
+  let reasons: Reason[];
   try {
-    oldFiles = new Map((await readBundleTarball(old)).map((f) => [f.path, f.content]));
     const [oldParts, newParts] = withoutCommonParts(oldFiles, newFiles);
-    [before, after] = [summarizeBundle(bundle.lan, oldParts), summarizeBundle(bundle.lan, newParts)];
+    reasons = explainChange(summarizeBundle(bundle.lan, oldParts), summarizeBundle(bundle.lan, newParts), revokedNames);
   } catch {
     return [{ kind: 'unreadable' }];
   }
-  const reasons = explainChange(before, after, revokedNames);
   if (reasons.length > 0) return reasons;
   const paths = [...new Set([...oldFiles.keys(), ...newFiles.keys()])].filter((p) => !sameContent(oldFiles.get(p), newFiles.get(p))).sort();
   return paths.length > 0 ? [{ kind: 'files-changed', paths }] : [];
+}
+
+/** Whether an old bundle has exactly the new one's files: paths, modes and bytes. */
+export function sameFiles(old: TarFile[], now: BundleFile[]): boolean {
+  if (old.length !== now.length) return false;
+  const byPath = new Map(old.map((f) => [f.path, f]));
+  return now.every((f) => {
+    const before = byPath.get(f.path);
+    return before !== undefined && before.mode === f.mode && sameContent(before.content, f.content);
+  });
 }
 
 export function hasChanges(plan: MeshPlan): boolean {

@@ -1,8 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { explainBundle, type GatewayChange } from '../change/compare.js';
-import { gzipTar, holdsTar, tarBundle } from '../pack/tarball.js';
+import { explainBundle, sameFiles, type GatewayChange, type Verdict } from '../change/compare.js';
+import type { Reason } from '../change/reasons.js';
+import { gunzipTarball, gzipTar, tarBundle } from '../pack/tarball.js';
+import { filesOfTar } from '../pack/untar.js';
 import type { MeshBuild } from '../pipeline.js';
 import { peerOf, type Site } from '../plan/topology.js';
+import type { RenderedBundle } from '../render/render.js';
 
 /** Where the bundles go: what out/ holds now, and (for generate) where a new tarball is staged. */
 export interface BundleSink {
@@ -20,21 +23,48 @@ export interface BundleSink {
 const IN_FLIGHT = 2 * availableParallelism();
 
 /**
- * The last stage: every gateway's bundle rendered, packed, compared with
- * the tarball out/ holds and, when it differs, explained and handed to the
- * sink. Returns one verdict per gateway, in LAN-number order.
+ * The last stage: every gateway's bundle rendered, compared with the
+ * tarball out/ holds and, when it differs, explained, packed and handed to
+ * the sink. Returns one verdict per gateway, in LAN-number order.
  */
 export async function emitBundles(build: MeshBuild, sink: BundleSink): Promise<GatewayChange[]> {
   const revokedNames = new Map(build.state.public.revoked.map((r) => [r.serial, r.name]));
   return inFlight(build.topology.sites, async (site) => {
     const bundle = build.renderBundle(site);
-    const peers = peerNames(build, site);
-    const [tar, old] = await Promise.all([tarBundle(bundle), sink.previous(site.name)]);
-    // Equal tar streams: the tarball already there stays as it is, not even compressed again.
-    if (old && (await holdsTar(old, tar))) return { lan: site.name, verdict: 'unchanged', peers, reasons: [] };
-    const [reasons] = await Promise.all([old ? explainBundle(bundle, old, revokedNames) : [], sink.stage && gzipTar(tar).then((tarball) => sink.stage!(site.name, tarball))]);
-    return { lan: site.name, verdict: old ? 'changed' : 'new', peers, reasons };
+    const judged = await judge(bundle, await sink.previous(site.name), revokedNames);
+    if (judged.verdict !== 'unchanged' && sink.stage) await sink.stage(site.name, await gzipTar(judged.tar ?? (await tarBundle(bundle))));
+    return { lan: site.name, verdict: judged.verdict, peers: peerNames(build, site), reasons: judged.reasons };
   });
+}
+
+interface Judgement {
+  verdict: Exclude<Verdict, 'removed'>;
+  reasons: Reason[];
+  /** The new bundle's tar, when judging needed it. */
+  tar?: Buffer;
+}
+
+/**
+ * A bundle against the tarball out/ holds. The files are compared first:
+ * when one differs the bundle changed, and packing waits until it is
+ * written (plan never packs it). Only a bundle with the very same files is
+ * packed to compare tar streams, so an unchanged tarball keeps its bytes
+ * and is not even compressed again.
+ */
+async function judge(bundle: RenderedBundle, old: Buffer | undefined, revokedNames: Map<number, string>): Promise<Judgement> {
+  if (old === undefined) return { verdict: 'new', reasons: [] };
+  let oldTar: Buffer;
+  let oldFiles;
+  try {
+    oldTar = await gunzipTarball(old);
+    oldFiles = await filesOfTar(oldTar);
+  } catch {
+    return { verdict: 'changed', reasons: [{ kind: 'unreadable' }] };
+  }
+  if (!sameFiles(oldFiles, bundle.files)) return { verdict: 'changed', reasons: explainBundle(bundle, oldFiles, revokedNames) };
+  const tar = await tarBundle(bundle);
+  if (tar.equals(oldTar)) return { verdict: 'unchanged', reasons: [], tar };
+  return { verdict: 'changed', reasons: explainBundle(bundle, oldFiles, revokedNames), tar };
 }
 
 function peerNames(build: MeshBuild, site: Site): string[] {

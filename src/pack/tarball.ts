@@ -1,6 +1,5 @@
 import { promisify } from 'node:util';
-import { crc32, gunzip, gzip } from 'node:zlib';
-import archiver from 'archiver';
+import { gunzip, gzip } from 'node:zlib';
 import type { RenderedBundle } from '../render/render.js';
 
 /** Every entry's time: fixed, so the same bundle always packs to the same bytes. */
@@ -8,8 +7,6 @@ export const ENTRY_DATE = new Date('2020-01-01T00:00:00Z');
 export const GZIP_LEVEL = 9;
 /** Output buffer per call into zlib: a bundle's .tar.gz in one piece, its tar in a few, so few round trips to the main thread. */
 const GZIP_CHUNK = 256 * 1024;
-/** CRC-32 and length, four bytes each, end every gzip member. */
-const GZIP_TRAILER = 8;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -20,24 +17,12 @@ export async function packBundle(bundle: RenderedBundle): Promise<Buffer> {
 }
 
 /**
- * Whether a .tar.gz holds exactly the tar stream `tar`. A gzip trailer
- * carries the CRC-32 and length of what it compressed: when they differ the
- * answer is no without decompressing; when they match, the whole stream is
- * compared, so a collision cannot pass for equality.
- */
-export async function holdsTar(tarball: Buffer, tar: Buffer): Promise<boolean> {
-  if (tarball.length < GZIP_TRAILER) return false;
-  const crc = tarball.readUInt32LE(tarball.length - 8);
-  const size = tarball.readUInt32LE(tarball.length - 4);
-  if (size !== tar.length % 2 ** 32 || crc !== crc32(tar)) return false;
-  return (await tarOf(tarball))?.equals(tar) ?? false;
-}
-
-/**
  * The uncompressed tar of `<lan>/...` entries, directories first within each
  * level, sorted by name, owned by root, with fixed times.
  */
-export function tarBundle(bundle: RenderedBundle): Promise<Buffer> {
+export async function tarBundle(bundle: RenderedBundle): Promise<Buffer> {
+  // Loaded on first use: archiver and its dependencies take ~0.1 s to load, and plan often packs nothing.
+  const { default: archiver } = await import('archiver');
   const archive = archiver('tar');
   const chunks: Buffer[] = [];
   archive.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -70,15 +55,6 @@ export function gzipTar(tar: Buffer): Promise<Buffer> {
 /** The tar stream inside a tarball; throws when it is not valid gzip. */
 export function gunzipTarball(tarball: Buffer): Promise<Buffer> {
   return gunzipAsync(tarball, { chunkSize: GZIP_CHUNK * 4 });
-}
-
-/** The tar stream inside a tarball, or undefined when it is not valid gzip. */
-async function tarOf(tarball: Buffer): Promise<Buffer | undefined> {
-  try {
-    return await gunzipTarball(tarball);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The folder itself and every folder a file sits in, parents before children. */

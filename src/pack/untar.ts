@@ -8,14 +8,17 @@ export interface TarFile {
   content: Buffer;
 }
 
-/**
- * Reads the regular files of a bundle tarball (folders carry nothing a
- * summary needs). Entries are taken through tar-stream's callbacks: an
- * OpenVPN bundle has hundreds of small files, and async iteration over
- * each costs more than reading it.
- */
+/** Reads the regular files of a bundle tarball (folders carry nothing a summary needs). */
 export async function readBundleTarball(bytes: Buffer): Promise<TarFile[]> {
-  const tar = await gunzipTarball(bytes);
+  return filesOfTar(await gunzipTarball(bytes));
+}
+
+/**
+ * The regular files of a tar stream. Entries are taken through tar-stream's
+ * callbacks: an OpenVPN bundle has hundreds of small files, and async
+ * iteration over each costs more than reading it.
+ */
+export function filesOfTar(tar: Buffer): Promise<TarFile[]> {
   return new Promise((resolve, reject) => {
     const files: TarFile[] = [];
     const reader = extract();
