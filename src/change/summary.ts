@@ -79,8 +79,23 @@ export function withoutCommonParts(old: BundleTexts, now: BundleTexts): [BundleT
 /** Whether a file has the same bytes in both versions; a file missing from either is not the same. */
 export function sameContent(a: string | Buffer | undefined, b: string | Buffer | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  const [x, y] = [typeof a === 'string' ? Buffer.from(a, 'utf8') : a, typeof b === 'string' ? Buffer.from(b, 'utf8') : b];
-  return x.equals(y);
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  if (typeof a !== 'string' && typeof b !== 'string') return a.equals(b);
+  const [bytes, text] = typeof a === 'string' ? [b as Buffer, a] : [a, b as string];
+  return Buffer.byteLength(text, 'utf8') === bytes.length && bytes.equals(encoded(text, bytes.length));
+}
+
+let scratch = Buffer.alloc(0);
+
+/**
+ * A text's UTF-8 bytes in a buffer reused from call to call: a plan
+ * compares every file of every changed bundle, and a fresh buffer for each
+ * would be tens of megabytes of garbage.
+ */
+function encoded(text: string, length: number): Buffer {
+  if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, 2 * scratch.length));
+  scratch.write(text, 'utf8');
+  return scratch.subarray(0, length);
 }
 
 function isWireGuardConf(path: string): boolean {
