@@ -1,4 +1,5 @@
 import { allocate, type AllocationChanges } from './allocate/allocate.js';
+import { carriesFacts } from './change/summary.js';
 import { checkAllocation } from './allocate/checkAllocation.js';
 import type { KeySource } from './crypto/keys.js';
 import { provisionMaterial, type KeyProgress } from './crypto/material.js';
@@ -19,6 +20,8 @@ export interface MeshBuild {
    * text, and a run should hold only the few bundles it is packing.
    */
   renderBundle(site: Site): RenderedBundle;
+  /** Only the files of that bundle a summary reads facts from: what plan renders first. */
+  renderFacts(site: Site): RenderedBundle;
 }
 
 /**
@@ -36,8 +39,12 @@ export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySo
   });
   if (failed) return undefined;
   const state = await provisionMaterial(config, numbered, prev.secrets, changes, keys, now, onProgress);
-  const { topology, planBundle } = bundlePlanner(config, state);
-  return { state, changes, topology, renderBundle: (site) => renderBundle(planBundle(site)) };
+  const { topology, planBundle, planTunnelFiles } = bundlePlanner(config, state);
+  const renderFacts = (site: Site): RenderedBundle => {
+    const tunnel = planTunnelFiles(site);
+    return renderBundle({ lan: tunnel.lan, files: tunnel.files.filter((f) => carriesFacts(f.path)) });
+  };
+  return { state, changes, topology, renderBundle: (site) => renderBundle(planBundle(site)), renderFacts };
 }
 
 /** Every bundle at once, in LAN-number order: for tests and small meshes, where holding them all is fine. */

@@ -79,6 +79,21 @@ describe('emitting bundles', () => {
     assert.deepEqual(gateways[1]!.reasons, [{ kind: 'unreadable' }]);
   });
 
+  it('plan renders only the tunnel files of a bundle whose facts already tell why it changed', async () => {
+    const build = await wireguardBuild();
+    const held = new Map<string, Buffer>();
+    for (const site of build.topology.sites) held.set(site.name, await packBundle(build.renderBundle(site)));
+    const hq = build.renderBundle(build.topology.sites[0]!);
+    hq.files = hq.files.map((f) => (f.path.endsWith('.conf') ? { ...f, content: f.content.replace('Endpoint = 198.51.100.20:', 'Endpoint = 198.51.100.21:') } : f));
+    held.set('hq', await packBundle(hq));
+    const rendered: string[] = [];
+    const counting: MeshBuild = { ...build, renderBundle: (site) => (rendered.push(site.name), build.renderBundle(site)) };
+    const gateways = await emitBundles(counting, { previous: async (lan) => held.get(lan) });
+    assert.deepEqual(gateways.map((g) => g.verdict), ['changed', 'unchanged', 'unchanged', 'unchanged']);
+    assert.deepEqual(gateways[0]!.reasons.map((r) => r.kind), ['endpoint-changed']);
+    assert.deepEqual(rendered.sort(), ['branch', 'home', 'vpc-eu']);
+  });
+
   it('holds only a few bundles at a time: each is staged before many more are rendered', async () => {
     const build = await wireguardBuild();
     const sites = Array.from({ length: 40 }, (_, i) => build.topology.sites[i % 4]!);

@@ -38,18 +38,29 @@ export function meshPlan(mesh: string, gateways: GatewayChange[], removed: strin
  * hand) is just replaced.
  */
 export function explainBundle(bundle: RenderedBundle, old: TarFile[], revokedNames: Map<number, string>): Reason[] {
-  const oldFiles: BundleTexts = new Map(old.map((f) => [f.path, f.content]));
-  const newFiles: BundleTexts = new Map(bundle.files.map((f) => [f.path, f.content]));
-  let reasons: Reason[];
+  const facts = explainFacts(bundle, old, revokedNames);
+  if (facts.length > 0) return facts;
+  const [oldFiles, newFiles] = [textsOf(old), textsOf(bundle.files)];
+  const paths = [...new Set([...oldFiles.keys(), ...newFiles.keys()])].filter((p) => !sameContent(oldFiles.get(p), newFiles.get(p))).sort();
+  return paths.length > 0 ? [{ kind: 'files-changed', paths }] : [];
+}
+
+/**
+ * The reasons the facts of two versions of a bundle give; `bundle` may hold
+ * only the files that carry facts (see carriesFacts), the old files are read
+ * from its tarball.
+ */
+export function explainFacts(bundle: RenderedBundle, old: TarFile[], revokedNames: Map<number, string>): Reason[] {
   try {
-    const [oldParts, newParts] = withoutCommonParts(oldFiles, newFiles);
-    reasons = explainChange(summarizeBundle(bundle.lan, oldParts), summarizeBundle(bundle.lan, newParts), revokedNames);
+    const [oldParts, newParts] = withoutCommonParts(textsOf(old), textsOf(bundle.files));
+    return explainChange(summarizeBundle(bundle.lan, oldParts), summarizeBundle(bundle.lan, newParts), revokedNames);
   } catch {
     return [{ kind: 'unreadable' }];
   }
-  if (reasons.length > 0) return reasons;
-  const paths = [...new Set([...oldFiles.keys(), ...newFiles.keys()])].filter((p) => !sameContent(oldFiles.get(p), newFiles.get(p))).sort();
-  return paths.length > 0 ? [{ kind: 'files-changed', paths }] : [];
+}
+
+function textsOf(files: { path: string; content: string | Buffer }[]): BundleTexts {
+  return new Map(files.map((f) => [f.path, f.content]));
 }
 
 /** Whether an old bundle has exactly the new one's files: paths, modes and bytes. */

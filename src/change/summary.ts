@@ -42,6 +42,11 @@ export function digest(text: string): string {
   return hash('sha256', text, 'hex').slice(0, 16);
 }
 
+/** Whether a summary reads facts from this file of a bundle: tunnel configs, keys, certificates, the CRL. */
+export function carriesFacts(path: string): boolean {
+  return isWireGuardConf(path) || isOpenVpnConf(path) || path.startsWith('keys/');
+}
+
 /** Summarises a bundle from its files; only the files that carry facts are read. */
 export function summarizeBundle(lan: string, files: BundleTexts): BundleSummary {
   const wgConf = [...files.keys()].find(isWireGuardConf);
@@ -57,7 +62,7 @@ export function summarizeBundle(lan: string, files: BundleTexts): BundleSummary 
 export function withoutCommonParts(old: BundleTexts, now: BundleTexts): [BundleTexts, BundleTexts] {
   const [oldLeft, nowLeft] = [new Map(old), new Map(now)];
   // OpenVPN's MTU is read from its peer configs: one config both versions have stays, so both still tell it.
-  const mtuSource = [...old.keys()].find((p) => /^openvpn\/.+\.conf$/.test(p) && now.has(p));
+  const mtuSource = [...old.keys()].find((p) => isOpenVpnConf(p) && now.has(p));
   for (const path of old.keys()) {
     if (path === mtuSource || !sameContent(old.get(path), now.get(path))) continue;
     // A peer's OpenVPN config stays while its key differs: the config names the peer whose link key changed.
@@ -100,6 +105,10 @@ function encoded(text: string, length: number): Buffer {
 
 function isWireGuardConf(path: string): boolean {
   return path.startsWith('wireguard/') && path.endsWith('.conf');
+}
+
+function isOpenVpnConf(path: string): boolean {
+  return path.startsWith('openvpn/') && path.endsWith('.conf');
 }
 
 /** A wg-quick config's blank-line separated sections, the first ([Interface]) always kept, the rest only where they differ. */

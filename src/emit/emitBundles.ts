@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { explainBundle, sameFiles, type GatewayChange, type Verdict } from '../change/compare.js';
+import { explainBundle, explainFacts, sameFiles, type GatewayChange, type Verdict } from '../change/compare.js';
 import type { Reason } from '../change/reasons.js';
 import { gunzipTarball, gzipTar, tarBundle } from '../pack/tarball.js';
-import { filesOfTar } from '../pack/untar.js';
+import { filesOfTar, type TarFile } from '../pack/untar.js';
 import type { MeshBuild } from '../pipeline.js';
 import { peerOf, type Site } from '../plan/topology.js';
 import type { RenderedBundle } from '../render/render.js';
@@ -30,9 +30,8 @@ const IN_FLIGHT = 2 * availableParallelism();
 export async function emitBundles(build: MeshBuild, sink: BundleSink): Promise<GatewayChange[]> {
   const revokedNames = new Map(build.state.public.revoked.map((r) => [r.serial, r.name]));
   return inFlight(build.topology.sites, async (site) => {
-    const bundle = build.renderBundle(site);
-    const judged = await judge(bundle, await sink.previous(site.name), revokedNames);
-    if (judged.verdict !== 'unchanged' && sink.stage) await sink.stage(site.name, await gzipTar(judged.tar ?? (await tarBundle(bundle))));
+    const old = await readOld(await sink.previous(site.name));
+    const judged = (!sink.stage && factsAlone(build, site, old, revokedNames)) || (await judgeAndStage(build.renderBundle(site), old, sink, revokedNames));
     return { lan: site.name, verdict: judged.verdict, peers: peerNames(build, site), reasons: judged.reasons };
   });
 }
@@ -40,31 +39,51 @@ export async function emitBundles(build: MeshBuild, sink: BundleSink): Promise<G
 interface Judgement {
   verdict: Exclude<Verdict, 'removed'>;
   reasons: Reason[];
-  /** The new bundle's tar, when judging needed it. */
-  tar?: Buffer;
+}
+
+/** What out/ holds for a LAN: nothing, a tarball that cannot be read, or its tar stream and files. */
+type OldBundle = undefined | 'unreadable' | { tar: Buffer; files: TarFile[] };
+
+async function readOld(tarball: Buffer | undefined): Promise<OldBundle> {
+  if (tarball === undefined) return undefined;
+  try {
+    const tar = await gunzipTarball(tarball);
+    return { tar, files: await filesOfTar(tar) };
+  } catch {
+    return 'unreadable';
+  }
 }
 
 /**
- * A bundle against the tarball out/ holds. The files are compared first:
- * when one differs the bundle changed, and packing waits until it is
- * written (plan never packs it). Only a bundle with the very same files is
- * packed to compare tar streams, so an unchanged tarball keeps its bytes
- * and is not even compressed again.
+ * For plan, which writes nothing: when the tunnel files alone already tell
+ * why a bundle changed, the rest of it (firewall, routes, install scripts,
+ * most of its bytes) is never rendered. Undefined when they do not tell.
  */
-async function judge(bundle: RenderedBundle, old: Buffer | undefined, revokedNames: Map<number, string>): Promise<Judgement> {
-  if (old === undefined) return { verdict: 'new', reasons: [] };
-  let oldTar: Buffer;
-  let oldFiles;
-  try {
-    oldTar = await gunzipTarball(old);
-    oldFiles = await filesOfTar(oldTar);
-  } catch {
-    return { verdict: 'changed', reasons: [{ kind: 'unreadable' }] };
+function factsAlone(build: MeshBuild, site: Site, old: OldBundle, revokedNames: Map<number, string>): Judgement | undefined {
+  if (old === undefined || old === 'unreadable') return undefined;
+  const reasons = explainFacts(build.renderFacts(site), old.files, revokedNames);
+  return reasons.length > 0 ? { verdict: 'changed', reasons } : undefined;
+}
+
+/**
+ * A whole bundle against what out/ holds, staged when it differs. The
+ * files are compared first: when one differs the bundle changed, and it is
+ * packed only to be written. A bundle with the very same files is packed to
+ * compare tar streams, so an unchanged tarball keeps its bytes and is not
+ * even compressed again.
+ */
+async function judgeAndStage(bundle: RenderedBundle, old: OldBundle, sink: BundleSink, revokedNames: Map<number, string>): Promise<Judgement> {
+  let judged: Judgement;
+  let tar: Buffer | undefined;
+  if (old === undefined) judged = { verdict: 'new', reasons: [] };
+  else if (old === 'unreadable') judged = { verdict: 'changed', reasons: [{ kind: 'unreadable' }] };
+  else if (!sameFiles(old.files, bundle.files)) judged = { verdict: 'changed', reasons: explainBundle(bundle, old.files, revokedNames) };
+  else {
+    tar = await tarBundle(bundle);
+    judged = tar.equals(old.tar) ? { verdict: 'unchanged', reasons: [] } : { verdict: 'changed', reasons: explainBundle(bundle, old.files, revokedNames) };
   }
-  if (!sameFiles(oldFiles, bundle.files)) return { verdict: 'changed', reasons: explainBundle(bundle, oldFiles, revokedNames) };
-  const tar = await tarBundle(bundle);
-  if (tar.equals(oldTar)) return { verdict: 'unchanged', reasons: [], tar };
-  return { verdict: 'changed', reasons: explainBundle(bundle, oldFiles, revokedNames), tar };
+  if (judged.verdict !== 'unchanged' && sink.stage) await sink.stage(bundle.lan, await gzipTar(tar ?? (await tarBundle(bundle))));
+  return judged;
 }
 
 function peerNames(build: MeshBuild, site: Site): string[] {

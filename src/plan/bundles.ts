@@ -11,6 +11,8 @@ export interface BundlePlanner {
   topology: Topology;
   /** One gateway's bundle as data: planned on demand, so a run holds only the bundles in flight. */
   planBundle(site: Site): BundlePlan;
+  /** Only the tunnel files of that bundle (configs, keys, scripts, README), without the gateway's edge (firewall, routes, install). */
+  planTunnelFiles(site: Site): BundlePlan;
 }
 
 /** The mesh's topology, and a planner for each gateway's bundle in it. */
@@ -23,6 +25,6 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
     const backendFiles = planFiles(site);
     return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)] };
   };
-  return { topology, planBundle };
+  return { topology, planBundle, planTunnelFiles: (site) => ({ lan: site.name, files: planFiles(site) }) };
 }
 
