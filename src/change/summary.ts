@@ -87,20 +87,23 @@ export function sameContent(a: string | Buffer | undefined, b: string | Buffer |
   if (typeof a === 'string' && typeof b === 'string') return a === b;
   if (typeof a !== 'string' && typeof b !== 'string') return a.equals(b);
   const [bytes, text] = typeof a === 'string' ? [b as Buffer, a] : [a, b as string];
-  return Buffer.byteLength(text, 'utf8') === bytes.length && bytes.equals(encoded(text, bytes.length));
+  // Equal lengths in characters and bytes: ASCII, the common case, needs no count of UTF-8 bytes.
+  if (text.length !== bytes.length && Buffer.byteLength(text, 'utf8') !== bytes.length) return false;
+  const length = encode(text);
+  return length === bytes.length && bytes.compare(scratch, 0, length, 0, length) === 0;
 }
 
 let scratch = Buffer.alloc(0);
 
 /**
- * A text's UTF-8 bytes in a buffer reused from call to call: a plan
- * compares every file of every changed bundle, and a fresh buffer for each
- * would be tens of megabytes of garbage.
+ * Writes a text's UTF-8 bytes to a buffer reused from call to call and
+ * returns their count: a plan compares every file of every changed bundle,
+ * and a fresh buffer for each would be tens of megabytes of garbage.
  */
-function encoded(text: string, length: number): Buffer {
-  if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, 2 * scratch.length));
-  scratch.write(text, 'utf8');
-  return scratch.subarray(0, length);
+function encode(text: string): number {
+  // At most three UTF-8 bytes per UTF-16 unit, so the whole text always fits.
+  if (scratch.length < 3 * text.length) scratch = Buffer.allocUnsafe(Math.max(3 * text.length, 2 * scratch.length));
+  return scratch.write(text, 'utf8');
 }
 
 function isWireGuardConf(path: string): boolean {
