@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { certificateExpiries } from '../src/change/expiry.js';
 import { formatExpiryWarnings } from '../src/change/format.js';
 import { explainChange } from '../src/change/reasons.js';
-import { summarizeBundle, withoutCommonParts, type BundleSummary, type PeerFacts } from '../src/change/summary.js';
+import { sameContent, summarizeBundle, withoutCommonParts, type BundleSummary, type PeerFacts } from '../src/change/summary.js';
 import { describeReason } from '../src/change/words.js';
 import { emptyState } from '../src/state/types.js';
 
@@ -51,6 +51,16 @@ describe('what two versions of a bundle share', () => {
     assert.deepEqual([...a], [['wireguard/wg-m.conf', conf()]]);
     assert.deepEqual([...b], [['wireguard/wg-m.conf', conf(section('d', 'ZA=='))]]);
     assert.deepEqual(explain(summarizeBundle('a', a), summarizeBundle('a', b)), ['peer added: d']);
+  });
+
+  it('compares rendered text with file bytes exactly, non-ASCII included', () => {
+    assert.equal(sameContent(Buffer.from('abc'), 'abc'), true);
+    assert.equal(sameContent(Buffer.from('abc'), 'abd'), false);
+    assert.equal(sameContent(Buffer.from('é'), 'é'), true);
+    assert.equal(sameContent(Buffer.from('e'), 'é'), false, 'one character, different byte counts');
+    assert.equal(sameContent(Buffer.from('ab'), 'é'), false, 'two bytes either way, different bytes');
+    assert.equal(sameContent('x'.repeat(100_000), Buffer.from('x'.repeat(100_000))), true);
+    assert.equal(sameContent(undefined, ''), false);
   });
 
   it('keeps an equal OpenVPN peer config whose link key changed, so the rotation is still told', () => {
