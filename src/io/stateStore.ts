@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { keyMismatches } from '../state/consistency.js';
 import { NewerStateError, parseStateFile, serializePublic, serializeSecrets, type ParsedStateFile } from '../state/serialize.js';
 import { checkState } from '../state/checkState.js';
+import { isPublicStateShape, isSecretStateShape } from '../state/quickShape.js';
 import { PublicStateSchema, SecretStateSchema } from '../state/schema.js';
 import { shapeProblems } from '../state/serialize.js';
 import { printable } from '../validate/problems.js';
@@ -88,7 +89,11 @@ function whyNotAPair(p: Parsed<PublicState>, s: Parsed<SecretState>): string | u
     const bad = !p.file ? p : s;
     return bad.error ?? `${bad.name} is missing`;
   }
-  const shape = [...shapeProblems(PublicStateSchema, p.file.value, PUBLIC_FILE), ...shapeProblems(SecretStateSchema, s.file.value, SECRETS_FILE)];
+  // The quick checks pass every sound file; only a damaged one pays for zod, which says what is wrong.
+  const shape = [
+    ...(isPublicStateShape(p.file.value) ? [] : shapeProblems(PublicStateSchema, p.file.value, PUBLIC_FILE)),
+    ...(isSecretStateShape(s.file.value) ? [] : shapeProblems(SecretStateSchema, s.file.value, SECRETS_FILE)),
+  ];
   if (shape.length > 0) return `${p.name} and ${s.name} are malformed: ${shape.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
   const contradictions = checkState({ public: p.file.value, secrets: s.file.value });
   if (contradictions.length > 0) return `${p.name} and ${s.name} contradict each other: ${contradictions.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
