@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../src/io/files.js';
 import { buildMesh } from '../src/pipeline.js';
 import { keyMismatches } from '../src/state/consistency.js';
 import { upgrade, type Migration } from '../src/state/migrate.js';
-import { sameState } from '../src/state/serialize.js';
+import { sameState, sameStateAs, serializeState } from '../src/state/serialize.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
 import type { LansConfig } from '../src/validate/schema.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
@@ -166,5 +166,28 @@ describe('state store', () => {
     ];
     assert.deepEqual(upgrade({ version: 1 }, 'public', steps), { version: 3, steps: ['1->2', '2->3'] });
     assert.deepEqual(upgrade({ version: 2, steps: [] }, 'public', steps), { version: 3, steps: ['2->3'] });
+  });
+
+  it('serializes once: sameStateAs answers as sameState, and a save from those texts writes the same bytes', async () => {
+    const a = await build('wireguard', ['a', 'b'], emptyState('m'));
+    const b = await build('wireguard', ['a', 'b', 'c'], a);
+    await withTempDir((root) => {
+      const [plain, once] = [join(root, 'plain'), join(root, 'once')];
+      for (const dir of [plain, once]) save(dir, a, loadState(dir, 'm'));
+      const loaded = loadState(once, 'm');
+      // A file written by hand (or an older p2pvpn) need not be canonical: then the state itself is compared.
+      const handWritten = { public: JSON.stringify(loaded.state.public), secrets: JSON.stringify(loaded.state.secrets) };
+      for (const next of [loaded.state, b, { ...loaded.state, secrets: b.secrets }]) {
+        for (const texts of [loaded.texts, handWritten, undefined]) {
+          assert.equal(sameStateAs(serializeState(next), loaded.state, texts), sameState(loaded.state, next));
+        }
+      }
+      saveState(plain, b, loadState(plain, 'm'));
+      saveState(once, b, loaded, writeFileAtomic, serializeState(b));
+      for (const name of ['mesh.json', 'secrets.json', 'mesh.json.bak', 'secrets.json.bak']) {
+        assert.ok(readFileSync(join(plain, name)).equals(readFileSync(join(once, name))), `${name} is the same either way`);
+      }
+      assert.equal(loadState(once, 'm').state.public.generation, 2);
+    });
   });
 });

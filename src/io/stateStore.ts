@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { keyMismatches } from '../state/consistency.js';
-import { NewerStateError, parseStateFile, serializePublic, serializeSecrets, type ParsedStateFile } from '../state/serialize.js';
+import { NewerStateError, parseStateFile, serializePublic, serializeSecrets, withGeneration, type ParsedStateFile, type StateTexts } from '../state/serialize.js';
 import { checkState } from '../state/checkState.js';
 import { isPublicStateShape, isSecretStateShape } from '../state/quickShape.js';
 import { PublicStateSchema, SecretStateSchema } from '../state/schema.js';
@@ -116,8 +116,9 @@ function isInterruptedFirstSave(pub: Parsed<PublicState>[], sec: Parsed<SecretSt
  * (the pair that was loaded), then mesh.json, then secrets.json. A crash
  * between any two writes leaves a loadable pair: the new one, or the loaded
  * one in some mix of the files and their backups. Callers hold the state lock.
+ * `texts`, when given, is serializeState(state), made once for sameStateAs.
  */
-export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedState, write = writeFileAtomic): void {
+export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedState, write = writeFileAtomic, texts?: StateTexts): void {
   // Callers that did not keep what they loaded get it read again: the backups and the next generation need it.
   const loaded = loadedBefore ?? loadState(dir, state.public.mesh);
   ensureDir(dir, 0o700);
@@ -125,8 +126,8 @@ export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedSt
   if (readIfExists(join(dir, '.gitignore'))?.toString('utf8') !== GITIGNORE) write(join(dir, '.gitignore'), GITIGNORE, 0o644);
   const generation = loaded.highestGeneration + 1;
   const files = [
-    { name: PUBLIC_FILE, mode: 0o644, text: serializePublic({ ...state.public, generation }), backup: loaded.texts?.public },
-    { name: SECRETS_FILE, mode: 0o600, text: serializeSecrets({ ...state.secrets, generation }), backup: loaded.texts?.secrets },
+    { name: PUBLIC_FILE, mode: 0o644, text: texts ? withGeneration(texts.public, generation) : serializePublic({ ...state.public, generation }), backup: loaded.texts?.public },
+    { name: SECRETS_FILE, mode: 0o600, text: texts ? withGeneration(texts.secrets, generation) : serializeSecrets({ ...state.secrets, generation }), backup: loaded.texts?.secrets },
   ];
   for (const f of files) {
     const path = join(dir, f.name);

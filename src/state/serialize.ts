@@ -75,6 +75,35 @@ export function sameState(a: MeshState, b: MeshState): boolean {
   return serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
 }
 
+/** Both files' canonical text, made once per run: to tell whether the run changed the state, then to save it. */
+export interface StateTexts {
+  public: string;
+  secrets: string;
+}
+
+export function serializeState(state: MeshState): StateTexts {
+  return { public: serializePublic(state.public), secrets: serializeSecrets(state.secrets) };
+}
+
+/**
+ * sameState(prev, next) for a next state already serialized. The text prev
+ * was loaded from is tried first: a file p2pvpn wrote is canonical, so when
+ * it equals the new text, prev need not be serialized again (megabytes for a
+ * large OpenVPN mesh). Any other file is compared as sameState compares it.
+ */
+export function sameStateAs(next: StateTexts, prev: MeshState, loadedTexts?: StateTexts): boolean {
+  return (next.public === loadedTexts?.public || next.public === serializePublic(prev.public)) && (next.secrets === loadedTexts?.secrets || next.secrets === serializeSecrets(prev.secrets));
+}
+
+/** Canonical texts start with version, kind and generation (see above), so the generation is replaced where it stands. */
+const GENERATION = /^(\{\s*"version":\s?\d+,\s*"kind":\s?"p2pvpn-(?:state|secrets)",\s*"generation":\s?)\d+,/;
+
+/** The same canonical text with another generation: what serializing the state with that generation writes. */
+export function withGeneration(text: string, generation: number): string {
+  if (!GENERATION.test(text)) throw new Error('withGeneration: not a canonical state text');
+  return text.replace(GENERATION, (_, head: string) => `${head}${generation},`);
+}
+
 /** Where a state file departs from its schema; messages name the place, never the value (it may be a secret). */
 export function shapeProblems(schema: z.ZodType, value: unknown, file: StateProblem['file']): StateProblem[] {
   const result = schema.safeParse(value);
