@@ -95,6 +95,34 @@ export function sameStateAs(next: StateTexts, prev: MeshState, loadedTexts?: Sta
   return (next.public === loadedTexts?.public || next.public === serializePublic(prev.public)) && (next.secrets === loadedTexts?.secrets || next.secrets === serializeSecrets(prev.secrets));
 }
 
+/** What the start of a canonical text says; `mesh` only in mesh.json. */
+export interface StateHeader {
+  version: number;
+  kind: string;
+  generation: number;
+  mesh?: string;
+}
+
+const HEADERS = [
+  { pattern: /^\{\n  "version": (\d+),\n  "kind": "(p2pvpn-state)",\n  "generation": (\d+),\n  "mesh": "([a-z0-9-]+)",\n/, keys: ['"version"', '"kind"', '"generation"', '"mesh"'] },
+  { pattern: /^\{"version":(\d+),"kind":"(p2pvpn-secrets)","generation":(\d+),/, keys: ['"version"', '"kind"', '"generation"'] },
+];
+
+/**
+ * The header of a state text in the form serializePublic or serializeSecrets
+ * writes it, read without parsing the rest; undefined for any other form, or
+ * when one of these keys appears again later (JSON.parse would take the last).
+ */
+export function canonicalHeader(text: string): StateHeader | undefined {
+  for (const { pattern, keys } of HEADERS) {
+    const m = pattern.exec(text);
+    if (!m) continue;
+    if (keys.some((key) => text.indexOf(key, m[0].length) !== -1)) return undefined;
+    return { version: Number(m[1]), kind: m[2]!, generation: Number(m[3]), ...(m[4] !== undefined ? { mesh: m[4] } : {}) };
+  }
+  return undefined;
+}
+
 /** Canonical texts start with version, kind and generation (see above), so the generation is replaced where it stands. */
 const GENERATION = /^(\{\s*"version":\s?\d+,\s*"kind":\s?"p2pvpn-(?:state|secrets)",\s*"generation":\s?)\d+,/;
 
