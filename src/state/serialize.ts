@@ -81,8 +81,18 @@ export interface StateTexts {
   secrets: string;
 }
 
+/** Each text is made when first read, so a comparison that stops at mesh.json never serializes secrets.json. */
 export function serializeState(state: MeshState): StateTexts {
-  return { public: serializePublic(state.public), secrets: serializeSecrets(state.secrets) };
+  let pub: string | undefined;
+  let secrets: string | undefined;
+  return {
+    get public() {
+      return (pub ??= serializePublic(state.public));
+    },
+    get secrets() {
+      return (secrets ??= serializeSecrets(state.secrets));
+    },
+  };
 }
 
 /**
