@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../src/io/files.js';
 import { buildMesh } from '../src/pipeline.js';
 import { keyMismatches } from '../src/state/consistency.js';
 import { upgrade, type Migration } from '../src/state/migrate.js';
-import { sameState } from '../src/state/serialize.js';
+import { canonicalHeader, sameState, sameStateAs, serializeState } from '../src/state/serialize.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
 import type { LansConfig } from '../src/validate/schema.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
@@ -166,5 +166,57 @@ describe('state store', () => {
     ];
     assert.deepEqual(upgrade({ version: 1 }, 'public', steps), { version: 3, steps: ['1->2', '2->3'] });
     assert.deepEqual(upgrade({ version: 2, steps: [] }, 'public', steps), { version: 3, steps: ['2->3'] });
+  });
+
+  it('serializes once: sameStateAs answers as sameState, and a save from those texts writes the same bytes', async () => {
+    const a = await build('wireguard', ['a', 'b'], emptyState('m'));
+    const b = await build('wireguard', ['a', 'b', 'c'], a);
+    await withTempDir((root) => {
+      const [plain, once] = [join(root, 'plain'), join(root, 'once')];
+      for (const dir of [plain, once]) save(dir, a, loadState(dir, 'm'));
+      const loaded = loadState(once, 'm');
+      // A file written by hand (or an older p2pvpn) need not be canonical: then the state itself is compared.
+      const handWritten = { public: JSON.stringify(loaded.state.public), secrets: JSON.stringify(loaded.state.secrets) };
+      for (const next of [loaded.state, b, { ...loaded.state, secrets: b.secrets }]) {
+        for (const texts of [loaded.texts, handWritten, undefined]) {
+          assert.equal(sameStateAs(serializeState(next), loaded.state, texts), sameState(loaded.state, next));
+        }
+      }
+      saveState(plain, b, loadState(plain, 'm'));
+      saveState(once, b, loaded, writeFileAtomic, serializeState(b));
+      for (const name of ['mesh.json', 'secrets.json', 'mesh.json.bak', 'secrets.json.bak']) {
+        assert.ok(readFileSync(join(plain, name)).equals(readFileSync(join(once, name))), `${name} is the same either way`);
+      }
+      assert.equal(loadState(once, 'm').state.public.generation, 2);
+    });
+  });
+
+  it('still refuses a backup from a newer p2pvpn or of another mesh while the files in place are sound', async () => {
+    const a = await build('wireguard', ['a', 'b'], emptyState('m'));
+    await withTempDir((dir) => {
+      save(dir, a, loadState(dir, 'm'));
+      save(dir, a, loadState(dir, 'm'));
+      const bak = join(dir, 'mesh.json.bak');
+      const text = readFileSync(bak, 'utf8');
+      writeFileSync(bak, text.replace('"version": 2,', '"version": 99,'));
+      assert.throws(() => loadState(dir, 'm'), /mesh\.json\.bak: written by a newer p2pvpn/);
+      writeFileSync(bak, text.replace('"mesh": "m",', '"mesh": "other",'));
+      assert.throws(() => loadState(dir, 'm'), /holds the state of mesh "other", not "m"/);
+      // The same key twice: JSON.parse takes the last, so the header alone cannot be trusted.
+      writeFileSync(bak, text.replace('"mesh": "m",', '"mesh": "m",\n  "mesh": "other",'));
+      assert.throws(() => loadState(dir, 'm'), /holds the state of mesh "other", not "m"/);
+      writeFileSync(bak, text);
+      assert.equal(loadState(dir, 'm').state.public.generation, 2);
+    });
+  });
+
+  it('reads the header of canonical state texts only', async () => {
+    const a = await build('wireguard', ['a', 'b'], emptyState('m'));
+    const texts = serializeState({ public: { ...a.public, generation: 7 }, secrets: { ...a.secrets, generation: 7 } });
+    assert.deepEqual(canonicalHeader(texts.public), { version: 2, kind: 'p2pvpn-state', generation: 7, mesh: 'm' });
+    assert.deepEqual(canonicalHeader(texts.secrets), { version: 2, kind: 'p2pvpn-secrets', generation: 7 });
+    assert.equal(canonicalHeader(JSON.stringify(a.public)), undefined);
+    assert.equal(canonicalHeader(texts.secrets.replace('"lans":{', '"lans":{"generation":{},')), undefined);
+    assert.equal(canonicalHeader(`${texts.public.slice(0, -2)},\n  "generation": 9\n}\n`), undefined);
   });
 });

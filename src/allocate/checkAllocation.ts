@@ -22,6 +22,8 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
 
 /** Every OpenVPN tunnel of a gateway needs its own UDP port: pair numbers must not repeat for one LAN. */
 function checkTunnelPorts(config: LansConfig, state: PublicState, report: Report): void {
+  // Distinct pair numbers give distinct ports; only a state that repeats one needs the search for which LAN is hit.
+  if (new Set(state.pairs.map((p) => p.number)).size === state.pairs.length) return;
   const used = new Map<string, Map<number, number>>();
   for (const pair of state.pairs) {
     const port = config.mesh.openvpn.portBase + pair.number;

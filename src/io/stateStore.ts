@@ -2,12 +2,13 @@ import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { keyMismatches } from '../state/consistency.js';
-import { NewerStateError, parseStateFile, serializePublic, serializeSecrets, type ParsedStateFile } from '../state/serialize.js';
+import { canonicalHeader, NewerStateError, parseStateFile, serializePublic, serializeSecrets, withGeneration, type ParsedStateFile, type StateTexts } from '../state/serialize.js';
 import { checkState } from '../state/checkState.js';
+import { isPublicStateShape, isSecretStateShape } from '../state/quickShape.js';
 import { PublicStateSchema, SecretStateSchema } from '../state/schema.js';
 import { shapeProblems } from '../state/serialize.js';
 import { printable } from '../validate/problems.js';
-import { emptyState, type MeshState, type PublicState, type SecretState } from '../state/types.js';
+import { emptyState, STATE_VERSION, type MeshState, type PublicState, type SecretState } from '../state/types.js';
 import { ensureDir, readIfExists, writeFileAtomic } from './files.js';
 
 export const PUBLIC_FILE = 'mesh.json';
@@ -25,7 +26,8 @@ export interface LoadedState {
   texts?: { public: string; secrets: string };
 }
 
-type Parsed<T> = { name: string; file?: ParsedStateFile<T>; text?: string; error?: string };
+/** One state file as read; `settled` marks a backup whose header alone showed it cannot change the checks before pairing (see readPair). */
+type Parsed<T> = { name: string; file?: ParsedStateFile<T>; text?: string; error?: string; settled?: boolean };
 
 /**
  * Loads the state folder, or an empty state for a mesh never generated.
@@ -34,16 +36,16 @@ type Parsed<T> = { name: string; file?: ParsedStateFile<T>; text?: string; error
  * the first such combination with their .bak copies, saying so on stderr.
  */
 export function loadState(dir: string, mesh: string, warn: (line: string) => void = () => {}): LoadedState {
-  const pub = readPair<PublicState>(dir, PUBLIC_FILE, 'p2pvpn-state');
-  const sec = readPair<SecretState>(dir, SECRETS_FILE, 'p2pvpn-secrets');
+  const pub = readPair<PublicState>(dir, PUBLIC_FILE, 'p2pvpn-state', mesh);
+  const sec = readPair<SecretState>(dir, SECRETS_FILE, 'p2pvpn-secrets', mesh);
   const all = [...pub, ...sec];
-  if (all.every((p) => !p.file && !p.error)) return { state: emptyState(mesh), existed: false, highestGeneration: 0 };
+  if (all.every((p) => p.text === undefined)) return { state: emptyState(mesh), existed: false, highestGeneration: 0 };
   for (const p of pub) {
-    if (p.file && p.file.value.mesh !== mesh) {
+    if (!p.settled && p.file && p.file.value.mesh !== mesh) {
       throw new UserError(`${dir} holds the state of mesh "${p.file.value.mesh}", not "${mesh}"; use --state to point at this mesh's state, or rename the mesh back`);
     }
   }
-  const highestGeneration = Math.max(0, ...all.map((p) => p.file?.value.generation ?? 0));
+  const highestGeneration = Math.max(0, ...all.map((p) => (p.settled ? 0 : (p.file?.value.generation ?? 0))));
   const reasons: string[] = [];
   for (const p of pub) {
     for (const s of sec) {
@@ -68,19 +70,47 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
   throw new UserError(`${dir}: no ${PUBLIC_FILE} and ${SECRETS_FILE} (or their .bak copies) belong together: ${reasons.join('; ')}. Restore ${PUBLIC_FILE} from git and ${SECRETS_FILE} from your backup; nothing was changed`);
 }
 
-/** The file and its backup, in that order; a newer format is refused at once rather than passed over. */
-function readPair<T extends PublicState | SecretState>(dir: string, name: string, kind: T['kind']): [Parsed<T>, Parsed<T>] {
-  const read = (file: string): Parsed<T> => {
-    const text = readIfExists(join(dir, file));
-    if (!text) return { name: file };
+/**
+ * The file and its backup, in that order; a newer format is refused at once
+ * rather than passed over. A backup is parsed only when it is used or could
+ * matter before pairing: one whose canonical header shows this format, this
+ * mesh and a generation no higher than its file's is settled unparsed, since
+ * it can neither be refused nor raise the highest generation (megabytes of
+ * JSON for a large OpenVPN mesh, on every run after the second).
+ */
+function readPair<T extends PublicState | SecretState>(dir: string, name: string, kind: T['kind'], mesh: string): [Parsed<T>, Parsed<T>] {
+  const parse = (file: string, text: string | undefined): Parsed<T> => {
+    if (text === undefined) return { name: file };
     try {
-      return { name: file, text: text.toString('utf8'), file: parseStateFile<T>(text.toString('utf8'), join(dir, file), kind) };
+      return { name: file, text, file: parseStateFile<T>(text, join(dir, file), kind) };
     } catch (err) {
       if (err instanceof NewerStateError || !(err instanceof UserError)) throw err;
-      return { name: file, error: err.message };
+      return { name: file, text, error: err.message };
     }
   };
-  return [read(name), read(`${name}.bak`)];
+  const read = (file: string): string | undefined => readIfExists(join(dir, file))?.toString('utf8');
+  const primary = parse(name, read(name));
+  const backupName = `${name}.bak`;
+  const backupText = read(backupName);
+  const header = backupText === undefined ? undefined : canonicalHeader(backupText);
+  const settled = header !== undefined && header.version === STATE_VERSION && header.kind === kind && (header.mesh ?? mesh) === mesh && header.generation <= (primary.file?.value.generation ?? 0);
+  return [primary, settled ? deferred(backupName, backupText!, () => parse(backupName, backupText)) : parse(backupName, backupText)];
+}
+
+/** A settled backup: its text at hand, parsed the first time anything asks for its contents. */
+function deferred<T>(name: string, text: string, parse: () => Parsed<T>): Parsed<T> {
+  let parsed: Parsed<T> | undefined;
+  return {
+    name,
+    text,
+    settled: true,
+    get file() {
+      return (parsed ??= parse()).file;
+    },
+    get error() {
+      return (parsed ??= parse()).error;
+    },
+  };
 }
 
 function whyNotAPair(p: Parsed<PublicState>, s: Parsed<SecretState>): string | undefined {
@@ -88,7 +118,11 @@ function whyNotAPair(p: Parsed<PublicState>, s: Parsed<SecretState>): string | u
     const bad = !p.file ? p : s;
     return bad.error ?? `${bad.name} is missing`;
   }
-  const shape = [...shapeProblems(PublicStateSchema, p.file.value, PUBLIC_FILE), ...shapeProblems(SecretStateSchema, s.file.value, SECRETS_FILE)];
+  // The quick checks pass every sound file; only a damaged one pays for zod, which says what is wrong.
+  const shape = [
+    ...(isPublicStateShape(p.file.value) ? [] : shapeProblems(PublicStateSchema, p.file.value, PUBLIC_FILE)),
+    ...(isSecretStateShape(s.file.value) ? [] : shapeProblems(SecretStateSchema, s.file.value, SECRETS_FILE)),
+  ];
   if (shape.length > 0) return `${p.name} and ${s.name} are malformed: ${shape.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
   const contradictions = checkState({ public: p.file.value, secrets: s.file.value });
   if (contradictions.length > 0) return `${p.name} and ${s.name} contradict each other: ${contradictions.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
@@ -111,8 +145,9 @@ function isInterruptedFirstSave(pub: Parsed<PublicState>[], sec: Parsed<SecretSt
  * (the pair that was loaded), then mesh.json, then secrets.json. A crash
  * between any two writes leaves a loadable pair: the new one, or the loaded
  * one in some mix of the files and their backups. Callers hold the state lock.
+ * `texts`, when given, is serializeState(state), made once for sameStateAs.
  */
-export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedState, write = writeFileAtomic): void {
+export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedState, write = writeFileAtomic, texts?: StateTexts): void {
   // Callers that did not keep what they loaded get it read again: the backups and the next generation need it.
   const loaded = loadedBefore ?? loadState(dir, state.public.mesh);
   ensureDir(dir, 0o700);
@@ -120,8 +155,8 @@ export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedSt
   if (readIfExists(join(dir, '.gitignore'))?.toString('utf8') !== GITIGNORE) write(join(dir, '.gitignore'), GITIGNORE, 0o644);
   const generation = loaded.highestGeneration + 1;
   const files = [
-    { name: PUBLIC_FILE, mode: 0o644, text: serializePublic({ ...state.public, generation }), backup: loaded.texts?.public },
-    { name: SECRETS_FILE, mode: 0o600, text: serializeSecrets({ ...state.secrets, generation }), backup: loaded.texts?.secrets },
+    { name: PUBLIC_FILE, mode: 0o644, text: texts ? withGeneration(texts.public, generation) : serializePublic({ ...state.public, generation }), backup: loaded.texts?.public },
+    { name: SECRETS_FILE, mode: 0o600, text: texts ? withGeneration(texts.secrets, generation) : serializeSecrets({ ...state.secrets, generation }), backup: loaded.texts?.secrets },
   ];
   for (const f of files) {
     const path = join(dir, f.name);

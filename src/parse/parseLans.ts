@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments, Scalar, visit, type Document, type Node } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, Scalar, visit, type Document, type Node } from 'yaml';
 import { formatPath, type Problem } from '../validate/problems.js';
 
 /** Far larger than any real mesh (200 LANs take about 40 KB). */
@@ -31,14 +31,27 @@ export const MAX_DEPTH = 16;
 
 const EMPTY = 'the file is empty, expected a mapping with "mesh" and "lans"';
 
-/** Refusals decided on the raw text, before the YAML parser sees it: size and runaway nesting. */
-function textProblem(file: string, text: string): Problem | undefined {
+/**
+ * Refusals decided on the raw text, before the YAML parser sees it: size and
+ * runaway nesting. Returns the lexer's tokens otherwise, so the text is lexed once.
+ */
+function lexSafely(file: string, text: string): { tokens: string[] } | { problem: Problem } {
+  const at = (offset: number, message: string): { problem: Problem } => {
+    const before = text.slice(0, offset);
+    return { problem: { severity: 'error', file, line: before.split('\n').length, col: offset - before.lastIndexOf('\n'), path: '', message } };
+  };
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_FILE_BYTES) return { severity: 'error', file, line: 1, col: 1, path: '', message: `the file is ${bytes} bytes, far more than any mesh needs; keep it under ${MAX_FILE_BYTES} bytes` };
-  const runaway = findRunawayNesting(text);
-  if (!runaway) return undefined;
-  const before = text.slice(0, runaway.offset);
-  return { severity: 'error', file, line: before.split('\n').length, col: runaway.offset - before.lastIndexOf('\n'), path: '', message: runaway.message };
+  if (bytes > MAX_FILE_BYTES) return { problem: { severity: 'error', file, line: 1, col: 1, path: '', message: `the file is ${bytes} bytes, far more than any mesh needs; keep it under ${MAX_FILE_BYTES} bytes` } };
+  const lexed = lexWithinDepth(text);
+  return 'tokens' in lexed ? lexed : at(lexed.offset, lexed.message);
+}
+
+/** The documents of `text` from its tokens: what parseAllDocuments does, without lexing the text again. */
+function composeDocuments(tokens: readonly string[], lines: LineCounter): Document.Parsed[] {
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0);
+  const cst = [...tokens.flatMap((token) => [...parser.next(token)]), ...parser.end()];
+  return Array.from(new Composer({ lineCounter: lines, version: '1.2', uniqueKeys: true, merge: false, prettyErrors: false, strict: true }).compose(cst));
 }
 
 export function parseLans(file: string, text: string): ParseResult {
@@ -48,10 +61,10 @@ export function parseLans(file: string, text: string): ParseResult {
     const pos = lines.linePos(offset);
     return { severity: 'error', file, line: pos.line, col: pos.col, path, message };
   };
-  const early = textProblem(file, text);
-  if (early) return { problems: [early] };
-  const docs = parseAllDocuments(text, { lineCounter: lines, version: '1.2', uniqueKeys: true, merge: false, prettyErrors: false, strict: true });
-  if (!Array.isArray(docs) || docs.length === 0) return { problems: [at(0, EMPTY)] };
+  const lexed = lexSafely(file, text);
+  if ('problem' in lexed) return { problems: [lexed.problem] };
+  const docs = composeDocuments(lexed.tokens, lines);
+  if (docs.length === 0) return { problems: [at(0, EMPTY)] };
   if (docs.length > 1) {
     const second = docs[1]!;
     problems.push(at(second.range[0], `the file holds ${docs.length} YAML documents, expected exactly one (remove the "---" separators)`));
@@ -135,16 +148,18 @@ const LEXER_MARKERS = new Set(['\x02', '\x18', '\x1f']);
 
 /**
  * Nesting deep enough to exhaust the YAML composer's stack (which can abort
- * the process rather than throw), found before composing: flow brackets and
+ * the process rather than throw), found before parsing: flow brackets and
  * "- "/"? " indicators counted on the lexer's iterative token stream, and
- * indentation measured per line.
+ * indentation measured per line. Sound text gives back its tokens.
  */
-function findRunawayNesting(text: string): { offset: number; message: string } | undefined {
+function lexWithinDepth(text: string): { tokens: string[] } | { offset: number; message: string } {
   const tooDeep = `the document nests deeper than ${MAX_DEPTH} levels, lans.yaml needs at most 4 (lans[].gateway.endpoint)`;
+  const tokens: string[] = [];
   let offset = 0;
   let flow = 0;
   let onLine = 0;
   for (const token of new Lexer().lex(text)) {
+    tokens.push(token);
     if (LEXER_MARKERS.has(token)) continue;
     if (token === '[' || token === '{') flow++;
     else if (token === ']' || token === '}') flow--;
@@ -154,7 +169,7 @@ function findRunawayNesting(text: string): { offset: number; message: string } |
     offset += token.length;
   }
   const indented = new RegExp(`^[ \\t]{${MAX_INDENT + 1},}`, 'm').exec(text);
-  return indented ? { offset: indented.index, message: `a line is indented more than ${MAX_INDENT} columns, lans.yaml needs far less; use 2 spaces per level` } : undefined;
+  return indented ? { offset: indented.index, message: `a line is indented more than ${MAX_INDENT} columns, lans.yaml needs far less; use 2 spaces per level` } : { tokens };
 }
 
 /** The first node nested deeper than MAX_DEPTH, found without recursion so depth itself cannot overflow the stack. */

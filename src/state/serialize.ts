@@ -75,6 +75,73 @@ export function sameState(a: MeshState, b: MeshState): boolean {
   return serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
 }
 
+/** Both files' canonical text, made once per run: to tell whether the run changed the state, then to save it. */
+export interface StateTexts {
+  public: string;
+  secrets: string;
+}
+
+/** Each text is made when first read, so a comparison that stops at mesh.json never serializes secrets.json. */
+export function serializeState(state: MeshState): StateTexts {
+  let pub: string | undefined;
+  let secrets: string | undefined;
+  return {
+    get public() {
+      return (pub ??= serializePublic(state.public));
+    },
+    get secrets() {
+      return (secrets ??= serializeSecrets(state.secrets));
+    },
+  };
+}
+
+/**
+ * sameState(prev, next) for a next state already serialized. The text prev
+ * was loaded from is tried first: a file p2pvpn wrote is canonical, so when
+ * it equals the new text, prev need not be serialized again (megabytes for a
+ * large OpenVPN mesh). Any other file is compared as sameState compares it.
+ */
+export function sameStateAs(next: StateTexts, prev: MeshState, loadedTexts?: StateTexts): boolean {
+  return (next.public === loadedTexts?.public || next.public === serializePublic(prev.public)) && (next.secrets === loadedTexts?.secrets || next.secrets === serializeSecrets(prev.secrets));
+}
+
+/** What the start of a canonical text says; `mesh` only in mesh.json. */
+export interface StateHeader {
+  version: number;
+  kind: string;
+  generation: number;
+  mesh?: string;
+}
+
+const HEADERS = [
+  { pattern: /^\{\n  "version": (\d+),\n  "kind": "(p2pvpn-state)",\n  "generation": (\d+),\n  "mesh": "([a-z0-9-]+)",\n/, keys: ['"version"', '"kind"', '"generation"', '"mesh"'] },
+  { pattern: /^\{"version":(\d+),"kind":"(p2pvpn-secrets)","generation":(\d+),/, keys: ['"version"', '"kind"', '"generation"'] },
+];
+
+/**
+ * The header of a state text in the form serializePublic or serializeSecrets
+ * writes it, read without parsing the rest; undefined for any other form, or
+ * when one of these keys appears again later (JSON.parse would take the last).
+ */
+export function canonicalHeader(text: string): StateHeader | undefined {
+  for (const { pattern, keys } of HEADERS) {
+    const m = pattern.exec(text);
+    if (!m) continue;
+    if (keys.some((key) => text.indexOf(key, m[0].length) !== -1)) return undefined;
+    return { version: Number(m[1]), kind: m[2]!, generation: Number(m[3]), ...(m[4] !== undefined ? { mesh: m[4] } : {}) };
+  }
+  return undefined;
+}
+
+/** Canonical texts start with version, kind and generation (see above), so the generation is replaced where it stands. */
+const GENERATION = /^(\{\s*"version":\s?\d+,\s*"kind":\s?"p2pvpn-(?:state|secrets)",\s*"generation":\s?)\d+,/;
+
+/** The same canonical text with another generation: what serializing the state with that generation writes. */
+export function withGeneration(text: string, generation: number): string {
+  if (!GENERATION.test(text)) throw new Error('withGeneration: not a canonical state text');
+  return text.replace(GENERATION, (_, head: string) => `${head}${generation},`);
+}
+
 /** Where a state file departs from its schema; messages name the place, never the value (it may be a secret). */
 export function shapeProblems(schema: z.ZodType, value: unknown, file: StateProblem['file']): StateProblem[] {
   const result = schema.safeParse(value);
