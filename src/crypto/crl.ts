@@ -1,17 +1,19 @@
 import { sign } from 'node:crypto';
+import type forge from 'node-forge';
+import { nodeForge } from './forge.js';
 import type { PublicState } from '../state/types.js';
 import { serialHex } from './certs.js';
-import { childrenOf, contents, encoded, integerHex, readElement, readTime, readWhole, sequence, TAG, time, tlv } from './der.js';
+
 
 /** Dates move an hour back, like certificates' notBefore, so a gateway with a slow clock does not see a CRL from the future. */
 const CLOCK_SKEW_MS = 3_600_000;
+/** UTCTime covers 1950-2049; later dates must be GeneralizedTime (RFC 5280 4.1.2.5). */
+const UTC_TIME_END = Date.UTC(2050, 0, 1);
 
-/** DER of the fixed parts: AlgorithmIdentifier sha256WithRSAEncryption with NULL parameters, and the extension OIDs (RFC 5280). */
-const SHA256_WITH_RSA = Buffer.from('300d06092a864886f70d01010b0500', 'hex');
 const OID = {
-  crlNumber: Buffer.from('0603551d14', 'hex'),
-  authorityKeyId: Buffer.from('0603551d23', 'hex'),
-  subjectKeyId: Buffer.from('0603551d0e', 'hex'),
+  sha256WithRsa: '1.2.840.113549.1.1.11',
+  crlNumber: '2.5.29.20',
+  authorityKeyId: '2.5.29.35',
 };
 
 export interface CrlInput {
@@ -25,25 +27,26 @@ export interface CrlInput {
  * signed by the CA. It depends only on the state, so the same state always
  * gives the same bytes: thisUpdate is the latest revocation (or the CA's
  * start), nextUpdate the CA's end, so a gateway never holds an expired CRL.
- * Written as DER directly: OpenVPN meshes make one on every run, and
- * node-forge would load for it alone when no certificate is issued.
  */
 export function issueCrl(input: CrlInput): string {
-  const ca = readCaCertificate(input.caCertificatePem);
+  const { asn1, pki, util, Class, Type } = lib();
+  const ca = pki.certificateFromPem(input.caCertificatePem);
   const revoked = [...input.revoked].sort((a, b) => a.serial - b.serial).map((r) => ({ serial: r.serial, date: skewed(r.date) }));
-  const thisUpdate = revoked.reduce((latest, r) => (r.date > latest ? r.date : latest), ca.notBefore);
-  const tbs = sequence(
-    integerHex('01'),
-    SHA256_WITH_RSA,
-    ca.subject,
+  const thisUpdate = revoked.reduce((latest, r) => (r.date > latest ? r.date : latest), ca.validity.notBefore);
+  const tbs = seq([
+    integer(util.hexToBytes('01')),
+    algorithm(),
+    caSubject(input.caCertificatePem),
     time(thisUpdate),
-    time(ca.notAfter),
-    ...(revoked.length > 0 ? [sequence(...revoked.map((r) => sequence(integerHex(serialHex(r.serial)), time(r.date))))] : []),
-    tlv(0xa0, sequence(authorityKeyIdExtension(ca.subjectKeyId), crlNumberExtension(revoked.length))),
-  );
-  const signature = sign('sha256', tbs, input.caKeyPem);
-  const crl = sequence(tbs, SHA256_WITH_RSA, tlv(TAG.BIT_STRING, Buffer.concat([Buffer.from([0]), signature])));
-  return `-----BEGIN X509 CRL-----\n${crl.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END X509 CRL-----\n`;
+    time(ca.validity.notAfter),
+    ...(revoked.length > 0 ? [seq(revoked.map((r) => seq([integer(util.hexToBytes(serialHex(r.serial))), time(r.date)])))] : []),
+    asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [seq([authorityKeyIdExtension(ca), crlNumberExtension(revoked.length)])]),
+  ]);
+  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+  const signature = sign('sha256', tbsDer, input.caKeyPem).toString('binary');
+  const crl = seq([tbs, algorithm(), asn1.create(Class.UNIVERSAL, Type.BITSTRING, false, `\0${signature}`)]);
+  const body = Buffer.from(asn1.toDer(crl).getBytes(), 'binary').toString('base64');
+  return `-----BEGIN X509 CRL-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END X509 CRL-----\n`;
 }
 
 /** The CRL of a mesh's state; undefined before the CA exists (WireGuard meshes never have one). */
@@ -54,48 +57,74 @@ export function meshCrl(pub: PublicState, caKeyPem: string | undefined): string 
 
 /** The serial numbers a CRL lists, for summaries; the signature is checked by OpenVPN and by the tests. */
 export function crlSerials(pem: string): number[] {
-  const der = pemBody(pem);
-  const [tbs] = childrenOf(der, readWhole(der));
-  const list = childrenOf(der, tbs!).find((v, i) => i > 4 && v.tag === TAG.SEQUENCE);
+  const { asn1, util, Class, Type } = lib();
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('binary');
+  const tbs = (asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
+  const list = tbs.find((v, i) => i > 4 && v.tagClass === Class.UNIVERSAL && v.type === Type.SEQUENCE);
   if (!list) return [];
-  return childrenOf(der, list).map((entry) => parseInt(contents(der, childrenOf(der, entry)[0]!).toString('hex'), 16));
+  return (list.value as forge.asn1.Asn1[]).map((entry) => parseInt(util.bytesToHex((entry.value as forge.asn1.Asn1[])[0]!.value as string), 16));
 }
 
 function skewed(iso: string): Date {
   return new Date(Math.floor((Date.parse(iso) - CLOCK_SKEW_MS) / 1000) * 1000);
 }
 
-function pemBody(pem: string): Buffer {
-  return Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+function seq(items: forge.asn1.Asn1[]): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
+  return asn1.create(Class.UNIVERSAL, Type.SEQUENCE, true, items);
 }
 
-/** What the CRL takes from its CA: the subject byte for byte (its issuer must match exactly), validity, and key identifier. */
-function readCaCertificate(pem: string): { subject: Buffer; notBefore: Date; notAfter: Date; subjectKeyId: Buffer } {
-  const der = pemBody(pem);
-  const [tbsElement] = childrenOf(der, readWhole(der));
-  const tbs = childrenOf(der, tbsElement!);
-  const hasVersion = tbs[0]!.tag === 0xa0;
-  const [validity, subject] = [tbs[hasVersion ? 4 : 3]!, tbs[hasVersion ? 5 : 4]!];
-  const [notBefore, notAfter] = childrenOf(der, validity).map((t) => readTime(der, t));
-  const extensions = tbs.find((el) => el.tag === 0xa3);
-  const skid = extensions && childrenOf(der, childrenOf(der, extensions)[0]!).find((ext) => encoded(der, childrenOf(der, ext)[0]!).equals(OID.subjectKeyId));
-  if (!skid) throw new Error('the CA certificate has no subjectKeyIdentifier for the CRL to name');
-  // extnValue is an OCTET STRING holding the KeyIdentifier, itself an OCTET STRING.
-  const value = childrenOf(der, skid).at(-1)!;
-  const keyId = readElement(der, value.start, value.end);
-  return { subject: Buffer.from(encoded(der, subject)), notBefore: notBefore!, notAfter: notAfter!, subjectKeyId: Buffer.from(contents(der, keyId)) };
+function integer(bytes: string): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
+  return asn1.create(Class.UNIVERSAL, Type.INTEGER, false, bytes);
 }
 
-function extension(id: Buffer, value: Buffer): Buffer {
-  return sequence(id, tlv(TAG.OCTET_STRING, value));
+function oid(value: string): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
+  return asn1.create(Class.UNIVERSAL, Type.OID, false, asn1.oidToDer(value).getBytes());
+}
+
+function algorithm(): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
+  return seq([oid(OID.sha256WithRsa), asn1.create(Class.UNIVERSAL, Type.NULL, false, '')]);
+}
+
+function time(date: Date): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
+  return date.getTime() < UTC_TIME_END
+    ? asn1.create(Class.UNIVERSAL, Type.UTCTIME, false, asn1.dateToUtcTime(date))
+    : asn1.create(Class.UNIVERSAL, Type.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
+}
+
+/** The issuer must match the CA's subject byte for byte, so it is copied from the certificate, not rebuilt. */
+function caSubject(pem: string): forge.asn1.Asn1 {
+  const { asn1, Class, pem: pemCodec } = lib();
+  const der = pemCodec.decode(pem)[0]!.body;
+  const tbs = (asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];
+  const hasVersion = tbs[0]!.tagClass === Class.CONTEXT_SPECIFIC;
+  return tbs[hasVersion ? 5 : 4]!;
+}
+
+function extension(id: string, value: forge.asn1.Asn1): forge.asn1.Asn1 {
+  const { asn1, Class, Type } = lib();
+  return seq([oid(id), asn1.create(Class.UNIVERSAL, Type.OCTETSTRING, false, asn1.toDer(value).getBytes())]);
 }
 
 /** RFC 5280 5.2.1: which CA key signed it, taken from the CA's own subjectKeyIdentifier. */
-function authorityKeyIdExtension(keyId: Buffer): Buffer {
-  return extension(OID.authorityKeyId, sequence(tlv(0x80, keyId)));
+function authorityKeyIdExtension(ca: forge.pki.Certificate): forge.asn1.Asn1 {
+  const { asn1, util, Class } = lib();
+  const ski = (ca.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier: string }).subjectKeyIdentifier;
+  return extension(OID.authorityKeyId, seq([asn1.create(Class.CONTEXT_SPECIFIC, 0, false, util.hexToBytes(ski))]));
 }
 
 /** RFC 5280 5.2.3: increases with every revocation, since revocations are never undone. */
-function crlNumberExtension(count: number): Buffer {
-  return extension(OID.crlNumber, integerHex(serialHex(count)));
+function crlNumberExtension(count: number): forge.asn1.Asn1 {
+  const { util } = lib();
+  return extension(OID.crlNumber, integer(util.hexToBytes(serialHex(count))));
+}
+
+/** forge's parts, loaded on first use (see forge.ts): a WireGuard run never needs them. */
+function lib() {
+  const { asn1, pki, util, pem, md } = nodeForge();
+  return { asn1, pki, util, pem, md, Class: asn1.Class, Type: asn1.Type };
 }
