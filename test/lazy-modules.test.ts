@@ -10,8 +10,9 @@ const REPORT_FORGE = `data:text/javascript,${encodeURIComponent(
 )}`;
 
 describe('modules a command does not need are not loaded', () => {
-  for (const backend of ['wireguard', 'openvpn'] as const) {
-    it(`${backend}: a generate that issues no certificate never loads node-forge`, async () => {
+  // OpenVPN signs its CRL with forge's ASN.1 on every run; WireGuard has no use for forge at all.
+  for (const backend of ['wireguard'] as const) {
+    it(`${backend}: a generate never loads node-forge`, async () => {
       await withTempDir((dir) => {
         cpSync(join(FIXTURES, `golden-${backend}`, 'lans.yaml'), join(dir, 'lans.yaml'));
         cpSync(join(FIXTURES, `golden-${backend}`, 'state'), join(dir, 'lans.state'), { recursive: true });

@@ -7,7 +7,7 @@ import { withStateLock } from '../io/lock.js';
 import { loadState, saveState } from '../io/stateStore.js';
 import type { SourceDoc } from '../parse/parseLans.js';
 import { bundleStore } from '../io/bundleStore.js';
-import { sameState } from '../state/serialize.js';
+import { sameStateAs, serializeState } from '../state/serialize.js';
 import { STATE_VERSION, type MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
 import { hasErrors, type Problem } from '../validate/problems.js';
@@ -59,8 +59,9 @@ async function generateLocked(file: string, config: LansConfig, source: SourceDo
   const store = bundleStore(opts.out);
   try {
     const gateways = await emitBundles(build, store);
-    const stateChanged = !sameState(prev, build.state);
-    if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded);
+    const texts = serializeState(build.state);
+    const stateChanged = !sameStateAs(texts, prev, loaded.texts);
+    if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded, undefined, texts);
     if (loaded.upgradedFrom !== undefined) out.warn(`p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
     // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
     const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));

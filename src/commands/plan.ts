@@ -8,7 +8,7 @@ import { bundleStore } from '../io/bundleStore.js';
 import { loadState } from '../io/stateStore.js';
 import { emitBundles } from '../emit/emitBundles.js';
 import { buildMesh } from '../pipeline.js';
-import { sameState } from '../state/serialize.js';
+import { sameStateAs, serializeState } from '../state/serialize.js';
 import { formatReport, hasErrors } from '../validate/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 import { defaultStateDir, readLansFile } from './generate.js';
@@ -30,7 +30,8 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
     writeLine(io.stderr, formatReport(problems));
     return ExitCode.userError;
   }
-  const { state: prev } = loadState(opts.state ?? defaultStateDir(file), config.mesh.name, (line) => writeLine(io.stderr, line));
+  const loaded = loadState(opts.state ?? defaultStateDir(file), config.mesh.name, (line) => writeLine(io.stderr, line));
+  const prev = loaded.state;
   const now = new Date();
   const build = await buildMesh(config, prev, placeholderKeySource(), now, reporter(source, problems));
   if (build) reportExpiries(config, build.state.public, now, file, reporter(source, problems));
@@ -39,7 +40,7 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
 
   // Nothing is written, so nothing is compressed: equal tar streams are enough to tell unchanged bundles.
   const gateways = await emitBundles(build, { previous: bundleStore(opts.out).previous });
-  const plan = meshPlan(build.topology.mesh, gateways, build.changes.removedLans, !sameState(prev, build.state), build.state.public, now);
+  const plan = meshPlan(build.topology.mesh, gateways, build.changes.removedLans, !sameStateAs(serializeState(build.state), prev, loaded.texts), build.state.public, now);
   if (opts.json) writeLine(io.stdout, JSON.stringify(plan, null, 2));
   else {
     const expiries = formatExpiries(plan.expiries);

@@ -1,5 +1,4 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { rsaPrivateJwk } from '../crypto/rsaJwk.js';
 import type { MeshState } from './types.js';
 
 /**
@@ -16,9 +15,7 @@ export function wgKeysMatch(privateKey: string, publicKey: string): boolean {
 
 /** True when `keyPem` is the private key of the certificate `certPem`; OpenSSL compares the two. */
 export function keyMatchesCertificate(keyPem: string, certPem: string): boolean {
-  const jwk = rsaPrivateJwk(keyPem);
-  const key = jwk ? createPrivateKey({ key: jwk, format: 'jwk' }) : createPrivateKey(keyPem);
-  return new X509Certificate(certPem).checkPrivateKey(key);
+  return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
 }
 
 /**
