@@ -71,12 +71,15 @@ describe('emitting bundles', () => {
     assert.deepEqual([...sink.staged.keys()], ['branch']);
   });
 
-  it('without a stage (plan) gives the same verdicts and writes nothing', async () => {
+  it('without a stage (plan) gives the same verdicts, renders no new bundle and writes nothing', async () => {
     const build = await wireguardBuild();
     const held = new Map([['branch', Buffer.from('not a tarball')]]);
-    const gateways = await emitBundles(build, { previous: async (lan) => held.get(lan) });
+    const rendered: string[] = [];
+    const counting: MeshBuild = { ...build, renderBundle: (site) => (rendered.push(site.name), build.renderBundle(site)) };
+    const gateways = await emitBundles(counting, { previous: async (lan) => held.get(lan) });
     assert.deepEqual(gateways.map((g) => g.verdict), ['new', 'changed', 'new', 'new']);
     assert.deepEqual(gateways[1]!.reasons, [{ kind: 'unreadable' }]);
+    assert.deepEqual(rendered, ['branch'], 'a new bundle is new whatever it holds: plan does not render it');
   });
 
   it('plan renders only the tunnel files of a bundle whose facts already tell why it changed', async () => {

@@ -31,7 +31,7 @@ export async function emitBundles(build: MeshBuild, sink: BundleSink): Promise<G
   const revokedNames = new Map(build.state.public.revoked.map((r) => [r.serial, r.name]));
   return inFlight(build.topology.sites, async (site) => {
     const old = await readOld(await sink.previous(site.name));
-    const judged = (!sink.stage && factsAlone(build, site, old, revokedNames)) || (await judgeAndStage(build.renderBundle(site), old, sink, revokedNames));
+    const judged = (!sink.stage && judgeForPlan(build, site, old, revokedNames)) || (await judgeAndStage(build.renderBundle(site), old, sink, revokedNames));
     return { lan: site.name, verdict: judged.verdict, peers: peerNames(build, site), reasons: judged.reasons };
   });
 }
@@ -55,12 +55,14 @@ async function readOld(tarball: Buffer | undefined): Promise<OldBundle> {
 }
 
 /**
- * For plan, which writes nothing: when the tunnel files alone already tell
- * why a bundle changed, the rest of it (firewall, routes, install scripts,
- * most of its bytes) is never rendered. Undefined when they do not tell.
+ * For plan, which writes nothing: a new bundle is new whatever it holds,
+ * and when the tunnel files alone already tell why a bundle changed, the
+ * rest of it (firewall, routes, install scripts, most of its bytes) is never
+ * rendered. Undefined when they do not tell.
  */
-function factsAlone(build: MeshBuild, site: Site, old: OldBundle, revokedNames: Map<number, string>): Judgement | undefined {
-  if (old === undefined || old === 'unreadable') return undefined;
+function judgeForPlan(build: MeshBuild, site: Site, old: OldBundle, revokedNames: Map<number, string>): Judgement | undefined {
+  if (old === undefined) return { verdict: 'new', reasons: [] };
+  if (old === 'unreadable') return undefined;
   const reasons = explainFacts(build.renderFacts(site), old.files, revokedNames);
   return reasons.length > 0 ? { verdict: 'changed', reasons } : undefined;
 }
