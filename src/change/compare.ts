@@ -3,7 +3,7 @@ import type { BundleFile, RenderedBundle } from '../render/render.js';
 import type { PublicState } from '../state/types.js';
 import { certificateExpiries, type Expiry } from './expiry.js';
 import { explainChange, type Reason } from './reasons.js';
-import { sameContent, summarizeBundle, withoutCommonParts, type BundleTexts } from './summary.js';
+import { carriesFacts, sameContent, summarizeBundle, withoutCommonParts, type BundleTexts } from './summary.js';
 
 export const PLAN_VERSION = 1;
 
@@ -52,7 +52,9 @@ export function explainBundle(bundle: RenderedBundle, old: TarFile[], revokedNam
  */
 export function explainFacts(bundle: RenderedBundle, old: TarFile[], revokedNames: Map<number, string>): Reason[] {
   try {
-    const [oldParts, newParts] = withoutCommonParts(textsOf(old), textsOf(bundle.files));
+    // Only the files facts are read from: the firewall rules and the README are most of a bundle's bytes.
+    const [oldFacts, newFacts] = [old.filter((f) => carriesFacts(f.path)), bundle.files.filter((f) => carriesFacts(f.path))];
+    const [oldParts, newParts] = withoutCommonParts(textsOf(oldFacts), textsOf(newFacts));
     return explainChange(summarizeBundle(bundle.lan, oldParts), summarizeBundle(bundle.lan, newParts), revokedNames);
   } catch {
     return [{ kind: 'unreadable' }];
