@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import runtime from 'handlebars/runtime.js';
 import type { BundlePlan } from '../plan/types.js';
-
-/** The templates folder at the package root (this file is dist/src/render/render.js). */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+import { templates } from './precompiled.js';
 
 /** A rendered file, ready to pack. */
 export interface BundleFile {
@@ -18,16 +15,32 @@ export interface RenderedBundle {
   files: BundleFile[];
 }
 
-// Strict: a missing value is an error, not an empty string. noEscape: a base64 key's "=" must stay "=".
-const handlebars = Handlebars.create();
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
+// Templates are compiled at build time (precompile.ts); a run needs only the runtime.
+// Its typings (handlebars/runtime.d.ts) declare nothing: it is the package's API without the compiler.
+const handlebars = (runtime as unknown as typeof Handlebars).create();
+handlebars.registerHelper('each', eachItem);
+const loaded = new Map<string, Handlebars.TemplateDelegate>();
+
+/**
+ * `{{#each}}` over a list, and nothing else: no @index frame, no objects, no
+ * {{else}}, none of which a template uses. Built-in `each` costs a frame and
+ * block-param arrays per item, and a bundle has thousands of items. A value
+ * that is not a list is a bug in a view, so it throws like a missing one.
+ */
+function eachItem(items: unknown, options: Handlebars.HelperOptions): string {
+  if (!Array.isArray(items)) throw new Error(`#each needs a list, not ${typeof items}`);
+  let out = '';
+  for (const item of items) out += options.fn(item);
+  return out;
+}
 
 function template(name: string): Handlebars.TemplateDelegate {
-  let fn = compiled.get(name);
+  let fn = loaded.get(name);
   if (!fn) {
-    const text = readFileSync(`${TEMPLATES_DIR}${name}.hbs`, 'utf8');
-    fn = handlebars.compile(text, { strict: true, noEscape: true, assumeObjects: true });
-    compiled.set(name, fn);
+    const spec = templates[name];
+    if (!spec) throw new Error(`no template ${name}`);
+    fn = handlebars.template(spec);
+    loaded.set(name, fn);
   }
   return fn;
 }

@@ -1,0 +1,28 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The templates folder at the package root (this file is dist/src/render/templateSource.js). */
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+
+/**
+ * How every template is compiled. strict: a missing value is an error, not an
+ * empty string. noEscape: a base64 key's "=" must stay "=". knownHelpersOnly:
+ * a name is always a value, never a helper to look for. data: false: no
+ * template uses @index and friends, so no frame is made per iteration.
+ */
+export const COMPILE_OPTIONS = {
+  strict: true,
+  assumeObjects: true,
+  noEscape: true,
+  knownHelpers: { each: true, if: true },
+  knownHelpersOnly: true,
+  data: false,
+} as const;
+
+/** Every template's name, `<folder>/<file>` without `.hbs`, sorted. */
+export function templateNames(): string[] {
+  return readdirSync(TEMPLATES_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('.hbs'))
+    .map((path) => path.slice(0, -'.hbs'.length).split('\\').join('/'))
+    .sort();
+}
