@@ -1,4 +1,4 @@
-import { firewallNames, firewallView } from './firewall.js';
+import { firewallNames, firewallPorts } from './firewall.js';
 import { installDir, unitName } from './install.js';
 import { peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, type PlannedFile } from './types.js';
@@ -44,7 +44,7 @@ function gatewayView(topology: Topology, site: Site) {
     nftables: site.firewall.flavour === 'nftables',
     table: names.table,
     chains: Object.values(names.chains).join(', '),
-    ports: firewallView(topology, site).ports,
+    ports: firewallPorts(topology, site),
     aws: site.aws !== undefined,
     underlayMtu: topology.underlayMtu,
     tunnelMtu: topology.tunnelMtu,

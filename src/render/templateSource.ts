@@ -7,8 +7,9 @@ export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import
 /**
  * How every template is compiled. strict: a missing value is an error, not an
  * empty string. noEscape: a base64 key's "=" must stay "=". knownHelpersOnly:
- * a name is always a value, never a helper to look for. data: false: no
- * template uses @index and friends, so no frame is made per iteration.
+ * a name is always a value, never a helper to look for. Templates reach the
+ * view's top with @root, never with ../: a template that uses ../ anywhere
+ * makes Handlebars copy its stack of contexts for every item of every loop.
  */
 export const COMPILE_OPTIONS = {
   strict: true,
@@ -16,7 +17,6 @@ export const COMPILE_OPTIONS = {
   noEscape: true,
   knownHelpers: { each: true, if: true },
   knownHelpersOnly: true,
-  data: false,
 } as const;
 
 /** Every template's name, `<folder>/<file>` without `.hbs`, sorted. */
