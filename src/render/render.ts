@@ -18,6 +18,8 @@ export interface RenderedBundle {
 // Templates are compiled at build time (precompile.ts); a run needs only the runtime.
 // Its typings (handlebars/runtime.d.ts) declare nothing: it is the package's API without the compiler.
 const handlebars = (runtime as unknown as typeof Handlebars).create();
+// Only #each and #if: every template call wraps each registered helper again.
+for (const name of Object.keys(handlebars.helpers)) if (name !== 'if') handlebars.unregisterHelper(name);
 handlebars.registerHelper('each', eachItem);
 const loaded = new Map<string, Handlebars.TemplateDelegate>();
 

@@ -5,19 +5,24 @@ import { fileURLToPath } from 'node:url';
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
 
 /**
- * How every template is compiled. strict: a missing value is an error, not an
+ * How a template is compiled. strict: a missing value is an error, not an
  * empty string. noEscape: a base64 key's "=" must stay "=". knownHelpersOnly:
  * a name is always a value, never a helper to look for. Templates reach the
  * view's top with @root, never with ../: a template that uses ../ anywhere
  * makes Handlebars copy its stack of contexts for every item of every loop.
+ * data (what @root needs) only for a template that uses it: with data on,
+ * Handlebars wraps a block anew at every #if or #each inside a loop.
  */
-export const COMPILE_OPTIONS = {
-  strict: true,
-  assumeObjects: true,
-  noEscape: true,
-  knownHelpers: { each: true, if: true },
-  knownHelpersOnly: true,
-} as const;
+export function compileOptions(text: string) {
+  return {
+    strict: true,
+    assumeObjects: true,
+    noEscape: true,
+    knownHelpers: { each: true, if: true },
+    knownHelpersOnly: true,
+    data: text.includes('@root'),
+  };
+}
 
 /** Every template's name, `<folder>/<file>` without `.hbs`, sorted. */
 export function templateNames(): string[] {
