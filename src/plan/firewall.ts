@@ -31,6 +31,8 @@ export interface PeerRule {
   iface: string;
   /** The peer's LAN subnets and its tunnel address. */
   sources: string[];
+  /** The same, each with the interface it may only arrive through. */
+  addresses: PeerAddress[];
   sourceSet: string;
 }
 
@@ -78,7 +80,7 @@ export function firewallView(topology: Topology, site: Site) {
     ifaces: byInterface(peers),
     ports: firewallPorts(topology, site),
     peers,
-    addresses: peers.flatMap(peerAddresses),
+    addresses: ([] as PeerAddress[]).concat(...peers.map((peer) => peer.addresses)),
     ...forwardRules(peers, local),
   };
 }
@@ -90,13 +92,9 @@ function byInterface(peers: PeerRule[]): { iface: string; peers: PeerRule[]; add
     let group = groups.get(peer.iface);
     if (!group) groups.set(peer.iface, (group = { iface: peer.iface, peers: [], addresses: [] }));
     group.peers.push(peer);
-    group.addresses.push(...peerAddresses(peer));
+    group.addresses.push(...peer.addresses);
   }
   return [...groups.values()];
-}
-
-function peerAddresses({ name, iface, sources }: PeerRule): PeerAddress[] {
-  return sources.map((address) => ({ peer: name, iface, address }));
 }
 
 /** Every (this LAN, peer address) pair, each way: plain loops, as a bundle has thousands. */
@@ -114,8 +112,11 @@ function peerRule(topology: Topology, link: Link, self: string): PeerRule {
   const { peer, selfEnd } = peerOf(link, self);
   const openvpn = topology.backend === 'openvpn';
   const address = openvpn ? link.transitAddresses[1 - selfEnd]! : peer.wgAddress;
-  const sources = [...peer.subnets.map((s) => s.cidr), `${address}/32`];
-  return { name: peer.name, iface: openvpn ? openvpnDevice(peer.name) : wireguardInterface(topology.mesh), sources, sourceSet: nftSet(sources) };
+  const iface = openvpn ? openvpnDevice(peer.name) : wireguardInterface(topology.mesh);
+  const sources = peer.subnets.map((s) => s.cidr);
+  sources.push(`${address}/32`);
+  const addresses = sources.map((source): PeerAddress => ({ peer: peer.name, iface, address: source }));
+  return { name: peer.name, iface, sources, addresses, sourceSet: nftSet(sources) };
 }
 
 /** The tunnel ports and who may send to them. OpenVPN: one port per link, from that peer. WireGuard: one port, from every peer. */
@@ -127,10 +128,11 @@ export function firewallPorts(topology: Topology, site: Site): PortRule[] {
 
 /** Nothing is resolved here: an endpoint that is a DNS name may move and a missing one is unknown, so such a peer opens the port. */
 function portRule(port: number, peers: Site[]): PortRule {
+  // Both keys always set, one undefined: senders of one shape keep the code that reads them fast.
   const senders = peers.map((p): PortSender => {
-    if (p.endpoint === undefined) return { port, peer: p.name, anywhere: `${p.name} has no endpoint` };
-    if (!IPV4_PATTERN.test(p.endpoint)) return { port, peer: p.name, anywhere: `${p.name} is ${p.endpoint}, a DNS name` };
-    return { port, peer: p.name, from: p.endpoint };
+    if (p.endpoint === undefined) return { port, peer: p.name, from: undefined, anywhere: `${p.name} has no endpoint` };
+    if (!IPV4_PATTERN.test(p.endpoint)) return { port, peer: p.name, from: undefined, anywhere: `${p.name} is ${p.endpoint}, a DNS name` };
+    return { port, peer: p.name, from: p.endpoint, anywhere: undefined };
   });
   return { port, senders, closed: senders.every((s) => s.from !== undefined) };
 }

@@ -11,20 +11,21 @@ export function wireguardInterface(mesh: string): string {
 /** One wg-quick config with a [Peer] per other gateway, and the scripts that run it. */
 export function planWireGuardBundle(topology: Topology, state: MeshState, site: Site): PlannedFile[] {
   const iface = wireguardInterface(topology.mesh);
+  // Each peer's tunnel address and subnets: its AllowedIPs, and the routes up.sh keeps.
+  const routes: string[] = [];
   const peers = topology.linksBySite.get(site.name)!.map((link) => {
     const { peer } = peerOf(link, site.name);
+    const allowed = [`${peer.wgAddress}/32`];
+    for (const s of peer.subnets) allowed.push(s.cidr);
+    routes.push(...allowed);
     return {
       name: peer.name,
       publicKey: state.public.lans[peer.name]!.wgPublicKey!,
       presharedKey: state.secrets.pairs[link.pair]!.psk!,
       endpoint: peer.endpoint === undefined ? undefined : `${peer.endpoint}:${peer.wgPort}`,
-      allowedIps: [`${peer.wgAddress}/32`, ...peer.subnets.map((s) => s.cidr)].join(', '),
+      allowedIps: allowed.join(', '),
       keepalive: site.behindNat || peer.behindNat,
     };
-  });
-  const routes = topology.linksBySite.get(site.name)!.flatMap((link) => {
-    const { peer } = peerOf(link, site.name);
-    return [`${peer.wgAddress}/32`, ...peer.subnets.map((s) => s.cidr)];
   });
   const view = {
     mesh: topology.mesh,
