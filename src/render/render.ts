@@ -18,21 +18,29 @@ export interface RenderedBundle {
 // Templates are compiled at build time (precompile.ts); a run needs only the runtime.
 // Its typings (handlebars/runtime.d.ts) declare nothing: it is the package's API without the compiler.
 const handlebars = (runtime as unknown as typeof Handlebars).create();
-// Only #each and #if: every template call wraps each registered helper again.
-for (const name of Object.keys(handlebars.helpers)) if (name !== 'if') handlebars.unregisterHelper(name);
-handlebars.registerHelper('each', eachItem);
+templateHelpers(handlebars);
 const loaded = new Map<string, Handlebars.TemplateDelegate>();
+
+/**
+ * Leaves a Handlebars environment with only the helpers templates use: the
+ * built-in #if, and eachItem as #each. Every template call wraps each
+ * registered helper again, so the unused built-ins only cost.
+ */
+export function templateHelpers(hb: typeof Handlebars): void {
+  for (const name of Object.keys(hb.helpers)) if (name !== 'if') hb.unregisterHelper(name);
+  hb.registerHelper('each', eachItem);
+}
 
 /**
  * `{{#each}}` over a list, and nothing else: no @index frame, no objects, no
  * {{else}}, none of which a template uses. Built-in `each` costs a frame and
  * block-param arrays per item, and a bundle has thousands of items. A value
- * that is not a list is a bug in a view, so it throws like a missing one.
+ * that is missing or not a list is a bug in a view, so it throws.
  */
 function eachItem(items: unknown, options: Handlebars.HelperOptions): string {
   if (!Array.isArray(items)) throw new Error(`#each needs a list, not ${typeof items}`);
   let out = '';
-  for (const item of items) out += options.fn(item);
+  for (let i = 0; i < items.length; i++) out += options.fn(items[i]);
   return out;
 }
 
