@@ -110,12 +110,19 @@ function forwardRules(peers: PeerRule[], local: string[]): { outbound: ForwardRu
 
 function peerRule(topology: Topology, link: Link, self: string): PeerRule {
   const { peer, selfEnd } = peerOf(link, self);
-  const openvpn = topology.backend === 'openvpn';
-  const address = openvpn ? link.transitAddresses[1 - selfEnd]! : peer.wgAddress;
-  const iface = openvpn ? openvpnDevice(peer.name) : wireguardInterface(topology.mesh);
+  if (topology.backend === 'openvpn') return newPeerRule(peer, openvpnDevice(peer.name), link.transitAddresses[1 - selfEnd]!);
+  let rule = wireguardPeerRules.get(peer);
+  if (!rule) wireguardPeerRules.set(peer, (rule = newPeerRule(peer, wireguardInterface(topology.mesh), peer.wgAddress)));
+  return rule;
+}
+
+/** WireGuard: a peer's rule is the same in every bundle (one interface, the peer's own address), so it is made once per site. */
+const wireguardPeerRules = new WeakMap<Site, PeerRule>();
+
+function newPeerRule(peer: Site, iface: string, tunnelAddress: string): PeerRule {
   const sources = peer.subnets.map((s) => s.cidr);
-  sources.push(`${address}/32`);
-  const addresses = sources.map((source): PeerAddress => ({ peer: peer.name, iface, address: source }));
+  sources.push(`${tunnelAddress}/32`);
+  const addresses = sources.map((address): PeerAddress => ({ peer: peer.name, iface, address }));
   return { name: peer.name, iface, sources, addresses, sourceSet: nftSet(sources) };
 }
 
