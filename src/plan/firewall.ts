@@ -102,8 +102,9 @@ function forwardRules(peers: PeerRule[], local: string[]): { outbound: ForwardRu
   const outbound: ForwardRule[] = [];
   const inbound: ForwardRule[] = [];
   for (const { name, iface, sources } of peers) {
-    for (const src of local) for (const dst of sources) outbound.push({ peer: name, iface, src, dst });
-    for (const src of sources) for (const dst of local) inbound.push({ peer: name, iface, src, dst });
+    // Index loops: for-of over arrays from different places deopted V8's optimized code here.
+    for (let l = 0; l < local.length; l++) for (let s = 0; s < sources.length; s++) outbound.push({ peer: name, iface, src: local[l]!, dst: sources[s]! });
+    for (let s = 0; s < sources.length; s++) for (let l = 0; l < local.length; l++) inbound.push({ peer: name, iface, src: sources[s]!, dst: local[l]! });
   }
   return { outbound, inbound };
 }
