@@ -9,6 +9,7 @@ const TCP_IPV4_HEADERS = 40;
 
 /** One peer's claim on a tunnel port: its endpoint address, or why any address must do. */
 export interface PortSender {
+  port: number;
   peer: string;
   from?: string;
   anywhere?: string;
@@ -30,7 +31,16 @@ export interface PeerRule {
   iface: string;
   /** The peer's LAN subnets and its tunnel address. */
   sources: string[];
+  /** The same, each with the interface it may only arrive through. */
+  addresses: PeerAddress[];
   sourceSet: string;
+}
+
+/** An address of a peer (a LAN subnet or its tunnel address): only `iface` may carry it. */
+export interface PeerAddress {
+  peer: string;
+  iface: string;
+  address: string;
 }
 
 /** iptables has no sets: one rule per (interface, source, destination). */
@@ -56,7 +66,6 @@ export function firewallView(topology: Topology, site: Site) {
   const links = topology.linksBySite.get(site.name)!;
   const peers = links.map((link) => peerRule(topology, link, site.name));
   const local = site.subnets.map((s) => s.cidr);
-  const ifaces = [...new Set(peers.map((p) => p.iface))].map((iface) => ({ iface, peers: peers.filter((p) => p.iface === iface) }));
   const mss = topology.tunnelMtu - TCP_IPV4_HEADERS;
   return {
     mesh: topology.mesh,
@@ -68,35 +77,70 @@ export function firewallView(topology: Topology, site: Site) {
     tunnelMtu: topology.tunnelMtu,
     mss,
     mssAbove: mss + 1,
-    ifaces,
-    ports: portRules(topology, site, links),
+    ifaces: byInterface(peers),
+    ports: firewallPorts(topology, site),
     peers,
-    outbound: peers.flatMap((p) => local.flatMap((src) => p.sources.map((dst): ForwardRule => ({ peer: p.name, iface: p.iface, src, dst })))),
-    inbound: peers.flatMap((p) => p.sources.flatMap((src) => local.map((dst): ForwardRule => ({ peer: p.name, iface: p.iface, src, dst })))),
+    addresses: ([] as PeerAddress[]).concat(...peers.map((peer) => peer.addresses)),
+    ...forwardRules(peers, local),
   };
+}
+
+/** Peers and their addresses by tunnel interface, in order of first appearance: one for WireGuard, one per peer for OpenVPN. */
+function byInterface(peers: PeerRule[]): { iface: string; peers: PeerRule[]; addresses: PeerAddress[] }[] {
+  const groups = new Map<string, { iface: string; peers: PeerRule[]; addresses: PeerAddress[] }>();
+  for (const peer of peers) {
+    let group = groups.get(peer.iface);
+    if (!group) groups.set(peer.iface, (group = { iface: peer.iface, peers: [], addresses: [] }));
+    group.peers.push(peer);
+    group.addresses.push(...peer.addresses);
+  }
+  return [...groups.values()];
+}
+
+/** Every (this LAN, peer address) pair, each way: plain loops, as a bundle has thousands. */
+function forwardRules(peers: PeerRule[], local: string[]): { outbound: ForwardRule[]; inbound: ForwardRule[] } {
+  const outbound: ForwardRule[] = [];
+  const inbound: ForwardRule[] = [];
+  for (const { name, iface, sources } of peers) {
+    // Index loops: for-of over arrays from different places deopted V8's optimized code here.
+    for (let l = 0; l < local.length; l++) for (let s = 0; s < sources.length; s++) outbound.push({ peer: name, iface, src: local[l]!, dst: sources[s]! });
+    for (let s = 0; s < sources.length; s++) for (let l = 0; l < local.length; l++) inbound.push({ peer: name, iface, src: sources[s]!, dst: local[l]! });
+  }
+  return { outbound, inbound };
 }
 
 function peerRule(topology: Topology, link: Link, self: string): PeerRule {
   const { peer, selfEnd } = peerOf(link, self);
-  const openvpn = topology.backend === 'openvpn';
-  const address = openvpn ? link.transitAddresses[1 - selfEnd]! : peer.wgAddress;
-  const sources = [...peer.subnets.map((s) => s.cidr), `${address}/32`];
-  return { name: peer.name, iface: openvpn ? openvpnDevice(peer.name) : wireguardInterface(topology.mesh), sources, sourceSet: nftSet(sources) };
+  if (topology.backend === 'openvpn') return newPeerRule(peer, openvpnDevice(peer.name), link.transitAddresses[1 - selfEnd]!);
+  let rule = wireguardPeerRules.get(peer);
+  if (!rule) wireguardPeerRules.set(peer, (rule = newPeerRule(peer, wireguardInterface(topology.mesh), peer.wgAddress)));
+  return rule;
 }
 
-/** OpenVPN: one port per link, from that peer. WireGuard: one port, from every peer. */
-function portRules(topology: Topology, site: Site, links: Link[]): PortRule[] {
-  const peers = links.map((link) => ({ link, peer: peerOf(link, site.name).peer }));
-  if (topology.backend === 'openvpn') return peers.map(({ link, peer }) => portRule(link.port, [peer]));
-  return [portRule(site.wgPort, peers.map((p) => p.peer))];
+/** WireGuard: a peer's rule is the same in every bundle (one interface, the peer's own address), so it is made once per site. */
+const wireguardPeerRules = new WeakMap<Site, PeerRule>();
+
+function newPeerRule(peer: Site, iface: string, tunnelAddress: string): PeerRule {
+  const sources = peer.subnets.map((s) => s.cidr);
+  sources.push(`${tunnelAddress}/32`);
+  const addresses = sources.map((address): PeerAddress => ({ peer: peer.name, iface, address }));
+  return { name: peer.name, iface, sources, addresses, sourceSet: nftSet(sources) };
+}
+
+/** The tunnel ports and who may send to them. OpenVPN: one port per link, from that peer. WireGuard: one port, from every peer. */
+export function firewallPorts(topology: Topology, site: Site): PortRule[] {
+  const links = topology.linksBySite.get(site.name)!;
+  if (topology.backend === 'openvpn') return links.map((link) => portRule(link.port, [peerOf(link, site.name).peer]));
+  return [portRule(site.wgPort, links.map((link) => peerOf(link, site.name).peer))];
 }
 
 /** Nothing is resolved here: an endpoint that is a DNS name may move and a missing one is unknown, so such a peer opens the port. */
 function portRule(port: number, peers: Site[]): PortRule {
+  // Both keys always set, one undefined: senders of one shape keep the code that reads them fast.
   const senders = peers.map((p): PortSender => {
-    if (p.endpoint === undefined) return { peer: p.name, anywhere: `${p.name} has no endpoint` };
-    if (!IPV4_PATTERN.test(p.endpoint)) return { peer: p.name, anywhere: `${p.name} is ${p.endpoint}, a DNS name` };
-    return { peer: p.name, from: p.endpoint };
+    if (p.endpoint === undefined) return { port, peer: p.name, from: undefined, anywhere: `${p.name} has no endpoint` };
+    if (!IPV4_PATTERN.test(p.endpoint)) return { port, peer: p.name, from: undefined, anywhere: `${p.name} is ${p.endpoint}, a DNS name` };
+    return { port, peer: p.name, from: p.endpoint, anywhere: undefined };
   });
   return { port, senders, closed: senders.every((s) => s.from !== undefined) };
 }

@@ -32,7 +32,7 @@ export function planInstallFiles(topology: Topology, site: Site, others: Planned
     unitPath: unitFile.path,
     addresses: hostAddresses(site).join(' '),
     files: all,
-    dirs: [...new Set(all.flatMap((f) => parentsOf(f.path)))].sort(),
+    dirs: folders(all.map((f) => f.path)),
   };
   return [unitFile, ...scripts.map((s) => ({ ...s, template: `common/${s.path}`, view }))];
 }
@@ -43,7 +43,11 @@ function hostAddresses(site: Site): string[] {
   return [...new Set([site.lanAddress, ...(site.listen ? [site.listen] : []), ...endpoint])];
 }
 
-function parentsOf(path: string): string[] {
-  const parts = path.split('/').slice(0, -1);
-  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+/** Every folder that holds one of `paths`, parents included, sorted: an OpenVPN bundle has hundreds of files in a few folders. */
+function folders(paths: string[]): string[] {
+  const found = new Set<string>();
+  for (const path of paths) {
+    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) found.add(path.slice(0, slash));
+  }
+  return [...found].sort();
 }

@@ -22,10 +22,19 @@ export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Si
     { path: `keys/${site.name}.crt`, mode: MODE_PUBLIC, content: record.certificate!.pem },
     { path: `keys/${site.name}.key`, mode: MODE_SECRET, content: state.secrets.lans[site.name]!.key! },
   ];
-  for (const [i, link] of links.entries()) {
+  return files.concat(tunnelFiles(state, links, tunnels));
+}
+
+/**
+ * Each peer's config and tls-crypt key. A function of its own: the loop makes
+ * it hot, and V8 then optimizes only this, not all of planOpenVpnBundle.
+ */
+function tunnelFiles(state: MeshState, links: Link[], tunnels: TunnelView[]): PlannedFile[] {
+  const files: PlannedFile[] = [];
+  for (let i = 0; i < links.length; i++) {
     const tunnel = tunnels[i]!;
     files.push({ path: `openvpn/${tunnel.peer}.conf`, mode: MODE_PUBLIC, template: 'openvpn/peer.conf', view: tunnel });
-    files.push({ path: `keys/tls-crypt/${tunnel.peer}.key`, mode: MODE_SECRET, content: state.secrets.pairs[link.pair]!.tlsCrypt! });
+    files.push({ path: `keys/tls-crypt/${tunnel.peer}.key`, mode: MODE_SECRET, content: state.secrets.pairs[links[i]!.pair]!.tlsCrypt! });
   }
   return files;
 }

@@ -1,5 +1,6 @@
-import { firewallNames, firewallView } from './firewall.js';
+import { firewallNames, firewallPorts } from './firewall.js';
 import { installDir, unitName } from './install.js';
+import { remoteSubnets } from './routes.js';
 import { peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, type PlannedFile } from './types.js';
 
@@ -12,7 +13,6 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
     return { name: peer.name, endpoint: peer.endpoint ?? '(none, it dials in)', from, port, subnets: peer.subnets.map((s) => s.cidr).join(', ') };
   });
   const ports = topology.backend === 'openvpn' ? peers.map((p) => ({ port: p.port, from: `${p.name} (${p.from})` })) : [{ port: site.wgPort, from: 'every peer' }];
-  const remoteSubnets = peers.flatMap((p) => p.subnets.split(', '));
   return {
     path: 'README',
     mode: MODE_PUBLIC,
@@ -26,7 +26,7 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
       subnets: site.subnets.map((s) => s.cidr).join(', '),
       peers,
       ports,
-      remoteSubnets,
+      remoteSubnets: remoteSubnets(topology, site).map((r) => r.cidr),
       openvpn: topology.backend === 'openvpn',
       gateway: gatewayView(topology, site),
     },
@@ -44,7 +44,7 @@ function gatewayView(topology: Topology, site: Site) {
     nftables: site.firewall.flavour === 'nftables',
     table: names.table,
     chains: Object.values(names.chains).join(', '),
-    ports: firewallView(topology, site).ports,
+    ports: firewallPorts(topology, site),
     aws: site.aws !== undefined,
     underlayMtu: topology.underlayMtu,
     tunnelMtu: topology.tunnelMtu,

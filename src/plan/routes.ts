@@ -1,12 +1,14 @@
-import { peerOf, type Site, type Topology } from './topology.js';
+import { peerOf, type Route, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, type PlannedFile } from './types.js';
 
 /** Every remote subnet, with the peer it belongs to, in link order. */
-export function remoteSubnets(topology: Topology, site: Site) {
-  return topology.linksBySite.get(site.name)!.flatMap((link) => {
+export function remoteSubnets(topology: Topology, site: Site): (Route & { peer: string })[] {
+  const routes: (Route & { peer: string })[] = [];
+  for (const link of topology.linksBySite.get(site.name)!) {
     const { peer } = peerOf(link, site.name);
-    return peer.subnets.map((s) => ({ peer: peer.name, ...s }));
-  });
+    for (const s of peer.subnets) routes.push({ peer: peer.name, cidr: s.cidr, network: s.network, netmask: s.netmask });
+  }
+  return routes;
 }
 
 /** routes.txt: the static routes the LAN's router or hosts need, in the notations admins paste. */

@@ -62,19 +62,20 @@ export function buildTopology(config: LansConfig, state: PublicState): Topology 
     .map((lan): Site => {
       const number = state.lans[lan.name]!.number;
       const gw = lan.gateway;
+      // Every key always set, absent ones undefined: sites of one shape keep the code that reads them fast.
       return {
         name: lan.name,
         number,
-        ...(lan.description ? { description: lan.description } : {}),
+        description: lan.description || undefined,
         subnets: lan.subnets.map(toRoute),
-        ...(gw.endpoint ? { endpoint: gw.endpoint } : {}),
-        ...(gw.listen ? { listen: gw.listen } : {}),
+        endpoint: gw.endpoint || undefined,
+        listen: gw.listen || undefined,
         lanAddress: gw.lanAddress,
         wgPort: gw.port ?? config.mesh.wireguard.port,
         wgAddress: gatewayTransit(transit, number),
         behindNat: gw.endpoint === undefined || (gw.listen !== undefined && gw.listen !== gw.endpoint),
         firewall: { ...config.mesh.firewall, ...gw.firewall },
-        ...(gw.aws ? { aws: gw.aws } : {}),
+        aws: gw.aws || undefined,
       };
     })
     .sort((a, b) => a.number - b.number);

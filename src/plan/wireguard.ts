@@ -11,20 +11,19 @@ export function wireguardInterface(mesh: string): string {
 /** One wg-quick config with a [Peer] per other gateway, and the scripts that run it. */
 export function planWireGuardBundle(topology: Topology, state: MeshState, site: Site): PlannedFile[] {
   const iface = wireguardInterface(topology.mesh);
+  const routes: string[] = [];
   const peers = topology.linksBySite.get(site.name)!.map((link) => {
     const { peer } = peerOf(link, site.name);
+    const seen = asPeer(peer);
+    routes.push(...seen.allowed);
     return {
       name: peer.name,
       publicKey: state.public.lans[peer.name]!.wgPublicKey!,
       presharedKey: state.secrets.pairs[link.pair]!.psk!,
-      endpoint: peer.endpoint === undefined ? undefined : `${peer.endpoint}:${peer.wgPort}`,
-      allowedIps: [`${peer.wgAddress}/32`, ...peer.subnets.map((s) => s.cidr)].join(', '),
+      endpoint: seen.endpoint,
+      allowedIps: seen.allowedIps,
       keepalive: site.behindNat || peer.behindNat,
     };
-  });
-  const routes = topology.linksBySite.get(site.name)!.flatMap((link) => {
-    const { peer } = peerOf(link, site.name);
-    return [`${peer.wgAddress}/32`, ...peer.subnets.map((s) => s.cidr)];
   });
   const view = {
     mesh: topology.mesh,
@@ -45,4 +44,25 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
     { path: 'down.sh', mode: MODE_SCRIPT, template: 'wireguard/down.sh', view },
     { path: `wireguard/${iface}.conf`, mode: MODE_SECRET, template: 'wireguard/wg.conf', view },
   ];
+}
+
+/** What every other gateway's config says of a site: the same in each, so worked out once per site, not once per bundle. */
+interface AsPeer {
+  endpoint: string | undefined;
+  /** Its tunnel address and subnets: its AllowedIPs, and routes in every other gateway's up.sh. */
+  allowed: string[];
+  allowedIps: string;
+}
+
+const asPeerOf = new WeakMap<Site, AsPeer>();
+
+function asPeer(peer: Site): AsPeer {
+  let seen = asPeerOf.get(peer);
+  if (!seen) {
+    const allowed = [`${peer.wgAddress}/32`, ...peer.subnets.map((s) => s.cidr)];
+    const endpoint = peer.endpoint === undefined ? undefined : `${peer.endpoint}:${peer.wgPort}`;
+    seen = { endpoint, allowed, allowedIps: allowed.join(', ') };
+    asPeerOf.set(peer, seen);
+  }
+  return seen;
 }

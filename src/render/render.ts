@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import runtime from 'handlebars/runtime.js';
 import type { BundlePlan } from '../plan/types.js';
-
-/** The templates folder at the package root (this file is dist/src/render/render.js). */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+import { templates } from './precompiled.js';
 
 /** A rendered file, ready to pack. */
 export interface BundleFile {
@@ -18,16 +15,42 @@ export interface RenderedBundle {
   files: BundleFile[];
 }
 
-// Strict: a missing value is an error, not an empty string. noEscape: a base64 key's "=" must stay "=".
-const handlebars = Handlebars.create();
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
+// Templates are compiled at build time (precompile.ts); a run needs only the runtime.
+// Its typings (handlebars/runtime.d.ts) declare nothing: it is the package's API without the compiler.
+const handlebars = (runtime as unknown as typeof Handlebars).create();
+templateHelpers(handlebars);
+const loaded = new Map<string, Handlebars.TemplateDelegate>();
+
+/**
+ * Leaves a Handlebars environment with only the helpers templates use: the
+ * built-in #if, and eachItem as #each. Every template call wraps each
+ * registered helper again, so the unused built-ins only cost.
+ */
+export function templateHelpers(hb: typeof Handlebars): void {
+  for (const name of Object.keys(hb.helpers)) if (name !== 'if') hb.unregisterHelper(name);
+  hb.registerHelper('each', eachItem);
+}
+
+/**
+ * `{{#each}}` over a list, and nothing else: no @index frame, no objects, no
+ * {{else}}, none of which a template uses. Built-in `each` costs a frame and
+ * block-param arrays per item, and a bundle has thousands of items. A value
+ * that is missing or not a list is a bug in a view, so it throws.
+ */
+function eachItem(items: unknown, options: Handlebars.HelperOptions): string {
+  if (!Array.isArray(items)) throw new Error(`#each needs a list, not ${typeof items}`);
+  let out = '';
+  for (let i = 0; i < items.length; i++) out += options.fn(items[i]);
+  return out;
+}
 
 function template(name: string): Handlebars.TemplateDelegate {
-  let fn = compiled.get(name);
+  let fn = loaded.get(name);
   if (!fn) {
-    const text = readFileSync(`${TEMPLATES_DIR}${name}.hbs`, 'utf8');
-    fn = handlebars.compile(text, { strict: true, noEscape: true, assumeObjects: true });
-    compiled.set(name, fn);
+    const spec = templates[name];
+    if (!spec) throw new Error(`no template ${name}`);
+    fn = handlebars.template(spec);
+    loaded.set(name, fn);
   }
   return fn;
 }
@@ -41,7 +64,9 @@ export function renderBundle(plan: BundlePlan): RenderedBundle {
  * Handlebars builds its output by concatenation, a tree of thousands of
  * small string pieces; every bundle is kept until packing, and copying those
  * trees at each garbage collection cost more than rendering. Reading a
- * character makes V8 flatten the string into one piece.
+ * character makes V8 flatten the string into one piece. With one bundle
+ * rendered and packed at a time it costs about nothing (measured): packing
+ * must flatten each file anyway.
  */
 function flat(text: string): string {
   text.charCodeAt(0);

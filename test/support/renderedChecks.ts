@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { containsIp, formatBlock, ipToInt, parseBlock } from '../../src/model/net.js';
 import type { BundleFile, RenderedBundle } from '../../src/render/render.js';
-import { TEMPLATES_DIR } from '../../src/render/render.js';
+import { TEMPLATES_DIR } from '../../src/render/templateSource.js';
 import type { LansConfig } from '../../src/validate/schema.js';
 
 /**

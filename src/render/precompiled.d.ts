@@ -1,0 +1,4 @@
+import type Handlebars from 'handlebars';
+
+/** precompiled.js is written by the build (src/render/precompile.ts, after tsc): every template, compiled. */
+export declare const templates: Record<string, Parameters<typeof Handlebars.template>[0]>;
