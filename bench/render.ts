@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultStateDir } from '../src/commands/generate.js';
+import { meshCrl } from '../src/crypto/crl.js';
 import { loadState } from '../src/io/stateStore.js';
-import { planCrl, planSiteBundle } from '../src/plan/bundles.js';
+import { planGatewayFiles } from '../src/plan/gateway.js';
+import { planOpenVpnBundle } from '../src/plan/openvpn.js';
 import { buildTopology } from '../src/plan/topology.js';
+import { planWireGuardBundle } from '../src/plan/wireguard.js';
 import { renderBundle } from '../src/render/render.js';
 import { validateLans } from '../src/validate/validate.js';
 
@@ -33,12 +36,14 @@ for (let pass = 1; pass <= Number(opts.passes); pass++) {
   let renderMs = 0;
   let bytes = 0;
   let start = process.cpuUsage();
+  // Composed as plan/bundles.ts composes a bundle, from the same planners.
   const topology = buildTopology(config, state.public);
-  const crl = planCrl(topology, state);
+  const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
   planMs += cpuMs(start);
   for (const site of topology.sites) {
     start = process.cpuUsage();
-    const plan = planSiteBundle(topology, state, site, crl);
+    const tunnel = crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl);
+    const plan = { lan: site.name, files: [...tunnel, ...planGatewayFiles(topology, site, tunnel)] };
     planMs += cpuMs(start);
     start = process.cpuUsage();
     for (const f of renderBundle(plan).files) bytes += f.content.length;
