@@ -6,7 +6,7 @@ import Handlebars from 'handlebars';
 import { meshYaml } from '../bench/mesh.js';
 import { loadState } from '../src/io/stateStore.js';
 import { buildMesh } from '../src/pipeline.js';
-import { planBundles } from '../src/plan/bundles.js';
+import { bundlePlanner } from '../src/plan/bundles.js';
 import type { BundlePlan } from '../src/plan/types.js';
 import { PRECOMPILED_FILE, precompiledModule } from '../src/render/precompile.js';
 import { renderBundle, templateHelpers } from '../src/render/render.js';
@@ -14,6 +14,7 @@ import { compileOptions, TEMPLATES_DIR, templateNames } from '../src/render/temp
 import { emptyState, type MeshState } from '../src/state/types.js';
 import { formatReport, type Problem } from '../src/validate/problems.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
+import type { LansConfig } from '../src/validate/schema.js';
 import { fastKeys } from './support/bundles.js';
 import { FIXTURES } from './support/cli.js';
 import { goldenCases, noNewKeys } from './support/goldens.js';
@@ -37,7 +38,13 @@ async function plansOf(yaml: string, prev?: MeshState): Promise<BundlePlan[]> {
   if (!config || !source) throw new Error(formatReport(found));
   const build = await buildMesh(config, prev ?? emptyState(config.mesh.name), prev ? noNewKeys : fastKeys, new Date('2026-01-01T00:00:00Z'), reporter(source, problems));
   if (!build) throw new Error(formatReport(problems));
-  return planBundles(config, build.state).bundles;
+  return planEvery(config, build.state);
+}
+
+/** Every bundle's plan, in LAN-number order. */
+function planEvery(config: LansConfig, state: MeshState): BundlePlan[] {
+  const { topology, planBundle } = bundlePlanner(config, state);
+  return topology.sites.map(planBundle);
 }
 
 async function cases(): Promise<[string, BundlePlan[]][]> {
