@@ -75,16 +75,13 @@ function judgeForPlan(build: MeshBuild, site: Site, old: OldBundle, revokedNames
  * even compressed again.
  */
 async function judgeAndStage(bundle: RenderedBundle, old: OldBundle, sink: BundleSink, revokedNames: Map<number, string>): Promise<Judgement> {
-  let judged: Judgement;
-  let tar: Buffer | undefined;
-  if (old === undefined) judged = { verdict: 'new', reasons: [] };
-  else if (old === 'unreadable') judged = { verdict: 'changed', reasons: [{ kind: 'unreadable' }] };
-  else if (!sameFiles(old.files, bundle.files)) judged = { verdict: 'changed', reasons: explainBundle(bundle, old.files, revokedNames) };
-  else {
-    tar = await tarBundle(bundle);
-    judged = tar.equals(old.tar) ? { verdict: 'unchanged', reasons: [] } : { verdict: 'changed', reasons: explainBundle(bundle, old.files, revokedNames) };
-  }
-  if (judged.verdict !== 'unchanged' && sink.stage) await sink.stage(bundle.lan, await gzipTar(tar ?? (await tarBundle(bundle))));
+  const sameFilesAsOld = typeof old === 'object' && sameFiles(old.files, bundle.files);
+  const tar = sameFilesAsOld || sink.stage ? await tarBundle(bundle) : undefined;
+  if (sameFilesAsOld && tar!.equals(old.tar)) return { verdict: 'unchanged', reasons: [] };
+  // The thread pool compresses while this thread works out why the bundle changed.
+  const staged = sink.stage && gzipTar(tar!).then((tarball) => sink.stage!(bundle.lan, tarball));
+  const judged: Judgement = old === undefined ? { verdict: 'new', reasons: [] } : { verdict: 'changed', reasons: old === 'unreadable' ? [{ kind: 'unreadable' }] : explainBundle(bundle, old.files, revokedNames) };
+  await staged;
   return judged;
 }
 
