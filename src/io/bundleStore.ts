@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from './files.js';
 
@@ -28,13 +28,7 @@ export function bundleStore(outDir: string): BundleStore {
     async stage(lan, tarball) {
       if (staged.length === 0) prepareFolder(outDir);
       staged.push(lan);
-      const handle = await open(temporary(lan), 'w', 0o600);
-      try {
-        await handle.writeFile(tarball);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeFile(temporary(lan), tarball, { mode: 0o600, flush: true });
     },
     commit(removed) {
       if (staged.length === 0 && existsSync(outDir)) prepareFolder(outDir);
