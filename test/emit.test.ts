@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { emitBundles, type BundleSink } from '../src/emit/emitBundles.js';
-import { packBundle, tarBundle } from '../src/pack/tarball.js';
+import { gzipTar, tarBundle } from '../src/pack/tarball.js';
 import { buildMesh, type MeshBuild } from '../src/pipeline.js';
+import type { RenderedBundle } from '../src/render/render.js';
 import { emptyState } from '../src/state/types.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
 import { fastKeys, gatewayMesh } from './support/bundles.js';
+
+/** A bundle's .tar.gz, as generate writes it. */
+const packBundle = async (bundle: RenderedBundle): Promise<Buffer> => gzipTar(await tarBundle(bundle));
 
 async function wireguardBuild(): Promise<MeshBuild> {
   const { config, source } = validateLans('lans.yaml', gatewayMesh('wireguard'));

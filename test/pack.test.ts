@@ -3,9 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import archiver from 'archiver';
-import { ENTRY_DATE, GZIP_LEVEL, packBundle, tarBundle } from '../src/pack/tarball.js';
+import { ENTRY_DATE, GZIP_LEVEL, gzipTar, tarBundle } from '../src/pack/tarball.js';
 import type { RenderedBundle } from '../src/render/render.js';
 import { readTarGz } from './support/tar.js';
+
+/** A bundle's .tar.gz, as generate writes it. */
+const packBundle = async (bundle: RenderedBundle): Promise<Buffer> => gzipTar(await tarBundle(bundle));
 
 /** A bundle with many entries, text and key-like content, several folder levels. */
 function bundle(lan: string, peers = 40): RenderedBundle {

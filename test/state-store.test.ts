@@ -9,10 +9,13 @@ import { writeFileAtomic } from '../src/io/files.js';
 import { buildMesh } from '../src/pipeline.js';
 import { keyMismatches } from '../src/state/consistency.js';
 import { upgrade, type Migration } from '../src/state/migrate.js';
-import { canonicalHeader, sameState, sameStateAs, serializeState } from '../src/state/serialize.js';
+import { canonicalHeader, sameStateAs, serializePublic, serializeSecrets, serializeState } from '../src/state/serialize.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
 import type { LansConfig } from '../src/validate/schema.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
+
+/** Two states are the same when both their files serialize to the same text. */
+const sameState = (a: MeshState, b: MeshState): boolean => serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
 
 function config(backend: 'wireguard' | 'openvpn', names: string[]): LansConfig {
   return {

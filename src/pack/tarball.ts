@@ -12,11 +12,6 @@ const GUNZIP_CHUNK = 1024 * 1024;
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Packs a bundle into a .tar.gz. */
-export async function packBundle(bundle: RenderedBundle): Promise<Buffer> {
-  return gzipTar(await tarBundle(bundle));
-}
-
 /**
  * The uncompressed tar of `<lan>/...` entries, directories first within each
  * level, sorted by name, owned by root, with fixed times.

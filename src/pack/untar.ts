@@ -1,5 +1,4 @@
 import { extract } from 'tar-stream';
-import { gunzipTarball } from './tarball.js';
 
 export interface TarFile {
   /** Path inside the bundle, without the leading `<lan>/`. */
@@ -8,13 +7,9 @@ export interface TarFile {
   content: Buffer;
 }
 
-/** Reads the regular files of a bundle tarball (folders carry nothing a summary needs). */
-export async function readBundleTarball(bytes: Buffer): Promise<TarFile[]> {
-  return filesOfTar(await gunzipTarball(bytes));
-}
-
 /**
- * The regular files of a tar stream. Entries are taken through tar-stream's
+ * The regular files of a bundle's tar stream (folders carry nothing a
+ * summary needs). Entries are taken through tar-stream's
  * callbacks: an OpenVPN bundle has hundreds of small files, and async
  * iteration over each costs more than reading it.
  */

@@ -71,10 +71,6 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
   return { value: upgraded as unknown as T, upgradedFrom: v.version };
 }
 
-export function sameState(a: MeshState, b: MeshState): boolean {
-  return serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
-}
-
 /** Both files' canonical text, made once per run: to tell whether the run changed the state, then to save it. */
 export interface StateTexts {
   public: string;
@@ -96,10 +92,10 @@ export function serializeState(state: MeshState): StateTexts {
 }
 
 /**
- * sameState(prev, next) for a next state already serialized. The text prev
+ * Whether `prev` serializes to the texts of the next state. The text prev
  * was loaded from is tried first: a file p2pvpn wrote is canonical, so when
  * it equals the new text, prev need not be serialized again (megabytes for a
- * large OpenVPN mesh). Any other file is compared as sameState compares it.
+ * large OpenVPN mesh). Otherwise prev is serialized and compared.
  */
 export function sameStateAs(next: StateTexts, prev: MeshState, loadedTexts?: StateTexts): boolean {
   return (next.public === loadedTexts?.public || next.public === serializePublic(prev.public)) && (next.secrets === loadedTexts?.secrets || next.secrets === serializeSecrets(prev.secrets));

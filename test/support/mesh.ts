@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBundleTarball } from '../../src/pack/untar.js';
+import { gunzipSync } from 'node:zlib';
+import { filesOfTar } from '../../src/pack/untar.js';
 
 /** The LANs tests grow and shrink meshes with: distinct names, so a name found in a file means that LAN. */
 export const LANS = [
@@ -30,7 +31,7 @@ export function writeLans(dir: string, backend: 'openvpn' | 'wireguard', names: 
 export async function readOut(out: string): Promise<Map<string, Map<string, Buffer>>> {
   const bundles = new Map<string, Map<string, Buffer>>();
   for (const file of readdirSync(out).filter((f) => f.endsWith('.tar.gz')).sort()) {
-    const files = await readBundleTarball(readFileSync(join(out, file)));
+    const files = await filesOfTar(gunzipSync(readFileSync(join(out, file))));
     bundles.set(file.replace(/\.tar\.gz$/, ''), new Map(files.map((f) => [f.path, f.content])));
   }
   return bundles;
