@@ -20,7 +20,7 @@ function bundle(lan: string, peers = 40): RenderedBundle {
   return { lan, files };
 }
 
-/** How tarballs were packed before: archiver's streaming gzip, fed entry by entry (here, the entries of tarBundle's tar). */
+/** How tarballs were first packed: archiver's tar with its streaming gzip, fed entry by entry (here, the entries of tarBundle's tar). */
 async function streamingTarGz(b: RenderedBundle): Promise<Buffer> {
   const entries = readTarGz(gzipSync(await tarBundle(b), { level: 0 }));
   const archive = archiver('tar', { gzip: true, gzipOptions: { level: GZIP_LEVEL } });
@@ -36,7 +36,7 @@ async function streamingTarGz(b: RenderedBundle): Promise<Buffer> {
 }
 
 describe('packing', () => {
-  it('compressing the whole tar at once gives the bytes streaming gzip gave, entry by entry', async () => {
+  it('packs the bytes archiver packed, with streaming gzip, entry by entry', async () => {
     const b = bundle('hq');
     assert.ok((await packBundle(b)).equals(await streamingTarGz(b)));
   });

@@ -35,7 +35,7 @@ export async function runGenerate(file: string, opts: GenerateOptions, io: Strea
 }
 
 async function generateLocked(file: string, config: LansConfig, source: SourceDoc, problems: Problem[], stateDir: string, opts: GenerateOptions, out: Output, say: (line: string) => void): Promise<number> {
-  // Loaded only for input that passed validation: a refusal stays quick (no archiver, forge, handlebars).
+  // Loaded only for input that passed validation: a refusal stays quick (no tar packer, forge, handlebars).
   const [{ nodeKeySource }, { buildMesh }, { emitBundles }, { meshPlan }, { formatGateways }, { reportExpiries }] = await Promise.all([
     import('../crypto/keys.js'),
     import('../pipeline.js'),
