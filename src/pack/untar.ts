@@ -21,7 +21,9 @@ export function filesOfTar(tar: Buffer): Promise<TarFile[]> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk) => chunks.push(chunk as Buffer));
       stream.on('end', () => {
-        if (header.type === 'file') files.push({ path: header.name.split('/').slice(1).join('/'), mode: header.mode ?? 0, content: Buffer.concat(chunks) });
+        // A tar held in memory hands each file over as one view of it: no copy then.
+        const content = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        if (header.type === 'file') files.push({ path: header.name.slice(header.name.indexOf('/') + 1), mode: header.mode ?? 0, content });
         next();
       });
     });
