@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exec } from './exec.js';
 import { allLinks, assertOutcastRefused, waitLinksUp, type Backend } from './links.js';
 import { addSite, assertRestored, generateBundles, installBundle, outDir, pingAcrossLans, upAll, type Installed, type LanSpec, type Mesh, type Site } from './mesh.js';
-import { execInGateway, ip, type Lab } from './netns.js';
+import { execInGateway, ip, processesIn, type Lab } from './netns.js';
 import { startPing, type ContinuousPing, type PingTally } from './ping.js';
 
 /** The running mesh of a suite, changed in place by the steps below. */
@@ -34,6 +34,7 @@ export async function joinLive(live: LiveMesh, fixture: string): Promise<void> {
   const [{ tarballs, changed }, site] = await Promise.all([regenerate(lab, grown), addSite(mesh, JOINER)]);
   try {
     assert.deepEqual(changed, [...existing.map((i) => i.site.spec.name), JOINER.name].sort(), 'every existing bundle changes (a new peer), and the new LAN gets one');
+    const tunnels = tunnelProcesses(existing);
     const tallies = await duringPings(existing.map((i) => i.site), async () => {
       await Promise.all(existing.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
       const bundle = await installBundle(lab, site.gateway, tarballs.get(JOINER.name)!, JOINER.name, 'main');
@@ -41,7 +42,8 @@ export async function joinLive(live: LiveMesh, fixture: string): Promise<void> {
       live.installed = [...existing, ...joined];
       await waitLinksUp(backend, allLinks(live.installed), live.readyMs);
     });
-    assertNoLoss(tallies);
+    assertNoOutage(tallies, existing, backend);
+    assertStillRunning(tunnels);
     assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the new LAN reaches every LAN and every LAN reaches it');
   } finally {
     // Later steps work on the LANs that have a running bundle.
@@ -64,11 +66,13 @@ export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> 
     const { tarballs, changed } = await regenerate(lab, fixture);
     assert.deepEqual(changed, remaining.map((i) => i.site.spec.name).sort(), 'every remaining bundle changes (a peer removed)');
     assert.ok(!existsSync(join(outDir(lab), `${JOINER.name}.tar.gz`)), "the removed LAN's bundle is deleted from out/");
+    const tunnels = tunnelProcesses(remaining, outcast.site.spec.name);
     const tallies = await duringPings(remaining.map((i) => i.site), async () => {
       await Promise.all(remaining.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
       await Promise.all(remaining.map((i) => runScript(i, 'up.sh', backend)));
     });
-    assertNoLoss(tallies);
+    assertNoOutage(tallies, remaining, backend);
+    assertStillRunning(tunnels);
     for (const i of remaining) assert.deepEqual(await leftoversOf(backend, i, outcast), [], `${i.site.spec.name} keeps nothing of ${JOINER.name}`);
     if (backend.name === 'openvpn') for (const i of remaining) await assertRevoked(i, outcast);
     // Its operator never got the news: a fresh start from the old bundle.
@@ -120,11 +124,59 @@ async function duringPings(sites: Site[], change: () => Promise<void>): Promise<
   }
 }
 
-/** No loss at all: every request sent before the change was over got its reply. */
-function assertNoLoss(tallies: PingTally[]): void {
-  const lossy = tallies.filter((t) => t.missing.length > 0 || t.window === 0);
-  assert.deepEqual(lossy, [], 'no ping across an existing link is lost while the mesh changes');
-  process.stderr.write(`  pings during the change: ${tallies.map((t) => `${t.window}/${t.window}`).join(' ')} answered\n`);
+/**
+ * No existing link has an outage while the mesh changes. A tunnel that restarts, or a
+ * gap in its routes or firewall, loses a run of pings (a restart: ten or more at one
+ * per 100 ms). One lone ping lost among all of them is not an outage: CI once lost one
+ * on a busy host that 8 reruns and a 100-per-second ping across 10 changes here never
+ * reproduced. Two anywhere fail, and every loss is printed with the two ends' tunnel logs,
+ * so that a pattern shows in the CI output.
+ */
+function assertNoOutage(tallies: PingTally[], installed: Installed[], backend: Backend): void {
+  assert.deepEqual(tallies.filter((t) => t.window === 0), [], 'every existing link answered while the mesh changed');
+  const lossy = tallies.filter((t) => t.missing.length > 0);
+  for (const t of lossy) process.stderr.write(`  lost ping(s) ${t.missing.join(', ')} of ${t.window} from ${t.from} to ${t.to}\n${tunnelLogTails(t, installed, backend)}`);
+  const lost = lossy.reduce((n, t) => n + t.missing.length, 0);
+  assert.ok(lost <= 1, `no existing link has an outage while the mesh changes; lost: ${JSON.stringify(lossy)}`);
+  process.stderr.write(`  pings during the change: ${tallies.map((t) => `${t.window - t.missing.length}/${t.window}`).join(' ')} answered\n`);
+}
+
+/** The last lines of the OpenVPN logs at both ends of a ping's link (WireGuard keeps no log). */
+function tunnelLogTails(t: PingTally, installed: Installed[], backend: Backend): string {
+  if (backend.name !== 'openvpn') return '';
+  const [from, to] = [t.from, t.to].map((end) => installed.find((i) => i.site.spec.name === end.split(' ')[0]));
+  if (!from || !to) return '';
+  return [[from, to], [to, from]]
+    .map(([self, peer]) => {
+      const log = join(self!.bundle, 'run', `${peer!.site.spec.name}.log`);
+      const tail = existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n').slice(-8) : ['(no log)'];
+      return `    ${self!.site.spec.name} run/${peer!.site.spec.name}.log:\n${tail.map((l) => `      ${l}`).join('\n')}\n`;
+    })
+    .join('');
+}
+
+/** A tunnel process of a gateway: OpenVPN (one per peer) or wireguard-go. */
+interface TunnelProcess {
+  ns: string;
+  pid: string;
+  command: string;
+}
+
+/** The tunnel processes of the gateways, except OpenVPN's for the peer `except`. */
+function tunnelProcesses(installed: Installed[], except?: string): TunnelProcess[] {
+  return installed.flatMap((i) =>
+    processesIn(i.site.gateway.ns)
+      .filter((p) => / (openvpn|wireguard-go)$/.test(p))
+      .map((p) => ({ ns: i.site.gateway.ns, pid: p.split(' ')[0]!, command: readCmdline(p.split(' ')[0]!) }))
+      .filter((p) => except === undefined || !p.command.includes(`openvpn/${except}.conf`)),
+  );
+}
+
+/** The change restarted no tunnel: every process listed before still runs, same PID, same command. */
+function assertStillRunning(before: TunnelProcess[]): void {
+  assert.ok(before.length > 0, 'the gateways ran tunnel processes before the change');
+  const gone = before.filter((p) => !processesIn(p.ns).some((q) => q.split(' ')[0] === p.pid) || readCmdline(p.pid) !== p.command);
+  assert.deepEqual(gone, [], 'every tunnel process of the existing links still runs, none restarted');
 }
 
 /** What `self` still has of a peer that left: routes to its subnets, its tunnel or [Peer], its files. */
