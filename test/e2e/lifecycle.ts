@@ -128,9 +128,9 @@ async function duringPings(sites: Site[], change: () => Promise<void>): Promise<
  * No existing link has an outage while the mesh changes. A tunnel that restarts, or a
  * gap in its routes or firewall, loses a run of pings (a restart: ten or more at one
  * per 100 ms). One lone ping lost among all of them is not an outage: CI once lost one
- * on a busy host that 8 reruns and a 100-per-second ping across 10 changes here never
- * reproduced. Two anywhere fail, and every loss is printed with the two ends' tunnel logs,
- * so that a pattern shows in the CI output.
+ * that 8 reruns and a 100-per-second ping across 10 changes here never reproduced. Two
+ * anywhere fail, and every loss is printed with the two ends' tunnel logs, so that a
+ * pattern shows in the CI output.
  */
 function assertNoOutage(tallies: PingTally[], installed: Installed[], backend: Backend): void {
   assert.deepEqual(tallies.filter((t) => t.window === 0), [], 'every existing link answered while the mesh changed');
