@@ -14,6 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Backend } from '../src/validate/schema.js';
+import { readIfExists } from '../src/io/files.js';
 import { generate } from './cli.js';
 import { meshYaml } from './mesh.js';
 
@@ -70,7 +71,7 @@ async function measure(dir: string): Promise<void> {
   if (!build) throw new Error('the synthetic mesh does not build');
   const revoked = new Map(build.state.public.revoked.map((r) => [r.serial, r.name]));
   for (const site of build.topology.sites) {
-    const previous = await timed('read old tarballs', () => readIfThere(join(dir, 'out', `${site.name}.tar.gz`)));
+    const previous = await timed('read old tarballs', () => readIfExists(join(dir, 'out', `${site.name}.tar.gz`)));
     const oldTar = previous && (await timed('gunzip old tarballs', () => m.gunzipTarball(previous)));
     const oldFiles = oldTar && (await timed('unpack old tarballs', () => m.filesOfTar(oldTar)));
     const bundle = await timed('render bundles', () => build.renderBundle(site));
@@ -85,14 +86,6 @@ async function measure(dir: string): Promise<void> {
     return texts.public.length + texts.secrets.length;
   });
   report();
-}
-
-function readIfThere(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 function report(): void {
