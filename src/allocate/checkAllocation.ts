@@ -1,4 +1,5 @@
-import { transitCapacity } from './transit.js';
+import { perLinkTransit, transitCapacity } from './transit.js';
+import { wireguardNameProblem } from '../plan/wireguardBgp.js';
 import { blockSize, parseBlock } from '../model/net.js';
 import type { PublicState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
@@ -12,9 +13,15 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
     const last = config.mesh.openvpn.portBase + highestPair;
     if (last > 65535) report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
   }
+  if (config.mesh.backend === 'wireguard' && config.mesh.routing === 'bgp') {
+    const last = config.mesh.wireguard.port + highestPair;
+    if (last > 65535) report(['mesh', 'wireguard', 'port'], `under routing: bgp link ${highestPair} would need port ${last}, above 65535; lower mesh.wireguard.port to at most ${65535 - highestPair}`);
+    const name = wireguardNameProblem(config.mesh.name, highestPair);
+    if (name) report(['mesh', 'name'], name);
+  }
   if (config.mesh.backend === 'openvpn') checkTunnelPorts(config, state, report);
-  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)), config.mesh.openvpn.transitLayout);
-  const highest = config.mesh.backend === 'openvpn' ? highestPair : highestLan;
+  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)), config.mesh.openvpn.transitLayout, config.mesh.routing);
+  const highest = perLinkTransit(config.mesh.backend, config.mesh.routing) ? highestPair : highestLan;
   if (highest > capacity.count) {
     report(['mesh', 'transit'], `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest} (retired numbers are never reused), choose a larger range`);
   }

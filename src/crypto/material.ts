@@ -16,12 +16,14 @@ export type KeyProgress = (done: number, total: number) => void;
  */
 export async function provisionMaterial(config: LansConfig, numbered: PublicState, prevSecrets: SecretState, changes: AllocationChanges, keys: KeySource, now: Date, onProgress: KeyProgress = () => {}): Promise<MeshState> {
   const pub: PublicState = { ...numbered, lans: structuredClone(numbered.lans), revoked: [...numbered.revoked] };
-  const secrets = keepActiveSecrets(prevSecrets, pub);
+  const secrets = keepActiveSecrets(movedSecrets(prevSecrets, changes), pub);
   const names = Object.entries(pub.lans).sort((a, b) => a[1].number - b[1].number).map(([name]) => name);
-  for (const name of changes.removedLans) {
-    const serial = pub.retired[name]?.serial;
+  const revoke = (serial: number | undefined, name: string): void => {
     if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
-  }
+  };
+  for (const name of changes.removedLans) revoke(pub.retired[name]?.serial, name);
+  // A moved gateway's certificate named its old id; it gets a new one.
+  for (const moved of changes.renamed) revoke(moved.serial, moved.from);
   if (config.mesh.backend === 'openvpn') await provisionOpenVpn(config, pub, secrets, names, keys, now, onProgress);
   else provisionWireGuard(pub, secrets, names, keys, onProgress);
   return { public: pub, secrets };
@@ -79,6 +81,18 @@ function provisionWireGuard(pub: PublicState, secrets: SecretState, names: strin
     const record = (secrets.pairs[pair.number] ??= {});
     record.psk ??= presharedKey(keys);
   }
+}
+
+/** A gateway whose record moved to a new id keeps its WireGuard key; its certificate's key goes with the certificate. */
+function movedSecrets(prev: SecretState, changes: AllocationChanges): SecretState {
+  if (changes.renamed.length === 0) return prev;
+  const lans = { ...prev.lans };
+  for (const { from, to } of changes.renamed) {
+    const wgPrivateKey = prev.lans[from]?.wgPrivateKey;
+    delete lans[from];
+    lans[to] = wgPrivateKey === undefined ? {} : { wgPrivateKey };
+  }
+  return { ...prev, lans };
 }
 
 /** Secrets of LANs and pairs that left the mesh are dropped: nothing should be able to use them again. */

@@ -19,6 +19,10 @@ mesh:
   # The data plane: wireguard (one interface and one UDP port per gateway)
   # or openvpn (one process, one tun device and one UDP port per link).
   backend: wireguard
+  # (default) static: each bundle carries the routes to the other LANs. bgp: BIRD runs
+  # BGP with BFD over every tunnel and learns them, and a LAN may have several gateways
+  # (see "gateways" below). Under bgp each WireGuard link has its own interface and port.
+  routing: static
   # (default) Private range the tunnel addresses are drawn from; it must not
   # overlap any LAN. WireGuard uses one address per gateway, OpenVPN a /30 per link.
   transit: 172.19.0.0/16
@@ -74,5 +78,20 @@ lans:
         instance: i-0123456789abcdef0          # the gateway instance
         routeTables: [rtb-0123456789abcdef0]   # each gets a route to every remote subnet
         securityGroup: sg-0123456789abcdef0    # admits the peers' tunnel ports and the remote LANs
+
+  # With mesh.routing: bgp, a LAN may have two or more gateways instead of one: each
+  # gets its own bundle, out/<lan>-<name>.tar.gz, and links to every gateway of every
+  # other LAN. Its hosts route through the vip, which keepalived (VRRP) keeps on one
+  # of them at a time. Uncomment to try (and set routing: bgp above):
+  # - name: dc
+  #   subnets: [172.16.0.0/24]
+  #   vip: 172.16.0.1           # the address hosts route through; no gateway's lanAddress
+  #   gateways:
+  #     - name: a               # its bundle is dc-a
+  #       endpoint: 198.51.100.21
+  #       lanAddress: 172.16.0.2
+  #     - name: b
+  #       endpoint: 198.51.100.22
+  #       lanAddress: 172.16.0.3
 `;
 }

@@ -6,6 +6,7 @@ import { planGatewayFiles } from './gateway.js';
 import { buildTopology, type Site, type Topology } from './topology.js';
 import type { BundlePlan, PlannedFile } from './types.js';
 import { planWireGuardBundle } from './wireguard.js';
+import { planWireGuardBgpBundle } from './wireguardBgp.js';
 
 export interface BundlePlanner {
   topology: Topology;
@@ -20,7 +21,8 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
   const topology = buildTopology(config, state.public);
   // One CRL for the whole mesh, signed once: every OpenVPN bundle ships the same file.
   const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
-  const planFiles = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
+  const planWireGuard = topology.routing === 'bgp' ? planWireGuardBgpBundle : planWireGuardBundle;
+  const planFiles = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuard(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);
     return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)] };

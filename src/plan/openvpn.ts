@@ -2,6 +2,7 @@ import type { MeshState } from '../state/types.js';
 import { peerOf, type Link, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 import { readmeFile } from './readme.js';
+import { planRoutingFiles } from './routing.js';
 
 /** The OpenVPN device of the tunnel to `peer`: 4 + at most 11 characters, within Linux's 15. */
 export function openvpnDevice(peer: string): string {
@@ -22,7 +23,9 @@ export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Si
     { path: `keys/${site.name}.crt`, mode: MODE_PUBLIC, content: record.certificate!.pem },
     { path: `keys/${site.name}.key`, mode: MODE_SECRET, content: state.secrets.lans[site.name]!.key! },
   ];
-  return files.concat(tunnelFiles(state, links, tunnels));
+  files.push(...tunnelFiles(state, links, tunnels));
+  if (topology.routing === 'bgp') files.push(...planRoutingFiles(topology, site, links.map((link, i) => ({ link, iface: tunnels[i]!.device }))));
+  return files;
 }
 
 /**
@@ -60,10 +63,11 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
     tlsServer: !client,
     peerRole: client ? 'server' : 'client',
     mtu: topology.tunnelMtu,
-    routes: peer.subnets,
+    // Under bgp, BIRD puts the routes.
+    routes: topology.routing === 'bgp' ? [] : peer.subnets,
   };
 }
 
 function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
-  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall };
+  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall, bgp: topology.routing === 'bgp' };
 }

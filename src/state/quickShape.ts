@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '../validate/schema.js';
+import { GATEWAY_ID_PATTERN, NAME_PATTERN } from '../validate/schema.js';
 import { BASE64_KEY, CERTIFICATE_PEM, ISO_DATE, PAIR_NUMBER, PRIVATE_KEY_PEM, TLS_CRYPT_KEY } from './schema.js';
 
 /**
@@ -13,11 +13,11 @@ export function isPublicStateShape(value: unknown): boolean {
   const { mesh, nextLan, nextPair, lans, retired, pairs, ca, revoked } = value;
   return (
     isName(mesh) && isCount(nextLan) && isCount(nextPair) &&
-    isRecordOf(lans, NAME_PATTERN, (l) => isCount(l['number']) && optional(l['certificate'], (c) => isObject(c) && isCertificate(c)) && optional(l['wgPublicKey'], isBase64Key)) &&
-    isRecordOf(retired, NAME_PATTERN, (r) => isCount(r['number']) && optional(r['serial'], isSerial)) &&
-    isArrayOf(pairs, (p) => isCount(p['number']) && isNamePair(p['lans'])) &&
+    isRecordOf(lans, GATEWAY_ID_PATTERN, (l) => isCount(l['number']) && optional(l['lan'], isName) && optional(l['certificate'], (c) => isObject(c) && isCertificate(c)) && optional(l['wgPublicKey'], isBase64Key)) &&
+    isRecordOf(retired, GATEWAY_ID_PATTERN, (r) => isCount(r['number']) && optional(r['serial'], isSerial)) &&
+    isArrayOf(pairs, (p) => isCount(p['number']) && isIdPair(p['lans'])) &&
     optional(ca, (c) => isObject(c) && isObject(c['certificate']) && isCertificate(c['certificate'], true) && isSerial(c['nextSerial'])) &&
-    isArrayOf(revoked, (r) => isSerial(r['serial']) && isName(r['name']) && matches(r['date'], ISO_DATE))
+    isArrayOf(revoked, (r) => isSerial(r['serial']) && isId(r['name']) && matches(r['date'], ISO_DATE))
   );
 }
 
@@ -26,7 +26,7 @@ export function isSecretStateShape(value: unknown): boolean {
   const { caKey, lans, pairs } = value;
   return (
     optional(caKey, (k) => matches(k, PRIVATE_KEY_PEM)) &&
-    isRecordOf(lans, NAME_PATTERN, (l) => optional(l['key'], (k) => matches(k, PRIVATE_KEY_PEM)) && optional(l['wgPrivateKey'], isBase64Key)) &&
+    isRecordOf(lans, GATEWAY_ID_PATTERN, (l) => optional(l['key'], (k) => matches(k, PRIVATE_KEY_PEM)) && optional(l['wgPrivateKey'], isBase64Key)) &&
     isRecordOf(pairs, PAIR_NUMBER, (p) => optional(p['psk'], isBase64Key) && optional(p['tlsCrypt'], (k) => matches(k, TLS_CRYPT_KEY)))
   );
 }
@@ -57,4 +57,5 @@ const isName = (v: unknown): boolean => matches(v, NAME_PATTERN);
 const isBase64Key = (v: unknown): boolean => matches(v, BASE64_KEY);
 const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1;
 const isSerial = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
-const isNamePair = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && isName(v[0]) && isName(v[1]);
+const isId = (v: unknown): boolean => matches(v, GATEWAY_ID_PATTERN);
+const isIdPair = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && isId(v[0]) && isId(v[1]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAME_PATTERN } from '../validate/schema.js';
+import { GATEWAY_ID_PATTERN, NAME_PATTERN } from '../validate/schema.js';
 
 /**
  * The shape of mesh.json and secrets.json. Values from the state reach
@@ -19,6 +19,8 @@ export const TLS_CRYPT_KEY = /^-----BEGIN OpenVPN Static key V1-----\n([0-9a-f]{
 export const PAIR_NUMBER = /^[1-9][0-9]*$/;
 
 const name = z.string().regex(NAME_PATTERN, { error: 'is not a LAN name p2pvpn writes' });
+/** Records are kept per gateway: a LAN's name, or <lan>-<gateway>. */
+const id = z.string().regex(GATEWAY_ID_PATTERN, { error: 'is not a LAN name p2pvpn writes' });
 const count = z.int({ error: 'expected a whole number' }).min(1, { error: 'must be at least 1' });
 const serial = z.int({ error: 'expected a whole number' }).min(0, { error: 'must not be negative' });
 const isoDate = z.iso.datetime({ error: 'expected a date like 2026-01-31T12:00:00.000Z' });
@@ -34,16 +36,16 @@ export const PublicStateSchema = z.object({
   mesh: name,
   nextLan: count,
   nextPair: count,
-  lans: z.record(name, z.object({ number: count, certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() })),
-  retired: z.record(name, z.object({ number: count, serial: serial.optional() })),
-  pairs: z.array(z.object({ number: count, lans: z.tuple([name, name]) })),
+  lans: z.record(id, z.object({ number: count, lan: name.optional(), certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() })),
+  retired: z.record(id, z.object({ number: count, serial: serial.optional() })),
+  pairs: z.array(z.object({ number: count, lans: z.tuple([id, id]) })),
   // An imported CA's serial may not fit a JSON number, so it may be absent.
   ca: z.object({ certificate: CertRecordSchema.extend({ serial: serial.optional() }), nextSerial: serial }).optional(),
-  revoked: z.array(z.object({ serial, name, date: isoDate })),
+  revoked: z.array(z.object({ serial, name: id, date: isoDate })),
 });
 
 export const SecretStateSchema = z.object({
   caKey: privateKey.optional(),
-  lans: z.record(name, z.object({ key: privateKey.optional(), wgPrivateKey: base64Key.optional() })),
+  lans: z.record(id, z.object({ key: privateKey.optional(), wgPrivateKey: base64Key.optional() })),
   pairs: z.record(z.string().regex(PAIR_NUMBER, { error: 'is not a pair number' }), z.object({ psk: base64Key.optional(), tlsCrypt: tlsCrypt.optional() })),
 });

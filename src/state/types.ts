@@ -12,8 +12,11 @@ export interface CertRecord {
   notAfter: string;
 }
 
+/** A gateway's record, under its id: the LAN's name, or <lan>-<gateway> for a LAN with several. */
 export interface LanRecord {
   number: number;
+  /** The LAN of a gateway of a LAN with several; absent for a LAN's only gateway, whose id is the LAN's name. */
+  lan?: string;
   certificate?: CertRecord;
   wgPublicKey?: string;
 }

@@ -3,6 +3,7 @@ import { checkAws } from './aws.js';
 import { checkCertificates } from './certificates.js';
 import { checkEndpoints } from './endpoints.js';
 import { checkGatewayAddresses } from './gatewayAddresses.js';
+import { checkGateways } from './gateways.js';
 import { checkMtu } from './mtu.js';
 import { checkNames } from './names.js';
 import { checkPorts } from './ports.js';
@@ -13,4 +14,4 @@ export type Report = (path: (string | number)[], message: string, severity?: 'er
 export type Rule = (config: LansConfig, report: Report) => void;
 
 /** Every rule runs on every input, so the user sees all problems at once. */
-export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkPorts, checkCertificates, checkMtu, checkAws];
+export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkGateways, checkEndpoints, checkPorts, checkCertificates, checkMtu, checkAws];
