@@ -122,6 +122,15 @@ export function vrrpState(g: HaGateway): string {
   }
 }
 
+/** Every VRRP change the notify script noted, one "<time> <state>" a line. */
+export function vrrpLog(g: HaGateway): string {
+  try {
+    return readFileSync(join(g.bundle, 'run/routing/vrrp.log'), 'utf8').trim().split('\n').join(', ');
+  } catch {
+    return '';
+  }
+}
+
 export async function holdsAddress(g: HaGateway, address: string): Promise<boolean> {
   return (await ip(g.gateway.ns, '-4', '-o', 'addr', 'show')).stdout.includes(` inet ${address}/`);
 }
@@ -170,6 +179,8 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 /** Brought back as a rebooted gateway is: its link up, then its bundle's up.sh. */
 export async function reviveGateway(g: HaGateway, env: Record<string, string>): Promise<void> {
   await ip(g.gateway.ns, 'link', 'set', 'wan', 'up');
+  // The link going down took the default route with it.
+  await ip(g.gateway.ns, 'route', 'replace', 'default', 'via', UNDERLAY.address);
   await execInGateway(g.gateway, [join(g.bundle, 'up.sh')], { env, timeoutMs: 60_000 });
 }
 
