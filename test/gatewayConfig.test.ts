@@ -68,7 +68,7 @@ describe('lans.yaml: firewall', () => {
     ['an unknown flavour', '  firewall: { flavour: pf }', '', 'lans.yaml:4:24: mesh.firewall.flavour: must be "nftables" or "iptables"'],
     ['apply as text', '  firewall: { apply: yes please }', '', 'lans.yaml:4:22: mesh.firewall.apply: expected true or false, found the text "yes please"'],
     ['an unknown key', '  firewall: { flavor: nftables }', '', 'lans.yaml:4:15: mesh.firewall.flavor: unknown key "flavor", expected one of: flavour, apply, allowWanToLan'],
-    ['allowWanToLan as text', '', '      firewall: { allowWanToLan: "no" }', 'lans.yaml:16:31: lans[1].gateway.firewall.allowWanToLan: expected true or false, found the text "no"'],
+    ['allowWanToLan as text', '', '      firewall: { allowWanToLan: "no" }', 'lans.yaml:16:34: lans[1].gateway.firewall.allowWanToLan: expected true or false, found the text "no"'],
   ];
   for (const [name, mesh, b, want] of bad) {
     it(`refuses ${name}`, () => assert.deepEqual(errors(lans(mesh, b)), [want]));

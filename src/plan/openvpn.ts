@@ -65,5 +65,5 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
 }
 
 function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
-  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall };
+  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall, devicePrefix: openvpnDevice('') };
 }
