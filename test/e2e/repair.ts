@@ -36,10 +36,10 @@ export async function assertBrokenTunnelRepaired(backend: Backend, installed: In
         if (backend.name === 'openvpn') await deleteOpenvpnDevice(self, peer);
         else await breakWireguard(self, backend.mesh, n === 0 ? 'delete the interface' : 'kill wireguard-go');
         const r = await execInGateway(self.site.gateway, [join(self.bundle, entry[0]!), ...entry.slice(1)], { env: backend.env });
-        if (backend.name === 'openvpn') assert.match(r.stdout, new RegExp(`tunnel to ${peer.site.spec.name} is broken`), `${entry.join(' ')} says what it restarts`);
         await waitLinksUp(backend, mended, readyMs);
         const back = await Promise.all(mended.map((l) => execIn(l.ends[0].site.hosts[0]!.ns, ['ping', '-n', '-q', '-c', '1', '-w', '10', l.ends[1].site.hosts[0]!.address], { allowFail: true })));
         assert.deepEqual(back.map((p) => p.code), mended.map(() => 0), `every broken link carries traffic again after ${entry.join(' ')}`);
+        if (backend.name === 'openvpn') assert.match(r.stdout, new RegExp(`tunnel to ${peer.site.spec.name} is broken`), `${entry.join(' ')} says what it restarted`);
       }
     },
   );

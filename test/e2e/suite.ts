@@ -225,6 +225,13 @@ export function describeMeshSuite(suite: MeshSuite): void {
       assert.deepEqual(loaded, installed.map((i) => `${i.site.spec.name}: `));
     });
 
+    it('up.sh --repair (the repair timer) on a gateway whose mesh was taken down starts nothing and changes nothing', async () => {
+      const before = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
+      await Promise.all(installed.map((i) => execInGateway(i.site.gateway, [join(i.bundle, 'up.sh'), '--repair'], { env: backend.env })));
+      const after = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
+      installed.forEach((i, n) => assert.deepEqual(snapshotDiff(before[n]!, after[n]!), [], `${i.site.spec.name} unchanged`));
+    });
+
     it("a gateway given another gateway's bundle refuses to start and changes nothing", async () => {
       const [self, other] = mesh.sites;
       const bundle = await installBundle(lab, self!.gateway, tarballs.get(other!.spec.name)!, other!.spec.name, 'wrong');
