@@ -182,112 +182,97 @@ describe('firewall.sh in a network namespace', { skip: missing('nft', 'iptables'
     nft: inNetns(ns, 'nft', ['list', 'ruleset']).stdout,
     iptables: inNetns(ns, 'iptables-save', []).stdout.split('\n').filter((l) => !/^# (Generated|Completed) /.test(l)).join('\n'),
   });
+  const ok = (ns: string, cmd: string, args: string[], input?: string) => {
+    const r = inNetns(ns, cmd, args, { input });
+    assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const addHostFirewall = (ns: string) => {
+    ok(ns, 'nft', ['-f', '-'], HOST_NFT);
+    ok(ns, 'iptables-restore', ['--noflush'], HOST_IPT);
+  };
   /** hq's LAN: lanAddress 10.10.0.1/16 on bridge lan0, and a route to part of it through bridge lan1. */
   const addLan = (ns: string) => {
-    for (const args of [['link', 'add', 'name', 'lan0', 'type', 'bridge'], ['addr', 'add', '10.10.0.1/16', 'dev', 'lan0'], ['link', 'add', 'name', 'lan1', 'type', 'bridge'], ['link', 'set', 'lan0', 'up'], ['link', 'set', 'lan1', 'up'], ['route', 'add', '10.10.7.0/24', 'dev', 'lan1']]) {
-      const r = inNetns(ns, 'ip', args);
-      assert.equal(r.status, 0, r.stderr);
-    }
+    for (const args of [['link', 'add', 'name', 'lan0', 'type', 'bridge'], ['addr', 'add', '10.10.0.1/16', 'dev', 'lan0'], ['link', 'add', 'name', 'lan1', 'type', 'bridge'], ['link', 'set', 'lan0', 'up'], ['link', 'set', 'lan1', 'up'], ['route', 'add', '10.10.7.0/24', 'dev', 'lan1']]) ok(ns, 'ip', args);
   };
-
-  it('on a host with no rules, nftables adds its one table and unload leaves nothing, not even iptables tables', async () => {
+  /** hq's firewall.sh of the WireGuard mesh, unpacked, and a throwaway namespace to run it in. */
+  const withHqFirewall = async (fn: (ns: string, firewall: (...args: string[]) => string) => void) => {
     const [hq] = await buildBundles(gatewayMesh('wireguard'));
     await withTempDir(async (dir) => {
       const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
-      await withNetns((ns) => {
-        assert.equal(inNetns(ns, script, ['load', 'nftables']).status, 0);
-        assert.equal(inNetns(ns, 'nft', ['list', 'tables']).stdout, 'table inet p2pvpn_gw_wg\n');
-        assert.equal(inNetns(ns, script, ['unload']).status, 0);
-        assert.equal(inNetns(ns, 'nft', ['list', 'ruleset']).stdout, '');
-      });
+      await withNetns((ns) => fn(ns, (...args) => ok(ns, script, args)));
+    });
+  };
+
+  it('on a host with no rules, nftables adds its one table and unload leaves nothing, not even iptables tables', async () => {
+    await withHqFirewall((ns, firewall) => {
+      firewall('load', 'nftables');
+      assert.equal(ok(ns, 'nft', ['list', 'tables']), 'table inet p2pvpn_gw_wg\n');
+      firewall('unload');
+      assert.equal(ok(ns, 'nft', ['list', 'ruleset']), '');
     });
   });
 
   // iptables-nft makes table ip filter and its INPUT, FORWARD, OUTPUT chains on first use; unload
   // must remove what load made and nothing else, even after the other flavour's unload ran too.
-  for (const host of ['no rules', "its own inet filter table and iptables rules"]) {
+  for (const host of ['no rules', 'its own inet filter table and iptables rules']) {
     for (const flavour of ['nftables', 'iptables']) {
       it(`${flavour} on a host with ${host}: after load, reload and unload, nft list ruleset and iptables-save are as before`, async () => {
-        const [hq] = await buildBundles(gatewayMesh('wireguard'));
-        await withTempDir(async (dir) => {
-          const bundle = writeBundle(dir, hq!);
-          const script = join(bundle, 'firewall/firewall.sh');
-          await withNetns((ns) => {
-            const sh = (...args: string[]) => {
-              const r = inNetns(ns, script, args);
-              assert.equal(r.status, 0, r.stderr);
-            };
-            addLan(ns);
-            if (host !== 'no rules') {
-              assert.equal(inNetns(ns, 'nft', ['-f', '-'], { input: HOST_NFT }).status, 0);
-              assert.equal(inNetns(ns, 'iptables-restore', ['--noflush'], { input: HOST_IPT }).status, 0);
-            }
-            const before = rulesets(ns);
-            sh('load', flavour);
-            sh('load', flavour);
-            // The LAN's interfaces were found and loaded with the rules.
-            if (flavour === 'nftables') assert.match(inNetns(ns, 'nft', ['list', 'set', 'inet', 'p2pvpn_gw_wg', 'lan_interfaces']).stdout, /elements = \{ "lan0",\s+"lan1" \}/);
-            else assert.match(inNetns(ns, 'iptables', ['-S', 'P2PVPN-GW-WG-WAN']).stdout, /^-A P2PVPN-GW-WG-WAN -i lan1 -j RETURN\n-A P2PVPN-GW-WG-WAN -i lan0 -j RETURN\n-A P2PVPN-GW-WG-WAN -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n/m);
-            assert.notDeepEqual(rulesets(ns), before, 'the rules are loaded');
-            sh('unload');
-            sh('unload');
-            assert.deepEqual(rulesets(ns), before);
-          });
+        await withHqFirewall((ns, firewall) => {
+          addLan(ns);
+          if (host !== 'no rules') addHostFirewall(ns);
+          const before = rulesets(ns);
+          firewall('load', flavour);
+          firewall('load', flavour);
+          // The LAN's interfaces were found and loaded with the rules.
+          if (flavour === 'nftables') assert.match(ok(ns, 'nft', ['list', 'set', 'inet', 'p2pvpn_gw_wg', 'lan_interfaces']), /elements = \{ "lan0",\s+"lan1" \}/);
+          else assert.match(ok(ns, 'iptables', ['-S', 'P2PVPN-GW-WG-WAN']), /^-A P2PVPN-GW-WG-WAN -i lan1 -j RETURN\n-A P2PVPN-GW-WG-WAN -i lan0 -j RETURN\n-A P2PVPN-GW-WG-WAN -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n/m);
+          assert.notDeepEqual(rulesets(ns), before, 'the rules are loaded');
+          firewall('unload');
+          firewall('unload');
+          assert.deepEqual(rulesets(ns), before);
         });
       });
     }
   }
 
   it('unload keeps a chain load made once the host put a rule of its own in it', async () => {
-    const [hq] = await buildBundles(gatewayMesh('wireguard'));
-    await withTempDir(async (dir) => {
-      const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
-      await withNetns((ns) => {
-        assert.equal(inNetns(ns, script, ['load', 'iptables']).status, 0);
-        assert.equal(inNetns(ns, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']).status, 0);
-        assert.equal(inNetns(ns, script, ['unload']).status, 0);
-        assert.equal(inNetns(ns, 'nft', ['list', 'ruleset']).stdout.replace(/\s+/g, ' ').replace(/ counter packets \d+ bytes \d+/g, '').trim(), 'table ip filter { chain FORWARD { type filter hook forward priority filter; policy accept; tcp dport 22 accept } }');
-      });
+    await withHqFirewall((ns, firewall) => {
+      firewall('load', 'iptables');
+      ok(ns, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']);
+      firewall('unload');
+      const left = ok(ns, 'nft', ['list', 'ruleset']).replace(/\s+/g, ' ').replace(/ counter packets \d+ bytes \d+/g, '').trim();
+      assert.equal(left, 'table ip filter { chain FORWARD { type filter hook forward priority filter; policy accept; tcp dport 22 accept } }');
     });
   });
 
   it('loads atomically and idempotently, switches flavour, and unloads to exactly what was there', async () => {
-    const [hq] = await buildBundles(gatewayMesh('wireguard'));
-    await withTempDir(async (dir) => {
-      const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
-      await withNetns((ns) => {
-        const sh = (...args: string[]) => {
-          const r = inNetns(ns, script, args);
-          assert.equal(r.status, 0, r.stderr);
-          return r.stdout;
-        };
-        assert.equal(inNetns(ns, 'nft', ['-f', '-'], { input: HOST_NFT }).status, 0);
-        assert.equal(inNetns(ns, 'iptables-restore', ['--noflush'], { input: HOST_IPT }).status, 0);
-        const hostTable = inNetns(ns, 'nft', ['list', 'table', 'inet', 'filter']).stdout;
-        const hostRules = iptablesRules(ns);
-        const before = rulesets(ns);
+    await withHqFirewall((ns, firewall) => {
+      addHostFirewall(ns);
+      const hostTable = ok(ns, 'nft', ['list', 'table', 'inet', 'filter']);
+      const hostRules = iptablesRules(ns);
+      const before = rulesets(ns);
 
-        sh('load', 'nftables');
-        sh('load', 'nftables');
-        const tables = inNetns(ns, 'nft', ['list', 'tables']).stdout;
-        assert.equal(tables.split('\n').filter((t) => t === 'table inet p2pvpn_gw_wg').length, 1, tables);
-        assert.equal(inNetns(ns, 'nft', ['list', 'table', 'inet', 'filter']).stdout, hostTable);
-        assert.equal(iptablesRules(ns), hostRules);
+      firewall('load', 'nftables');
+      firewall('load', 'nftables');
+      const tables = ok(ns, 'nft', ['list', 'tables']);
+      assert.equal(tables.split('\n').filter((t) => t === 'table inet p2pvpn_gw_wg').length, 1, tables);
+      assert.equal(ok(ns, 'nft', ['list', 'table', 'inet', 'filter']), hostTable);
+      assert.equal(iptablesRules(ns), hostRules);
 
-        sh('load', 'iptables');
-        sh('load', 'iptables');
-        assert.doesNotMatch(inNetns(ns, 'nft', ['list', 'tables']).stdout, /p2pvpn/);
-        const rules = iptablesRules(ns);
-        for (const [hook, chain] of [['INPUT', 'IN'], ['FORWARD', 'FWD'], ['OUTPUT', 'OUT']]) {
-          assert.equal(rules.split('\n').filter((l) => l === `-A ${hook} -j P2PVPN-GW-WG-${chain}`).length, 1, rules);
-        }
-        assert.match(rules, /^-A INPUT -j P2PVPN-GW-WG-IN\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT$/m);
-        sh('load', 'nftables');
+      firewall('load', 'iptables');
+      firewall('load', 'iptables');
+      assert.doesNotMatch(ok(ns, 'nft', ['list', 'tables']), /p2pvpn/);
+      const rules = iptablesRules(ns);
+      for (const [hook, chain] of [['INPUT', 'IN'], ['FORWARD', 'FWD'], ['OUTPUT', 'OUT']]) {
+        assert.equal(rules.split('\n').filter((l) => l === `-A ${hook} -j P2PVPN-GW-WG-${chain}`).length, 1, rules);
+      }
+      assert.match(rules, /^-A INPUT -j P2PVPN-GW-WG-IN\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT$/m);
+      firewall('load', 'nftables');
 
-        sh('unload');
-        sh('unload');
-        assert.deepEqual(rulesets(ns), before);
-      });
+      firewall('unload');
+      firewall('unload');
+      assert.deepEqual(rulesets(ns), before);
     });
   });
 });
