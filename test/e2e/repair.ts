@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOG_CAP_KIB } from '../../src/plan/openvpn.js';
 import { execIn, execInGateway, processesIn } from './netns.js';
 import { pollUntil, sleep } from './exec.js';
 import { assertNoOutage, assertStillRunning, duringPingsBetween, tunnelProcesses } from './lifecycle.js';
@@ -10,8 +11,7 @@ import type { Installed } from './mesh.js';
 /** What a daemon whose device is gone may add to its log in SPIN_MS (README: "Gateway checklist"); without `mute` it was ~75 MB. */
 export const LOG_GROWTH_BOUND = 16 * 1024;
 const SPIN_MS = 5_000;
-/** up.sh's log cap (src/plan/openvpn.ts LOG_CAP_KIB). */
-const LOG_CAP = 1024 * 1024;
+const LOG_CAP = LOG_CAP_KIB * 1024;
 
 /** The two ways to mend a broken link: up.sh itself, and the entry point the repair timer runs. */
 const ENTRY_POINTS = [['up.sh'], ['up.sh', '--repair']];
