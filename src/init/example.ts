@@ -38,10 +38,12 @@ mesh:
     caDays: 3650           # (default) lifetime of the CA certificate, in days
     certDays: 1095         # (default) lifetime of each gateway certificate, in days
   # Firewall rules every bundle carries in firewall/: tunnel ports only from the
-  # peers, forwarding only through the tunnels, no spoofed sources, fail closed.
+  # peers, forwarding only through the tunnels, no spoofed sources, fail closed,
+  # and no new connections from the WAN side into the LAN.
   firewall:
-    flavour: nftables  # (default) or iptables, for older hosts; both flavours are shipped
-    apply: true        # (default) up.sh loads the rules and down.sh removes them; false ships them only
+    flavour: nftables     # (default) or iptables, for older hosts; both flavours are shipped
+    apply: true           # (default) up.sh loads the rules and down.sh removes them; false ships them only
+    allowWanToLan: false  # (default) true lets new connections from the WAN side into the LAN
 
 # Every LAN (site) and its gateway; a mesh needs at least two. The order does
 # not matter: numbers, ports and addresses are kept in the state folder beside

@@ -64,6 +64,9 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
   };
 }
 
+/** Each tunnel's log is emptied by up.sh (and its repair timer) once past this; the previous part is kept as <peer>.log.1. */
+export const LOG_CAP_KIB = 1024;
+
 function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
-  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall };
+  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall, devicePrefix: openvpnDevice(''), logCapKib: LOG_CAP_KIB, logCapBytes: LOG_CAP_KIB * 1024 };
 }

@@ -43,14 +43,20 @@ const endpoint = z
 const FLAVOURS = ['nftables', 'iptables'] as const;
 const flavour = z.enum(FLAVOURS, { error: 'must be "nftables" or "iptables"' }).describe('Which firewall up.sh loads: nftables (one table of its own) or iptables (chains of its own, for older hosts)');
 const apply = z.boolean({ error: 'expected true or false' }).describe('Whether up.sh loads the firewall rules and down.sh removes them; false ships them in firewall/ only');
+const allowWanToLan = z
+  .boolean({ error: 'expected true or false' })
+  .describe("Whether new connections from outside the mesh and the LAN (the WAN side) may be forwarded into the LAN; by default only replies and the host's own port forwards (DNAT) pass");
 
 export const FirewallSchema = z
-  .strictObject({ flavour: flavour.default('nftables'), apply: apply.default(true) }, { error: 'expected a mapping with flavour and apply' })
-  .describe('Firewall rules every bundle carries: tunnel ports only from peers, forwarding only through the tunnels, no spoofed sources');
+  .strictObject(
+    { flavour: flavour.default('nftables'), apply: apply.default(true), allowWanToLan: allowWanToLan.default(false) },
+    { error: 'expected a mapping with flavour, apply and allowWanToLan' },
+  )
+  .describe('Firewall rules every bundle carries: tunnel ports only from peers, forwarding only through the tunnels, no spoofed sources, no new connections from the WAN into the LAN');
 
 /** A per-gateway override: what it leaves out comes from mesh.firewall. */
 const FirewallOverrideSchema = z
-  .strictObject({ flavour: flavour.optional(), apply: apply.optional() }, { error: 'expected a mapping with flavour and apply' })
+  .strictObject({ flavour: flavour.optional(), apply: apply.optional(), allowWanToLan: allowWanToLan.optional() }, { error: 'expected a mapping with flavour, apply and allowWanToLan' })
   .describe("This gateway's firewall choice where it differs from mesh.firewall (e.g. iptables on an older host)");
 
 /** AWS ids as the console shows them: a prefix and 8 or 17 lowercase hex digits. They reach a shell script, so nothing else passes. */

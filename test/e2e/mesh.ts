@@ -186,10 +186,13 @@ export function tunnelMtuOf(bundle: string, backend: string, mesh: string, peer:
   return Number(m[1]);
 }
 
-/** Lines of two snapshots that differ, for a readable assertion. */
-export function snapshotDiff(before: Snapshot, after: Snapshot): string[] {
+/**
+ * Lines of two snapshots that differ, for a readable assertion. `counters: false` while
+ * the mesh runs: its firewall counters count, and a reload by up.sh resets them.
+ */
+export function snapshotDiff(before: Snapshot, after: Snapshot, opts = { counters: true }): string[] {
   const diff: string[] = [];
-  for (const key of ['addresses', 'routes', 'links', 'ipForward'] as const) {
+  for (const key of ['addresses', 'routes', 'links', 'ipForward', opts.counters ? 'firewall' : 'firewallRules'] as const) {
     if (before[key] !== after[key]) diff.push(`${key}:\n--- before up.sh\n${before[key]}\n--- after down.sh\n${after[key]}`);
   }
   if (before.processes.join() !== after.processes.join()) diff.push(`processes: before [${before.processes.join(', ')}] after [${after.processes.join(', ')}]`);

@@ -167,17 +167,45 @@ export interface Snapshot {
   routes: string;
   links: string;
   ipForward: string;
+  /** `nft list ruleset` as it prints, then iptables-save less its two timestamped comments. */
+  firewall: string;
+  /** The same rules without counters (`nft -s`; iptables-save prints none): for comparing a running mesh. */
+  firewallRules: string;
   processes: string[];
 }
 
 export async function snapshot(gateway: Gateway): Promise<Snapshot> {
-  const [addresses, routes, links, ipForward] = await Promise.all([
+  const [addresses, routes, links, ipForward, nft, nftRules, iptables] = await Promise.all([
     ip(gateway.ns, '-4', 'addr', 'show'),
     ip(gateway.ns, '-4', 'route', 'show', 'table', 'all'),
     ip(gateway.ns, 'link', 'show'),
     execInGateway(gateway, ['cat', '/proc/sys/net/ipv4/ip_forward']),
+    execInGateway(gateway, ['nft', 'list', 'ruleset']),
+    execInGateway(gateway, ['nft', '-s', 'list', 'ruleset']),
+    execInGateway(gateway, ['iptables-save']),
   ]);
-  return { addresses: addresses.stdout, routes: routes.stdout, links: links.stdout, ipForward: ipForward.stdout.trim(), processes: processesIn(gateway.ns) };
+  const saved = `--- iptables-save\n${iptables.stdout.split('\n').filter((l) => !/^# (Generated|Completed) /.test(l)).join('\n')}`;
+  return {
+    addresses: addresses.stdout,
+    routes: routes.stdout,
+    links: links.stdout,
+    ipForward: ipForward.stdout.trim(),
+    firewall: nft.stdout + saved,
+    firewallRules: nftRules.stdout + saved,
+    processes: processesIn(gateway.ns),
+  };
+}
+
+/** A host of no LAN on the underlay bridge: a WAN neighbour (another tenant, the ISP's router). */
+export async function addStranger(lab: Lab, underlay: Underlay, address: string): Promise<string> {
+  const ns = await addNamespace(lab, 'stranger');
+  await plugIntoUnderlay(underlay, ns, 'wan', address);
+  return ns;
+}
+
+/** The NAT router in front of a gateway built with `nat` (addGateway). */
+export function natRouterOf(lab: Lab, gateway: Gateway): string {
+  return `${lab.prefix}-nat-${gateway.name}`;
 }
 
 /** `pid command` of every process whose network namespace is `ns`. */
