@@ -1,10 +1,11 @@
 /**
  * What `ansible-playbook ansible/deploy.yml` did to each gateway, read from
  * the last result Ansible's tree callback kept for it (one JSON file per
- * host, the result of the last task that ran there). The playbook ends every
- * path on a result that says how it ended: the probe's group (new, changed,
- * unchanged), the apply step's `p2pvpn_done` fact, or a failure with its
- * reason. A host with none of these was not reached before the run stopped.
+ * host, the result of the last task that ran there; it keeps no "failed"
+ * flag). The playbook ends every path on a result that says how it ended:
+ * the probe's group (new, changed, unchanged), the apply step's
+ * `p2pvpn_done` fact, or a `fail` task's message. A host with none of these
+ * was stopped on the way, by another gateway's failure.
  */
 export type Outcome =
   | { lan: string; kind: 'changed'; how: string }
@@ -14,7 +15,6 @@ export type Outcome =
   | { lan: string; kind: 'not-deployed'; why: string };
 
 interface TreeResult {
-  failed?: boolean;
   unreachable?: boolean;
   msg?: unknown;
   add_group?: unknown;
@@ -29,7 +29,6 @@ export function deployOutcomes(lans: string[], results: Map<string, unknown>, ch
 function outcomeOf(lan: string, result: TreeResult | undefined, check: boolean): Outcome {
   if (result === undefined) return { lan, kind: 'not-deployed', why: 'ansible-playbook never reached it' };
   if (result.unreachable) return { lan, kind: 'failed', why: `unreachable: ${oneLine(result.msg)}` };
-  if (result.failed) return { lan, kind: 'failed', why: oneLine(result.msg) };
   const done = result.ansible_facts?.p2pvpn_done;
   if (typeof done === 'string') return { lan, kind: 'changed', how: done };
   const group = typeof result.add_group === 'string' ? result.add_group : undefined;
@@ -38,6 +37,8 @@ function outcomeOf(lan: string, result: TreeResult | undefined, check: boolean):
     if (check) return { lan, kind: 'would-change', isNew: group === 'p2pvpn_new' };
     return { lan, kind: 'not-deployed', why: 'the rollout stopped before its turn' };
   }
+  // The tree keeps no "failed" flag: a last result that is neither of the above and has a message is a failure.
+  if (result.ansible_facts === undefined && result.msg !== undefined) return { lan, kind: 'failed', why: oneLine(result.msg) };
   return { lan, kind: 'not-deployed', why: 'the rollout stopped before it was done' };
 }
 

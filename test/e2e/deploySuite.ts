@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, FIXTURES } from '../support/cli.js';
@@ -102,6 +102,8 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const changed = outcomes(r.stdout).filter((l) => l.startsWith('changed ')).map((l) => l.split(' ')[1]!).sort();
       assert.deepEqual(changed, planned, 'Ansible changed exactly what plan listed');
+      const recorded = (lan: string): number => statSync(join(installed(lan), '.bundle.sha256')).mtimeMs;
+      for (const lan of changed.filter((l) => l !== JOINER.name)) assert.ok(recorded(JOINER.name) < recorded(lan), `the new gateway was installed before ${lan}`);
       assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the new LAN reaches every LAN');
     });
 
