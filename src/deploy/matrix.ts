@@ -82,7 +82,7 @@ export function formatStatus(status: MeshStatus): string[] {
     return `${CELL[mine]}${disagree ? '!' : ''}`;
   };
   const rows = [['', ...lans], ...lans.map((row) => [row, ...lans.map((col) => cell(row, col))])];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const widths = rows[0]!.map((_, c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), 0));
   const lines = rows.map((r) => r.map((text, c) => text.padEnd(widths[c]!)).join('  ').trimEnd());
   const down = status.links.filter((l) => !l.up);
   lines.push('', `mesh ${status.mesh}: ${status.links.length - down.length} of ${status.links.length} links up`);

@@ -48,7 +48,7 @@ export function anyFailed(outcomes: Outcome[]): boolean {
 
 /** One line per gateway: `changed    hq  (systemctl reload)`, `failed     bravo: why`. */
 export function formatOutcomes(outcomes: Outcome[]): string[] {
-  const width = Math.max(0, ...outcomes.map((o) => o.lan.length));
+  const width = outcomes.reduce((w, o) => Math.max(w, o.lan.length), 0);
   return outcomes.map((o) => {
     switch (o.kind) {
       case 'changed':

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, FIXTURES } from '../support/cli.js';
 import { exec, type ExecResult } from './exec.js';
-import { JOINER } from './lifecycle.js';
-import { addSite, buildNetwork, NAT_SSH_PORT, outDir, pingAcrossLans, privateRootOf, readFixture, WG_USERSPACE_ENV, type LanSpec, type Mesh, type Site } from './mesh.js';
+import { JOINER, lanYaml } from './lifecycle.js';
+import { addSite, buildNetwork, NAT_SSH_PORT, outDir, pingAcrossLans, privateRootOf, readFixture, WG_USERSPACE_ENV, type Mesh, type Site } from './mesh.js';
 import { addUnderlayHost, cleanup, createLab, execInGateway, remainingNamespaces, type Lab } from './netns.js';
 import { startPing } from './ping.js';
 import { missingPrerequisite, skipUnlessRequired } from './prerequisites.js';
@@ -90,6 +90,11 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
       assert.equal(plan.code, 3, plan.stderr);
       const planned = (JSON.parse(plan.stdout) as { gateways: { lan: string; verdict: string }[] }).gateways.filter((g) => g.verdict !== 'unchanged').map((g) => g.lan).sort();
       assert.equal((await p2pvpn('generate')).code, 0);
+      const check = await p2pvpn('deploy', '--check');
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+      assert.deepEqual(outcomes(check.stdout).filter((l) => l.startsWith('would change ')).map((l) => l.split(' ')[2]!).sort(), planned, '--check names what plan listed');
+      assert.match(check.stdout, new RegExp(`^would change +${JOINER.name} +\\(new: nothing installed yet\\)$`, 'm'));
+      assert.ok(!existsSync(join(installed(JOINER.name), '.bundle.sha256')), '--check installed nothing');
       const [alpha, bravo] = mesh.sites;
       const ping = await startPing(alpha!.hosts[0]!, bravo!.hosts[0]!, 5_000, '0.2');
       let r: ExecResult;
@@ -164,8 +169,4 @@ function sha256Of(lab: Lab, lan: string): string {
   const m = new RegExp(`"${lan}":\\n(?:.*\\n)*?\\s+p2pvpn_sha256: "([0-9a-f]{64})"`).exec(inventory);
   if (!m) throw new Error(`no sha256 of ${lan} in the inventory`);
   return m[1]!;
-}
-
-function lanYaml(spec: LanSpec): string {
-  return `\n  - name: ${spec.name}\n    subnets: [${spec.subnets.join(', ')}]\n    gateway:\n      endpoint: ${spec.endpoint}\n      lanAddress: ${spec.lanAddress}\n`;
 }
