@@ -53,8 +53,8 @@ for (const [backend, build] of Object.entries(meshes)) {
           const root = writeBundle(dir, b);
           return b.files.filter((f) => f.path.endsWith('.sh')).map((f) => join(root, f.path));
         });
-        // up, down, firewall, install, uninstall in each; aws.sh in the VPC one.
-        assert.equal(scripts.length, bundles.length * 5 + 1);
+        // up, down, status, firewall, install, uninstall in each; aws.sh in the VPC one.
+        assert.equal(scripts.length, bundles.length * 6 + 1);
         const r = run('shellcheck', ['--shell=sh', '--severity=style', ...scripts]);
         assert.equal(r.status, 0, r.stdout + r.stderr);
       });

@@ -75,6 +75,27 @@ describe('install.sh and uninstall.sh', () => {
     });
   });
 
+  it('--sha256 records the tarball an install came from; an install without it drops the record; uninstall removes it', async () => {
+    await withTempDir((dir) => {
+      const bundle = writeBundle(join(dir, 'unpacked'), wg);
+      const root = join(dir, 'root');
+      mkdirSync(root);
+      const record = join(root, 'etc/p2pvpn/gw-wg/.bundle.sha256');
+      const sha = 'ab'.repeat(32);
+      assert.equal(sh(bundle, 'install.sh', '--force', '--root', root, '--sha256', 'not-hex').status, 2, 'a value that is not a sha256 is refused');
+      const first = sh(bundle, 'install.sh', '--force', '--root', root, '--sha256', sha);
+      assert.equal(first.status, 0, first.stderr);
+      assert.equal(readFileSync(record, 'utf8'), `${sha}\n`);
+      assert.equal(lstatSync(record).mode & 0o777, 0o600);
+      const byHand = sh(bundle, 'install.sh', '--force', '--root', root);
+      assert.equal(byHand.status, 0, byHand.stderr);
+      assert.throws(() => readFileSync(record), /ENOENT/, 'a bundle installed by hand is no longer the recorded tarball');
+      assert.equal(sh(bundle, 'install.sh', '--force', '--root', root, '--sha256', sha).status, 0);
+      assert.equal(sh(bundle, 'uninstall.sh', '--force', '--root', root).status, 0);
+      assert.deepEqual(snapshot(root), [], 'uninstall leaves nothing, the record included');
+    });
+  });
+
   it('an empty root comes back empty: install removes only the folders it made', async () => {
     await withTempDir((dir) => {
       const bundle = writeBundle(join(dir, 'unpacked'), wg);

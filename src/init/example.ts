@@ -10,6 +10,7 @@ export function exampleLans(schemaRef: string): string {
 #   p2pvpn validate lans.yaml    check this file, write nothing
 #   p2pvpn show lans.yaml        LANs, links, ports and addresses as a table
 #   p2pvpn generate lans.yaml    write out/<lan>.tar.gz for every gateway
+#   p2pvpn deploy lans.yaml      roll the bundles out to the gateways with Ansible
 # Fields marked (default) may be left out; the value shown is the default.
 
 mesh:
@@ -59,6 +60,10 @@ lans:
       lanAddress: 192.168.1.1    # the gateway's address on its LAN: hosts route remote LANs via it
       firewall:                  # (optional) this gateway's own choice, over mesh.firewall
         flavour: iptables
+      ssh:                       # (optional) how "p2pvpn deploy" logs in to it (Ansible over SSH)
+        host: vpn.example.com    # (default: endpoint) the name or address to connect to
+        user: root               # (default) the user to log in as
+        port: 22                 # (default) the SSH port
 
   - name: cloud
     description: Cloud VPC

@@ -17,6 +17,7 @@ export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Si
     readmeFile(topology, site),
     { path: 'up.sh', mode: MODE_SCRIPT, template: 'openvpn/up.sh', view: scriptView(topology, site, tunnels) },
     { path: 'down.sh', mode: MODE_SCRIPT, template: 'openvpn/down.sh', view: scriptView(topology, site, tunnels) },
+    { path: 'status.sh', mode: MODE_SCRIPT, template: 'openvpn/status.sh', view: scriptView(topology, site, tunnels) },
     { path: 'keys/ca.crt', mode: MODE_PUBLIC, content: state.public.ca!.certificate.pem },
     { path: 'keys/crl.pem', mode: MODE_PUBLIC, content: crlPem },
     { path: `keys/${site.name}.crt`, mode: MODE_PUBLIC, content: record.certificate!.pem },

@@ -78,6 +78,26 @@ export const AwsSchema = z
   }, { error: 'expected a mapping with region, instance, routeTables and securityGroup' })
   .describe('This LAN is an AWS VPC: the bundle carries aws.sh, which sets up routes, security group and instance with the aws CLI');
 
+/** A login name as useradd(8) accepts it by default; it reaches the Ansible inventory, so nothing else passes. */
+export const USER_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** How `p2pvpn deploy` reaches the gateway; every field has a default, so the mapping may be left out. */
+export const SshSchema = z
+  .strictObject({
+    host: z
+      .string({ error: 'expected a DNS name or IPv4 address' })
+      .regex(ENDPOINT_PATTERN, { error: (iss) => endpointProblem(String(iss.input)) })
+      .optional()
+      .describe('DNS name or IPv4 address p2pvpn deploy connects to; defaults to endpoint'),
+    user: z
+      .string({ error: 'expected a user name' })
+      .regex(USER_PATTERN, { error: 'must be a login name: 1 to 32 lowercase letters, digits, "_" and "-", starting with a letter or "_", like "root" or "deploy"' })
+      .optional()
+      .describe('User p2pvpn deploy logs in as; defaults to root'),
+    port: port.optional().describe('SSH port of the gateway; defaults to 22'),
+  }, { error: 'expected a mapping with host, user and port' })
+  .describe('How p2pvpn deploy reaches this gateway over SSH (Ansible); a gateway with neither ssh.host nor endpoint cannot be deployed');
+
 export const GatewaySchema = z
   .strictObject({
     endpoint: endpoint.optional(),
@@ -86,7 +106,8 @@ export const GatewaySchema = z
     lanAddress: ipv4.describe("The gateway's own address on its LAN: hosts route remote LANs via it"),
     firewall: FirewallOverrideSchema.optional(),
     aws: AwsSchema.optional(),
-  }, { error: 'expected a mapping with lanAddress and optionally endpoint, listen, port, firewall and aws' })
+    ssh: SshSchema.optional(),
+  }, { error: 'expected a mapping with lanAddress and optionally endpoint, listen, port, firewall, aws and ssh' })
   .describe('The Linux box at the edge of the LAN that terminates the tunnels');
 
 export const LanSchema = z
@@ -152,4 +173,5 @@ export type Gateway = Lan['gateway'];
 export type Backend = LansConfig['mesh']['backend'];
 export type Flavour = (typeof FLAVOURS)[number];
 export type AwsConfig = NonNullable<Gateway['aws']>;
+export type SshConfig = NonNullable<Gateway['ssh']>;
 export type TransitLayout = NonNullable<LansConfig['mesh']['openvpn']['transitLayout']>;

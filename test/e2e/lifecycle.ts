@@ -88,7 +88,8 @@ export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> 
   await assertRestored([outcast]);
 }
 
-function lanYaml(spec: LanSpec): string {
+/** The lines that add `spec` to the end of a fixture's lans.yaml. */
+export function lanYaml(spec: LanSpec): string {
   return `\n  - name: ${spec.name}\n    subnets: [${spec.subnets.join(', ')}]\n    gateway:\n      endpoint: ${spec.endpoint}\n      lanAddress: ${spec.lanAddress}\n`;
 }
 
