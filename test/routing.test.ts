@@ -67,8 +67,8 @@ for (const backend of ['wireguard', 'openvpn'] as const) {
           const root = writeBundle(dir, b);
           return b.files.filter((f) => f.path.endsWith('.sh')).map((f) => join(root, f.path));
         });
-        // up, down, routing, firewall, install, uninstall everywhere; notify and links on hq-a and hq-b.
-        assert.equal(scripts.length, bundles.length * 6 + 4);
+        // up, down, status, routing, firewall, install, uninstall everywhere; notify and links on hq-a and hq-b.
+        assert.equal(scripts.length, bundles.length * 7 + 4);
         const r = run('shellcheck', ['--shell=sh', '--severity=style', ...scripts]);
         assert.equal(r.status, 0, r.stdout + r.stderr);
       }));

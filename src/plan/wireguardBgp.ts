@@ -38,6 +38,7 @@ export function planWireGuardBgpBundle(topology: Topology, state: MeshState, sit
     readmeFile(topology, site),
     { path: 'up.sh', mode: MODE_SCRIPT, template: 'wireguard/up-bgp.sh', view },
     { path: 'down.sh', mode: MODE_SCRIPT, template: 'wireguard/down-bgp.sh', view },
+    { path: 'status.sh', mode: MODE_SCRIPT, template: 'wireguard/status-bgp.sh', view },
     ...tunnels.map((t): PlannedFile => ({ path: `wireguard/${t.iface}.conf`, mode: MODE_SECRET, template: 'wireguard/link.conf', view: t })),
     ...planRoutingFiles(topology, site, routing),
   ];
@@ -53,6 +54,7 @@ function linkView(topology: Topology, state: MeshState, link: Link, site: Site) 
     pair: link.pair,
     iface: wireguardLinkInterface(topology.mesh, link.pair),
     address: link.transitAddresses[selfEnd],
+    peerAddress,
     port: link.port,
     mtu: topology.tunnelMtu,
     privateKey: state.secrets.lans[site.name]!.wgPrivateKey!,
