@@ -205,6 +205,23 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
       await waitBgpUp(network, READY_MS);
     });
 
+    it('a BIRD or keepalived that died comes back with up.sh --repair (what the repair timer runs); the others keep running', async () => {
+      const [bravo, backup] = [site('bravo').gateways[0]!, second()];
+      const daemons = allGateways(network).map(routingDaemons);
+      const victims = [...routingDaemons(bravo).filter((d) => d.endsWith(' bird')), ...routingDaemons(backup).filter((d) => d.endsWith(' keepalived'))];
+      assert.equal(victims.length, 3, `one BIRD on bravo, keepalived's two processes on ${backup.spec.id}: ${victims.join(', ')}`);
+      for (const v of victims) process.kill(Number(v.split(' ')[0]), 'SIGKILL');
+      await Promise.all([bravo, backup].map((g) => execInGateway(g.gateway, [join(g.bundle, 'up.sh'), '--repair'], { env, timeoutMs: 60_000 })));
+      allGateways(network).forEach((g, i) => {
+        if (g !== bravo && g !== backup) assert.deepEqual(routingDaemons(g), daemons[i], `${g.spec.id} untouched`);
+      });
+      assert.equal(routingDaemons(bravo).filter((d) => d.endsWith(' bird')).length, 1, 'BIRD is back on bravo');
+      assert.equal(routingDaemons(backup).filter((d) => d.endsWith(' keepalived')).length, 2, `keepalived is back on ${backup.spec.id}`);
+      await waitBgpUp(network, READY_MS);
+      await pollUntil(`${backup.spec.id} to be BACKUP again`, 15_000, async () => (vrrpState(backup) === 'BACKUP' && vrrpState(first()) === 'MASTER' ? true : undefined));
+      assert.deepEqual((await pingHaMatrix(network)).filter((p) => !p.ok), []);
+    });
+
     it('down.sh puts back addresses, routes, links, forwarding, rp_filter and processes; no BIRD or keepalived is left', async () => {
       await Promise.all(allGateways(network).map((g) => execInGateway(g.gateway, [join(g.bundle, 'down.sh')], { env, timeoutMs: 60_000 })));
       for (const g of allGateways(network)) {
@@ -213,7 +230,7 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
           return s.processes.length === before0.get(g.spec.id)!.processes.length ? s : undefined;
         }).catch(() => snapshot(g.gateway));
         const was = before0.get(g.spec.id)!;
-        for (const key of ['addresses', 'routes', 'links', 'ipForward'] as const) assert.equal(now[key], was[key], `${g.spec.id}: ${key}`);
+        for (const key of ['addresses', 'routes', 'links', 'ipForward', 'firewall'] as const) assert.equal(now[key], was[key], `${g.spec.id}: ${key}`);
         assert.deepEqual(now.processes, was.processes, `${g.spec.id}: processes`);
         const rp = await execInGateway(g.gateway, ['cat', '/proc/sys/net/ipv4/conf/all/rp_filter', '/proc/sys/net/ipv4/conf/default/rp_filter']);
         assert.equal(rp.stdout, '1\n1\n', `${g.spec.id}: rp_filter strict again`);
