@@ -49,8 +49,9 @@ export function carriesFacts(path: string): boolean {
 
 /** Summarises a bundle from its files; only the files that carry facts are read. */
 export function summarizeBundle(lan: string, files: BundleTexts): BundleSummary {
-  const wgConf = [...files.keys()].find(isWireGuardConf);
-  return wgConf ? summarizeWireGuard(textOf(files, wgConf)!) : summarizeOpenVpn(lan, files);
+  // One config of every peer, or (WireGuard under bgp) one per link, each with its one peer.
+  const wgConfs = [...files.keys()].filter(isWireGuardConf).sort();
+  return wgConfs.length > 0 ? summarizeWireGuard(wgConfs.map((path) => textOf(files, path)!)) : summarizeOpenVpn(lan, files);
 }
 
 /**
@@ -158,9 +159,30 @@ function summarizeOpenVpn(lan: string, files: BundleTexts): BundleSummary {
   };
 }
 
-/** A wg-quick config: each [Peer] follows a `# <name>` comment, AllowedIPs start with the peer's tunnel address. */
-function summarizeWireGuard(text: string): BundleSummary {
+/** wg-quick configs: each [Peer] follows a `# <name>` comment, AllowedIPs start with the peer's tunnel address. */
+function summarizeWireGuard(texts: string[]): BundleSummary {
   const peers = new Map<string, PeerFacts>();
+  const ports: number[] = [];
+  let mtu: number | undefined;
+  let privateKey: string | undefined;
+  for (const text of texts) {
+    const iface = readWireGuardConf(text, peers);
+    if (iface.get('ListenPort')) ports.push(Number(iface.get('ListenPort')));
+    if (iface.get('MTU')) mtu = Number(iface.get('MTU'));
+    privateKey ??= iface.get('PrivateKey');
+  }
+  return {
+    backend: 'wireguard',
+    ports: ports.sort((a, b) => a - b),
+    ...(mtu ? { mtu } : {}),
+    ...(privateKey ? { ownKey: digest(privateKey) } : {}),
+    revoked: [],
+    peers,
+  };
+}
+
+/** One wg-quick config: its [Interface] settings returned, its peers added to `peers`. */
+function readWireGuardConf(text: string, peers: Map<string, PeerFacts>): Map<string, string> {
   const iface = new Map<string, string>();
   let section: Map<string, string> = iface;
   let name = '';
@@ -182,15 +204,7 @@ function summarizeWireGuard(text: string): BundleSummary {
     if (kv) section.set(kv[1]!, kv[2]!);
   }
   finish();
-  const privateKey = iface.get('PrivateKey');
-  return {
-    backend: 'wireguard',
-    ports: [Number(iface.get('ListenPort'))],
-    ...(iface.get('MTU') ? { mtu: Number(iface.get('MTU')) } : {}),
-    ...(privateKey ? { ownKey: digest(privateKey) } : {}),
-    revoked: [],
-    peers,
-  };
+  return iface;
 }
 
 /** OpenVPN config lines as keyword → argument lists. */

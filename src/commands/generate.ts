@@ -66,9 +66,11 @@ async function generateLocked(file: string, config: LansConfig, source: SourceDo
     if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded, undefined, texts);
     if (loaded.upgradedFrom !== undefined) out.warn(`p2pvpn: ${stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
     // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
-    const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
+    // A gateway whose record moved to a new id (its LAN went from one gateway to several, or back) leaves its old bundle behind too.
+    const moved = build.changes.renamed.map((r) => r.from);
+    const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired), ...moved])].filter((name) => existsSync(join(opts.out, `${name}.tar.gz`)));
     store.commit(gone);
-    for (const line of formatGateways(meshPlan(build.topology.mesh, gateways, gone, stateChanged, build.state.public, now), opts.out)) out.info(line);
+    for (const line of formatGateways(meshPlan(build.topology.mesh, gateways, gone, stateChanged, build.state.public, now, build.changes.renamed), opts.out)) out.info(line);
   } finally {
     store.discard();
   }

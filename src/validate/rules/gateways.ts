@@ -15,7 +15,11 @@ export function checkGateways(config: LansConfig, report: Report): void {
     if (config.mesh.routing !== 'bgp') report(['lans', i, 'gateways'], `several gateways per LAN need mesh.routing: bgp (BIRD learns which one carries the LAN); set it, or give ${lan.name} one gateway`);
     if (lan.vip === undefined) report(['lans', i, 'vip'], `required field "vip" is missing: the address in ${lan.name} that its hosts route the other LANs through, held by one gateway at a time; add it`);
     else checkVip(lan, i, lan.vip, report);
+    const seen = new Map<string, string>();
     for (const g of lanGateways(lan, i)) {
+      const other = seen.get(g.gateway.lanAddress);
+      if (other !== undefined) report([...g.path, 'lanAddress'], `${g.gateway.lanAddress} is also the lanAddress of gateway ${other}, each gateway needs its own`);
+      seen.set(g.gateway.lanAddress, g.name!);
       if (g.gateway.aws !== undefined) report([...g.path, 'aws'], `a VIP cannot move between instances of an AWS VPC (the VPC routes by instance, not by address), so a LAN with several gateways cannot use aws; remove it`);
     }
   });
@@ -30,13 +34,9 @@ function checkVip(lan: Lan, i: number, vip: string, report: Report): void {
   const home = subnetOf(ip);
   if (!home) return report(path, `${vip} is not inside any subnet of ${lan.name} (${lan.subnets.join(', ')}), give an unused address of its LAN`);
   if (blockSize(home) > 2 && (ip === home.start || ip === home.start + blockSize(home) - 1)) return report(path, `${vip} is the network or broadcast address of its subnet, give a host address`);
-  const seen = new Map<string, string>();
   for (const g of lanGateways(lan, i)) {
     const address = g.gateway.lanAddress;
     if (address === vip) report(path, `${vip} is the lanAddress of gateway ${g.name}; the VIP must be an address of its own, which moves between the gateways`);
-    const other = seen.get(address);
-    if (other !== undefined) report([...g.path, 'lanAddress'], `${address} is also the lanAddress of gateway ${other}, each gateway needs its own`);
-    seen.set(address, g.name!);
     const theirs = subnetOf(ipToInt(address));
     if (theirs && theirs.start !== home.start) report([...g.path, 'lanAddress'], `${address} is not in ${vip}'s subnet; VRRP moves the VIP within one segment, so give every gateway an address in the VIP's subnet`);
   }
