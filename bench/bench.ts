@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Backend } from '../src/validate/schema.js';
+import type { Backend } from '../src/model/schema.js';
 import { generate, hasPlanCommand, plan, ROOT, runCli, snapshot, writtenFiles, type CliRun } from './cli.js';
 import { measureFloor } from './floor.js';
 import { meshYaml } from './mesh.js';

@@ -1,4 +1,4 @@
-import type { Backend } from '../src/validate/schema.js';
+import type { Backend } from '../src/model/schema.js';
 
 export type Scenario = 'cold' | 'warm' | 'add-one' | 'plan';
 

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Backend } from '../src/validate/schema.js';
+import type { Backend } from '../src/model/schema.js';
 import { readIfExists } from '../src/io/files.js';
 import { generate } from './cli.js';
 import { meshYaml } from './mesh.js';

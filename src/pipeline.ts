@@ -7,8 +7,8 @@ import { bundlePlanner } from './plan/bundles.js';
 import type { Site, Topology } from './plan/topology.js';
 import { renderBundle, type RenderedBundle } from './render/render.js';
 import type { MeshState } from './state/types.js';
-import type { Report } from './validate/rules/index.js';
-import type { LansConfig } from './validate/schema.js';
+import type { Report } from './model/problems.js';
+import type { LansConfig } from './model/schema.js';
 
 export interface MeshBuild {
   state: MeshState;

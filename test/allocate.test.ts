@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allocate } from '../src/allocate/allocate.js';
 import { emptyState } from '../src/state/types.js';
-import type { LansConfig } from '../src/validate/schema.js';
+import type { LansConfig } from '../src/model/schema.js';
 
 function config(names: string[]): LansConfig {
   return {

@@ -8,7 +8,7 @@ import type { KeySource } from '../src/crypto/keys.js';
 import { buildMesh, renderAllBundles } from '../src/pipeline.js';
 import type { RenderedBundle } from '../src/render/render.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
-import { formatProblem, type Problem } from '../src/validate/problems.js';
+import { formatProblem, type Problem } from '../src/model/problems.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
 import { checkBundles } from './support/renderedChecks.js';
 import { FIXTURES, runCli, withTempDir } from './support/cli.js';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { buildTopology } from '../src/plan/topology.js';
 import { allocate } from '../src/allocate/allocate.js';
 import { emptyState } from '../src/state/types.js';
-import { formatProblem } from '../src/validate/problems.js';
+import { formatProblem } from '../src/model/problems.js';
 import { validateLans } from '../src/validate/validate.js';
 import { runCli, withTempDir } from './support/cli.js';
 

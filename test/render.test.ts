@@ -12,9 +12,9 @@ import { PRECOMPILED_FILE, precompiledModule } from '../src/render/precompile.js
 import { renderBundle, templateHelpers } from '../src/render/render.js';
 import { compileOptions, TEMPLATES_DIR, templateNames } from '../src/render/templateSource.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
-import { formatReport, type Problem } from '../src/validate/problems.js';
+import { formatReport, type Problem } from '../src/model/problems.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
-import type { LansConfig } from '../src/validate/schema.js';
+import type { LansConfig } from '../src/model/schema.js';
 import { fastKeys } from './support/bundles.js';
 import { FIXTURES } from './support/cli.js';
 import { goldenCases, noNewKeys } from './support/goldens.js';

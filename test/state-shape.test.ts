@@ -5,7 +5,7 @@ import { buildMesh } from '../src/pipeline.js';
 import { isPublicStateShape, isSecretStateShape } from '../src/state/quickShape.js';
 import { PublicStateSchema, SecretStateSchema } from '../src/state/schema.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
-import type { LansConfig } from '../src/validate/schema.js';
+import type { LansConfig } from '../src/model/schema.js';
 
 type Json = unknown;
 

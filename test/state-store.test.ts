@@ -11,7 +11,7 @@ import { keyMismatches } from '../src/state/consistency.js';
 import { upgrade, type Migration } from '../src/state/migrate.js';
 import { canonicalHeader, sameStateAs, serializePublic, serializeSecrets, serializeState } from '../src/state/serialize.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
-import type { LansConfig } from '../src/validate/schema.js';
+import type { LansConfig } from '../src/model/schema.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
 
 /** Two states are the same when both their files serialize to the same text. */

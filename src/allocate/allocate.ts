@@ -1,4 +1,4 @@
-import type { LansConfig } from '../validate/schema.js';
+import type { LansConfig } from '../model/schema.js';
 import type { PairRecord, PublicState } from '../state/types.js';
 
 /** What changed in the numbering, for the plan and for retiring secrets. */

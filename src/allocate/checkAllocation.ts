@@ -1,8 +1,8 @@
-import { transitCapacity } from './transit.js';
+import { transitCapacity } from '../model/transit.js';
 import { blockSize, parseBlock } from '../model/net.js';
 import type { PublicState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
-import type { Report } from '../validate/rules/index.js';
+import type { LansConfig } from '../model/schema.js';
+import type { Report } from '../model/problems.js';
 
 /** Checks that need the numbers: retired numbers stay used, so the highest number, not the count, must fit. */
 export function checkAllocation(config: LansConfig, state: PublicState, report: Report): void {

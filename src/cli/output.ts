@@ -1,4 +1,4 @@
-import { formatReport, type Problem } from '../validate/problems.js';
+import { formatReport, type Problem } from '../model/problems.js';
 import type { Streams } from './io.js';
 import { progressLine, type ProgressLine } from './progress.js';
 import { colourEnabled, paint, type Paint } from './style.js';

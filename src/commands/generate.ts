@@ -9,8 +9,8 @@ import type { SourceDoc } from '../parse/parseLans.js';
 import { bundleStore } from '../io/bundleStore.js';
 import { sameStateAs, serializeState } from '../state/serialize.js';
 import { STATE_VERSION, type MeshState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
-import { hasErrors, type Problem } from '../validate/problems.js';
+import type { LansConfig } from '../model/schema.js';
+import { hasErrors, type Problem } from '../model/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
 export interface GenerateOptions extends GlobalOptions {

@@ -9,8 +9,8 @@ import { syncDir, writeFileAtomic } from '../io/files.js';
 import { withStateLock } from '../io/lock.js';
 import { PUBLIC_FILE, SECRETS_FILE, saveState } from '../io/stateStore.js';
 import { emptyState } from '../state/types.js';
-import { hasErrors } from '../validate/problems.js';
-import { NAME_PATTERN, NAME_RULE } from '../validate/schema.js';
+import { hasErrors } from '../model/problems.js';
+import { NAME_PATTERN, NAME_RULE } from '../model/schema.js';
 import { validateLans } from '../validate/validate.js';
 import { defaultStateDir } from './generate.js';
 

@@ -5,8 +5,8 @@ import { loadState } from '../io/stateStore.js';
 import { buildTopology } from '../plan/topology.js';
 import { buildView, type MeshView } from '../show/view.js';
 import type { MeshState, PublicState } from '../state/types.js';
-import type { Problem } from '../validate/problems.js';
-import type { LansConfig } from '../validate/schema.js';
+import type { Problem } from '../model/problems.js';
+import type { LansConfig } from '../model/schema.js';
 import { reporter, validateLans } from '../validate/validate.js';
 import { defaultStateDir, readLansFile } from './generate.js';
 

@@ -9,7 +9,7 @@ import { loadState } from '../io/stateStore.js';
 import { emitBundles } from '../emit/emitBundles.js';
 import { buildMesh } from '../pipeline.js';
 import { sameStateAs, serializeState } from '../state/serialize.js';
-import { formatReport, hasErrors } from '../validate/problems.js';
+import { formatReport, hasErrors } from '../model/problems.js';
 import { reporter, validateLans } from '../validate/validate.js';
 import { defaultStateDir, readLansFile } from './generate.js';
 

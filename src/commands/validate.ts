@@ -1,6 +1,6 @@
 import type { Streams } from '../cli/io.js';
 import { output, type GlobalOptions } from '../cli/output.js';
-import { count } from '../validate/problems.js';
+import { count } from '../model/problems.js';
 import { inspectMesh } from './inspect.js';
 
 export interface ValidateOptions extends GlobalOptions {

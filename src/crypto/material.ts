@@ -1,5 +1,5 @@
 import type { MeshState, PublicState, SecretState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
+import type { LansConfig } from '../model/schema.js';
 import type { AllocationChanges } from '../allocate/allocate.js';
 import type { Subject } from './certs.js';
 import { presharedKey, tlsCryptKey, type KeySource } from './keys.js';

@@ -1,5 +1,5 @@
 import { IPV4_PATTERN } from '../model/net.js';
-import { HOSTNAME_PATTERN, NAME_PATTERN, NAME_RULE } from '../validate/schema.js';
+import { HOSTNAME_PATTERN, NAME_PATTERN, NAME_RULE } from '../model/schema.js';
 
 /** A gateway as P2P-VPN cached it: short name, public DNS name, and a /24 given by its network address. */
 export interface AncestorGateway {

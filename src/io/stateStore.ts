@@ -7,7 +7,7 @@ import { checkState } from '../state/checkState.js';
 import { isPublicStateShape, isSecretStateShape } from '../state/quickShape.js';
 import { PublicStateSchema, SecretStateSchema } from '../state/schema.js';
 import { shapeProblems } from '../state/serialize.js';
-import { printable } from '../validate/problems.js';
+import { printable } from '../model/problems.js';
 import { emptyState, STATE_VERSION, type MeshState, type PublicState, type SecretState } from '../state/types.js';
 import { ensureDir, readIfExists, writeFileAtomic } from './files.js';
 

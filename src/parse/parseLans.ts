@@ -1,5 +1,5 @@
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, Scalar, visit, type Document, type Node } from 'yaml';
-import { formatPath, type Problem } from '../validate/problems.js';
+import { formatPath, type Problem } from '../model/problems.js';
 
 /** Far larger than any real mesh (200 LANs take about 40 KB). */
 export const MAX_FILE_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { meshCrl } from '../crypto/crl.js';
 import type { MeshState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
+import type { LansConfig } from '../model/schema.js';
 import { planOpenVpnBundle } from './openvpn.js';
 import { planGatewayFiles } from './gateway.js';
 import { buildTopology, type Site, type Topology } from './topology.js';

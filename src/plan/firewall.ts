@@ -1,8 +1,7 @@
+import { openvpnDevice, wireguardInterface } from '../model/names.js';
 import { IPV4_PATTERN } from '../model/net.js';
-import { openvpnDevice } from './openvpn.js';
 import { peerOf, type Link, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, type PlannedFile } from './types.js';
-import { wireguardInterface } from './wireguard.js';
 
 /** IPv4 20 + TCP 20: the largest TCP payload that fits the tunnel MTU. */
 const TCP_IPV4_HEADERS = 40;

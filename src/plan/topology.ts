@@ -1,8 +1,8 @@
-import { gatewayTransit, pairTransit } from '../allocate/transit.js';
+import { gatewayTransit, pairTransit } from '../model/transit.js';
 import { formatBlock, netmask, parseBlock } from '../model/net.js';
 import type { PublicState } from '../state/types.js';
-import type { AwsConfig, Backend, Flavour, LansConfig } from '../validate/schema.js';
-import { tunnelMtu } from './mtu.js';
+import type { AwsConfig, Backend, Flavour, LansConfig } from '../model/schema.js';
+import { tunnelMtu } from '../model/mtu.js';
 
 /** One subnet in both notations the data planes use. */
 export interface Route {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HOSTNAME_PATTERN, LansSchema } from '../validate/schema.js';
+import { HOSTNAME_PATTERN, LansSchema } from '../model/schema.js';
 import { IPV4_PATTERN } from '../model/net.js';
 
 /** Where the schema lives in the repository and in the npm package. */

@@ -1,4 +1,4 @@
-import { count } from '../validate/problems.js';
+import { count } from '../model/problems.js';
 import type { LanView, LinkView, MeshView } from './view.js';
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */

@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '../validate/schema.js';
+import { NAME_PATTERN } from '../model/schema.js';
 import { BASE64_KEY, CERTIFICATE_PEM, ISO_DATE, PAIR_NUMBER, PRIVATE_KEY_PEM, TLS_CRYPT_KEY } from './schema.js';
 
 /**

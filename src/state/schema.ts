@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAME_PATTERN } from '../validate/schema.js';
+import { NAME_PATTERN } from '../model/schema.js';
 
 /**
  * The shape of mesh.json and secrets.json. Values from the state reach

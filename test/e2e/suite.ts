@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { OVERHEAD } from '../../src/plan/mtu.js';
+import { OVERHEAD } from '../../src/model/mtu.js';
 import { FIXTURES } from '../support/cli.js';
 import { joinLive, leaveLive } from './lifecycle.js';
 import { allLinks, assertLinksStayDown, openvpnWarnings, waitLinksUp, type Backend, type Link } from './links.js';

@@ -5,7 +5,7 @@ import { nodeKeySource, type KeySource } from '../../src/crypto/keys.js';
 import { buildMesh, renderAllBundles } from '../../src/pipeline.js';
 import type { RenderedBundle } from '../../src/render/render.js';
 import { emptyState } from '../../src/state/types.js';
-import { formatReport, type Problem } from '../../src/validate/problems.js';
+import { formatReport, type Problem } from '../../src/model/problems.js';
 import { reporter, validateLans } from '../../src/validate/validate.js';
 
 let rsa: { privatePem: string; publicPem: string } | undefined;

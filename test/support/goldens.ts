@@ -5,7 +5,7 @@ import { nodeKeySource } from '../../src/crypto/keys.js';
 import { loadState, saveState } from '../../src/io/stateStore.js';
 import { buildMesh, renderAllBundles } from '../../src/pipeline.js';
 import type { RenderedBundle } from '../../src/render/render.js';
-import { hasErrors, formatReport, type Problem } from '../../src/validate/problems.js';
+import { hasErrors, formatReport, type Problem } from '../../src/model/problems.js';
 import { reporter, validateLans } from '../../src/validate/validate.js';
 import { FIXTURES } from './cli.js';
 

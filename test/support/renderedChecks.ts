@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { containsIp, formatBlock, ipToInt, parseBlock } from '../../src/model/net.js';
 import type { BundleFile, RenderedBundle } from '../../src/render/render.js';
 import { TEMPLATES_DIR } from '../../src/render/templateSource.js';
-import type { LansConfig } from '../../src/validate/schema.js';
+import type { LansConfig } from '../../src/model/schema.js';
 
 /**
  * The project's consistency checks for rendered bundles, independent of how

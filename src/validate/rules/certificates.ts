@@ -1,5 +1,5 @@
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import type { LansConfig } from '../../model/schema.js';
+import type { Report } from '../../model/problems.js';
 
 /** Lifetimes that are legal but will hurt: a gateway certificate outliving its CA, or one that expires within weeks. */
 export function checkCertificates(config: LansConfig, report: Report): void {

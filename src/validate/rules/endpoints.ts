@@ -1,6 +1,6 @@
 import { IPV4_PATTERN, containsIp, ipToInt, parseBlock, specialUse, type Block } from '../../model/net.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import type { LansConfig } from '../../model/schema.js';
+import type { Report } from '../../model/problems.js';
 
 /** Endpoints are dialable, do not loop into the mesh, are not shared, and every pair has at least one end to dial. */
 export function checkEndpoints(config: LansConfig, report: Report): void {

@@ -1,6 +1,6 @@
 import { blockSize, containsIp, ipToInt, networkOf, parseBlock, specialUse } from '../../model/net.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import type { LansConfig } from '../../model/schema.js';
+import type { Report } from '../../model/problems.js';
 
 /** The gateway's LAN address is a usable host address of one of its own subnets. */
 export function checkGatewayAddresses(config: LansConfig, report: Report): void {

@@ -1,5 +1,5 @@
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import type { LansConfig } from '../../model/schema.js';
+import type { Report } from '../../model/problems.js';
 
 /** gateway.port is WireGuard's listen port; OpenVPN derives every port from portBase, so a set one does nothing. */
 export function checkPorts(config: LansConfig, report: Report): void {

@@ -1,6 +1,6 @@
 import { blockEnd, formatBlock, hasHostBits, isPrivate, networkOf, overlaps, parseBlock, type Block } from '../../model/net.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import type { LansConfig } from '../../model/schema.js';
+import type { Report } from '../../model/problems.js';
 import { lanRef } from './lanRef.js';
 
 interface Located {

@@ -3,7 +3,7 @@
  * expressions (they are exported as JSON Schema for editors), these say which
  * part is wrong and what would be right.
  */
-import { IPV4_PATTERN } from '../model/net.js';
+import { IPV4_PATTERN } from './net.js';
 
 const NAME_MAX = 11;
 const TEXT_MAX = 64;

@@ -9,6 +9,9 @@ export interface Problem {
   message: string;
 }
 
+/** How a rule or stage reports a problem: a path in the document; the reporter adds file, line and column. */
+export type Report = (path: (string | number)[], message: string, severity?: 'error' | 'warning') => void;
+
 export function formatProblem(p: Problem): string {
   const where = p.path === '' ? '' : `${p.path}: `;
   return printable(`${p.file}:${p.line}:${p.col}: ${where}${p.message}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CIDR_PATTERN, IPV4_PATTERN } from '../model/net.js';
+import { CIDR_PATTERN, IPV4_PATTERN } from './net.js';
 import { cidrProblem, endpointProblem, ipv4Problem, nameProblem, textProblem } from './explain.js';
 
 /**
