@@ -15,3 +15,5 @@ export const ExitCode = {
   changesPending: 3,
   internal: 70,
 } as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { output } from '../src/cli/output.js';
-import { progressLine } from '../src/cli/progress.js';
-import { colourEnabled, paint } from '../src/cli/style.js';
+import { output } from '../src/io/output.js';
+import { progressLine } from '../src/io/progress.js';
+import { colourEnabled, paint } from '../src/io/style.js';
 import { BIN, runCli, withTempDir } from './support/cli.js';
 import { meshYaml } from './support/meshes.js';
 
@@ -90,6 +90,16 @@ describe('--quiet and --verbose', () => {
       assert.equal(v.code, 0);
       assert.equal(v.stderr, 'state: lans.state\n');
       assert.match(v.stdout, /^unchanged out\/a\.tar\.gz/);
+    }));
+
+  it('plan --quiet hides warnings as every other command does, and keeps the plan it was asked for', () =>
+    withTempDir((dir) => {
+      writeFileSync(join(dir, 'lans.yaml'), meshYaml(['a', 'b']).replace('backend: wireguard', 'backend: wireguard\n  underlayMtu: 1300'));
+      const loud = runCli(['plan', 'lans.yaml'], dir);
+      assert.equal(loud.code, 3);
+      assert.match(loud.stderr, /^1 warning:\nlans\.yaml:4:16: mesh\.underlayMtu: /);
+      const quiet = runCli(['plan', '--quiet', 'lans.yaml'], dir);
+      assert.deepEqual({ code: quiet.code, stderr: quiet.stderr, stdout: quiet.stdout }, { code: 3, stderr: '', stdout: loud.stdout });
     }));
 });
 

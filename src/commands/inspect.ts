@@ -1,6 +1,7 @@
 import { allocate, type AllocationChanges } from '../allocate/allocate.js';
 import { checkAllocation } from '../allocate/checkAllocation.js';
 import { reportExpiries } from '../change/expiryWarnings.js';
+import { defaultStateDir, readLansFile } from '../io/lansFile.js';
 import { loadState } from '../io/stateStore.js';
 import { buildTopology } from '../plan/topology.js';
 import { buildView, type MeshView } from '../show/view.js';
@@ -8,7 +9,6 @@ import type { MeshState, PublicState } from '../state/types.js';
 import type { Problem } from '../model/problems.js';
 import type { LansConfig } from '../model/schema.js';
 import { reporter, validateLans } from '../validate/validate.js';
-import { defaultStateDir, readLansFile } from './generate.js';
 
 /** A mesh as `generate` would see it, up to (not including) key generation: nothing is written. */
 export interface InspectedMesh {

@@ -11,6 +11,8 @@ import { syncDir } from './files.js';
 export interface BundleStore {
   /** The tarball out/ holds for a LAN, if any. */
   previous(lan: string): Promise<Buffer | undefined>;
+  /** Whether out/ holds a tarball for a LAN. */
+  holds(lan: string): boolean;
   /** Writes and flushes a LAN's next tarball, mode 0600 since it holds private keys, under a temporary name. */
   stage(lan: string, tarball: Buffer): Promise<void>;
   /** Moves every staged tarball into place, deletes the tarballs of LANs that left, flushes the folder. */
@@ -25,6 +27,7 @@ export function bundleStore(outDir: string): BundleStore {
   const temporary = (lan: string): string => `${path(lan)}.tmp-${process.pid}`;
   return {
     previous: (lan) => readIfThere(path(lan)),
+    holds: (lan) => existsSync(path(lan)),
     async stage(lan, tarball) {
       if (staged.length === 0) prepareFolder(outDir);
       staged.push(lan);

@@ -170,6 +170,11 @@ function removeStaleTemporaries(dir: string): void {
   for (const name of readdirSync(dir)) if (/^(mesh\.json|secrets\.json|\.gitignore)(\.bak)?\.tmp-\d+$/.test(name)) unlinkSync(join(dir, name));
 }
 
+/** Whether a folder holds a state file or the backup of one. */
+export function holdsState(dir: string): boolean {
+  return [PUBLIC_FILE, SECRETS_FILE, `${PUBLIC_FILE}.bak`, `${SECRETS_FILE}.bak`].some((f) => existsSync(join(dir, f)));
+}
+
 export function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }

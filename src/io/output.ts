@@ -1,5 +1,5 @@
 import { formatReport, type Problem } from '../model/problems.js';
-import type { Streams } from './io.js';
+import type { Streams } from './streams.js';
 import { progressLine, type ProgressLine } from './progress.js';
 import { colourEnabled, paint, type Paint } from './style.js';
 
