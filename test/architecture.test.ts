@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ROOT } from './support/cli.js';
+import { cycles, edgesWithin, folderGraph, importGraph, type ImportGraph } from './support/importGraph.js';
+
+const graphOf = (edges: Record<string, string[]>): ImportGraph => new Map(Object.entries(edges).map(([from, to]) => [from, new Set(to)]));
+
+describe('the cycle finder', () => {
+  const cases: [string, Record<string, string[]>, string[][]][] = [
+    ['a chain has none', { a: ['b'], b: ['c'], c: [] }, []],
+    ['two files that import each other', { a: ['b'], b: ['a'] }, [['a', 'b']]],
+    ['a loop of three beside a tail', { a: ['b'], b: ['c'], c: ['a', 'd'], d: [] }, [['a', 'b', 'c']]],
+    ['two separate loops', { a: ['b'], b: ['a'], c: ['d'], d: ['c'] }, [['a', 'b'], ['c', 'd']]],
+    ['a diamond has none', { a: ['b', 'c'], b: ['d'], c: ['d'], d: [] }, []],
+  ];
+  for (const [name, edges, want] of cases) it(name, () => assert.deepEqual(cycles(graphOf(edges)), want));
+
+  it('folds files into their top-level folder, and imports within a folder drop out', () => {
+    const files = graphOf({ 'src/a/x.ts': ['src/a/y.ts', 'src/b/z.ts'], 'src/a/y.ts': [], 'src/b/z.ts': ['src/c.ts'], 'src/c.ts': ['src/a/y.ts'] });
+    const folders = folderGraph(files, 'src');
+    assert.deepEqual(folders, graphOf({ a: ['b'], b: ['c.ts'], 'c.ts': ['a'] }));
+    assert.deepEqual(cycles(folders), [['a', 'b', 'c.ts']]);
+    assert.deepEqual(edgesWithin(folders, ['a', 'b', 'c.ts']), ['a -> b', 'b -> c.ts', 'c.ts -> a']);
+  });
+});
+
+describe('src/ imports in one direction', () => {
+  const files = importGraph(ROOT, 'src');
+
+  it('reads the imports of every source file, type-only and dynamic ones included', () => {
+    assert.ok(files.size > 50);
+    assert.ok(files.get('src/validate/rules/aws.ts')!.has('src/model/problems.ts'), 'import type');
+    assert.ok(files.get('src/cli/commands.ts')!.has('src/commands/generate.ts'), "import('…')");
+  });
+
+  it('no file imports itself back through others', () => {
+    const found = cycles(files);
+    assert.deepEqual(found, [], found.map((c) => edgesWithin(files, c).join('\n')).join('\n\n'));
+  });
+
+  it('no top-level folder of src/ imports itself back through others', () => {
+    const folders = folderGraph(files, 'src');
+    const found = cycles(folders);
+    assert.deepEqual(found, [], found.map((c) => edgesWithin(folders, c).join(', ')).join('\n'));
+  });
+});
