@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nodeKeySource } from '../src/crypto/keys.js';
 import { buildMesh } from '../src/pipeline.js';
-import { isPublicStateShape, isSecretStateShape } from '../src/state/quickShape.js';
-import { PublicStateSchema, SecretStateSchema } from '../src/state/schema.js';
+import { z } from 'zod';
+import { fastCheck } from '../src/state/fastCheck.js';
+import { isPublicStateShape, isSecretStateShape, PublicStateSchema, SecretStateSchema } from '../src/state/schema.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
 import type { LansConfig } from '../src/model/schema.js';
 
@@ -89,4 +90,12 @@ describe('quick state shape check', () => {
       }
     });
   }
+});
+
+describe('fastCheck', () => {
+  it('refuses to compile a kind of schema it has no plain check for, rather than pass it unchecked', () => {
+    for (const schema of [z.boolean(), z.string().email(), z.number(), z.union([z.string(), z.int()]), z.tuple([z.string()], z.string())]) {
+      assert.throws(() => fastCheck(schema), /^Error: fastCheck: no plain check for a zod /);
+    }
+  });
 });
