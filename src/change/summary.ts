@@ -1,5 +1,6 @@
 import { hash, X509Certificate } from 'node:crypto';
 import { crlSerials } from '../crypto/crl.js';
+import { prefixOfNetmask } from '../model/net.js';
 
 /** What one peer of a gateway looks like from that gateway's bundle. */
 export interface PeerFacts {
@@ -140,7 +141,7 @@ function summarizeOpenVpn(lan: string, files: BundleTexts): BundleSummary {
     const remote = conf.get('remote')?.[0];
     peers.set(peer, {
       ...(remote ? { endpoint: remote[0]! } : {}),
-      routes: (conf.get('route') ?? []).map(([network, mask]) => `${network}/${prefixOf(mask!)}`),
+      routes: (conf.get('route') ?? []).map(([network, mask]) => `${network}/${prefixOfNetmask(mask!)}`),
       tunnel: (conf.get('ifconfig')?.[0] ?? []).join(' '),
       linkKey: digest(textOf(files, `keys/tls-crypt/${peer}.key`) ?? ''),
     });
@@ -202,10 +203,6 @@ function directives(text: string): Map<string, string[][]> {
     map.set(keyword!, [...(map.get(keyword!) ?? []), args]);
   }
   return map;
-}
-
-function prefixOf(netmask: string): number {
-  return netmask.split('.').reduce((bits, octet) => bits + Number(octet).toString(2).replace(/0/g, '').length, 0);
 }
 
 function certificateFacts(pem: string): { serial: number; notAfter: string } {
