@@ -20,7 +20,7 @@ export interface MeshBuild {
    * text, and a run should hold only the few bundles it is packing.
    */
   renderBundle(site: Site): RenderedBundle;
-  /** Only the files of that bundle a summary reads facts from: what plan renders first. */
+  /** Only the files of that bundle that carry facts, to compare with an old tarball's: what plan renders first. */
   renderFacts(site: Site): RenderedBundle;
 }
 
@@ -42,7 +42,7 @@ export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySo
   const { topology, planBundle, planTunnelFiles } = bundlePlanner(config, state);
   const renderFacts = (site: Site): RenderedBundle => {
     const tunnel = planTunnelFiles(site);
-    return renderBundle({ lan: tunnel.lan, files: tunnel.files.filter((f) => carriesFacts(f.path)) });
+    return renderBundle({ ...tunnel, files: tunnel.files.filter((f) => carriesFacts(f.path)) });
   };
   return { state, changes, topology, renderBundle: (site) => renderBundle(planBundle(site)), renderFacts };
 }

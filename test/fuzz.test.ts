@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import type { KeySource } from '../src/crypto/keys.js';
 import { buildMesh, renderAllBundles } from '../src/pipeline.js';
-import type { RenderedBundle } from '../src/render/render.js';
+import type { PackedBundle } from '../src/pack/tarball.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
 import { formatProblem, type Problem } from '../src/model/problems.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
@@ -159,7 +159,7 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
       if (rng() < 0.15) text = mutateText(rng, text);
       const where = `run ${run} (${base.name}), input:\n${text}`;
       const { config, source, problems } = validateLans('lans.yaml', text);
-      let bundles: RenderedBundle[] | undefined;
+      let bundles: PackedBundle[] | undefined;
       if (config && source) {
         const found: Problem[] = [...problems];
         const prev = rng() < 0.25 && config.mesh.name === 'acme' ? await stateOf(base.text) : emptyState(config.mesh.name);
@@ -195,7 +195,7 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
         assert.doesNotMatch(r.stderr, /^\s+at |internal error/m, text);
         if (r.code === 1) return assertPositioned(r.stderr, text);
         const config = validateLans('lans.yaml', text).config!;
-        const bundles = readdirSync(join(dir, 'out')).map((f): RenderedBundle => {
+        const bundles = readdirSync(join(dir, 'out')).map((f): PackedBundle => {
           const entries = readTarGz(readFileSync(join(dir, 'out', f))).filter((e) => e.type === 'file');
           const lan = f.replace(/\.tar\.gz$/, '');
           return { lan, files: entries.map((e) => ({ path: e.name.slice(lan.length + 1), mode: e.mode, content: e.content.toString('utf8') })) };

@@ -1,6 +1,7 @@
 import { meshCrl } from '../crypto/crl.js';
 import type { MeshState } from '../state/types.js';
 import type { LansConfig } from '../model/schema.js';
+import { bundleFacts } from './facts.js';
 import { planOpenVpnBundle } from './openvpn.js';
 import { planGatewayFiles } from './gateway.js';
 import { buildTopology, type Site, type Topology } from './topology.js';
@@ -21,10 +22,11 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
   // One CRL for the whole mesh, signed once: every OpenVPN bundle ships the same file.
   const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
   const planFiles = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
+  const facts = (site: Site) => () => bundleFacts(topology, state, site);
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);
-    return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)] };
+    return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)], facts: facts(site) };
   };
-  return { topology, planBundle, planTunnelFiles: (site) => ({ lan: site.name, files: planFiles(site) }) };
+  return { topology, planBundle, planTunnelFiles: (site) => ({ lan: site.name, files: planFiles(site), facts: facts(site) }) };
 }
 

@@ -1,3 +1,5 @@
+import type { BundleFacts } from './facts.js';
+
 /** A file of a bundle, before rendering: either a template with its view, or literal content (keys, certificates). */
 export type PlannedFile =
   | { path: string; mode: number; template: string; view: object }
@@ -7,6 +9,8 @@ export type PlannedFile =
 export interface BundlePlan {
   lan: string;
   files: PlannedFile[];
+  /** What the bundle's files say of its peers, ports and keys, worked out when a change must be explained. */
+  facts(): BundleFacts;
 }
 
 export const MODE_SECRET = 0o600;

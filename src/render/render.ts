@@ -1,5 +1,6 @@
 import type Handlebars from 'handlebars';
 import runtime from 'handlebars/runtime.js';
+import type { BundleFacts } from '../plan/facts.js';
 import type { BundlePlan } from '../plan/types.js';
 import { templates } from './precompiled.js';
 
@@ -13,6 +14,8 @@ export interface BundleFile {
 export interface RenderedBundle {
   lan: string;
   files: BundleFile[];
+  /** The plan's facts of the bundle, which explain how it differs from an old one. */
+  facts(): BundleFacts;
 }
 
 // Templates are compiled at build time (precompile.ts); a run needs only the runtime.
@@ -57,5 +60,5 @@ function template(name: string): Handlebars.TemplateDelegate {
 
 export function renderBundle(plan: BundlePlan): RenderedBundle {
   const files = plan.files.map((f) => ({ path: f.path, mode: f.mode, content: 'content' in f ? f.content : template(f.template)(f.view) }));
-  return { lan: plan.lan, files };
+  return { lan: plan.lan, files, facts: plan.facts };
 }

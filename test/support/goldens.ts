@@ -26,7 +26,7 @@ export const noNewKeys: KeySource = {
 };
 
 /** Runs the in-process pipeline on a golden fixture with its checked-in state. */
-export async function buildGolden(name: string, keys: KeySource = noNewKeys): Promise<{ bundles: RenderedBundle[]; save: () => void }> {
+export async function buildGolden(name: string, keys: KeySource = noNewKeys, lans = <T>(all: T[]): T[] => all): Promise<{ bundles: RenderedBundle[]; save: () => void }> {
   const dir = join(FIXTURES, name);
   const file = join(dir, 'lans.yaml');
   const { config, source, problems } = validateLans('lans.yaml', readFileSync(file, 'utf8'));
@@ -35,7 +35,7 @@ export async function buildGolden(name: string, keys: KeySource = noNewKeys): Pr
   const { state } = loadState(stateDir, config.mesh.name);
   const more: Problem[] = [];
   // A fixed clock: only used when the state lacks keys (regeneration).
-  const build = await buildMesh(config, state, keys, new Date('2026-01-01T00:00:00Z'), reporter(source, more));
+  const build = await buildMesh({ ...config, lans: lans(config.lans) }, state, keys, new Date('2026-01-01T00:00:00Z'), reporter(source, more));
   if (!build || hasErrors(more)) throw new Error(formatReport(more));
   return { bundles: renderAllBundles(build), save: () => saveState(stateDir, build.state) };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { containsIp, formatBlock, ipToInt, parseBlock } from '../../src/model/net.js';
-import type { BundleFile, RenderedBundle } from '../../src/render/render.js';
+import type { PackedBundle } from '../../src/pack/tarball.js';
+import type { BundleFile } from '../../src/render/render.js';
 import { TEMPLATES_DIR } from '../../src/render/templateSource.js';
 import type { LansConfig } from '../../src/model/schema.js';
 
@@ -55,7 +56,7 @@ function shown(line: string): string {
   return /key|BEGIN|=\s*\S{40,}/i.test(line) ? `${line.slice(0, 12)}...` : JSON.stringify(line);
 }
 
-export function checkBundles(config: LansConfig, bundles: RenderedBundle[]): string[] {
+export function checkBundles(config: LansConfig, bundles: PackedBundle[]): string[] {
   const problems: string[] = checkValues(config, 'config');
   const names = config.lans.map((l) => l.name);
   if (bundles.map((b) => b.lan).sort().join() !== [...names].sort().join()) problems.push('the bundles are not one per LAN');
@@ -90,7 +91,7 @@ function checkLines(backend: string, lan: string, file: BundleFile): string[] {
   return bad < 0 ? [] : [`${lan}/${file.path}:${bad + 1}: line ${shown(lines[bad]!)} is not one its template produces`];
 }
 
-function lines(bundle: RenderedBundle, path: string): string[] {
+function lines(bundle: PackedBundle, path: string): string[] {
   return bundle.files.find((f) => f.path === path)?.content.split('\n') ?? [];
 }
 
@@ -104,7 +105,7 @@ function routesOf(config: LansConfig, name: string): string[] {
   return config.lans.find((l) => l.name === name)!.subnets.map((s) => formatBlock(parseBlock(s)));
 }
 
-function checkWireGuard(config: LansConfig, bundle: RenderedBundle): string[] {
+function checkWireGuard(config: LansConfig, bundle: PackedBundle): string[] {
   const problems: string[] = [];
   const iface = `wg-${config.mesh.name}`;
   if (iface.length > 15) problems.push(`interface ${iface} is longer than 15 characters`);
@@ -123,7 +124,7 @@ function checkWireGuard(config: LansConfig, bundle: RenderedBundle): string[] {
   return problems;
 }
 
-function checkOpenVpn(config: LansConfig, bundle: RenderedBundle): string[] {
+function checkOpenVpn(config: LansConfig, bundle: PackedBundle): string[] {
   const problems: string[] = [];
   const ports = new Set<string>();
   for (const lan of config.lans.filter((l) => l.name !== bundle.lan)) {

@@ -1,0 +1,83 @@
+import { hash } from 'node:crypto';
+import type { MeshState } from '../state/types.js';
+import { peerOf, type Site, type Topology } from './topology.js';
+
+/** What one peer of a gateway looks like from that gateway's bundle. */
+export interface PeerFacts {
+  /** What this gateway dials; absent when the peer dials in. */
+  endpoint?: string;
+  /** LAN subnets routed to the peer. */
+  routes: string[];
+  /** Tunnel addresses (OpenVPN: local and remote; WireGuard: the peer's). */
+  tunnel: string;
+  /** Digest of the link's secret (tls-crypt key or preshared key); compared, never shown. */
+  linkKey: string;
+  /** WireGuard: the peer's public key. */
+  peerKey?: string;
+  /** OpenVPN: the UDP port of this link. */
+  port?: number;
+}
+
+/**
+ * The facts of one bundle that a network engineer cares about, which is
+ * what `plan` and `generate` explain a change with. The plan knows them for
+ * a new bundle; change/summary.ts reads the same facts from an old tarball.
+ * Secrets appear only as digests.
+ */
+export interface BundleFacts {
+  backend: 'openvpn' | 'wireguard';
+  /** UDP ports this gateway listens on, ascending. */
+  ports: number[];
+  mtu?: number;
+  /** Digest of the gateway's own private key. */
+  ownKey?: string;
+  certificate?: { serial: number };
+  /** Digest of the CA certificate. */
+  ca?: string;
+  /** Serials the shipped CRL lists, ascending. */
+  revoked: number[];
+  peers: Map<string, PeerFacts>;
+}
+
+export function digest(text: string): string {
+  return hash('sha256', text, 'hex').slice(0, 16);
+}
+
+/** The facts of a gateway's bundle as planned: the same that reading its rendered files gives (test/change.test.ts holds them equal). */
+export function bundleFacts(topology: Topology, state: MeshState, site: Site): BundleFacts {
+  return topology.backend === 'openvpn' ? openVpnFacts(topology, state, site) : wireGuardFacts(topology, state, site);
+}
+
+function openVpnFacts(topology: Topology, state: MeshState, site: Site): BundleFacts {
+  const peers = new Map<string, PeerFacts>();
+  for (const link of topology.linksBySite.get(site.name)!) {
+    const { peer, selfEnd } = peerOf(link, site.name);
+    const tunnel = `${link.transitAddresses[selfEnd]} ${link.transitAddresses[1 - selfEnd]}`;
+    const routes = peer.subnets.map((s) => s.cidr);
+    const linkKey = digest(state.secrets.pairs[link.pair]!.tlsCrypt!);
+    peers.set(peer.name, { ...(peer.endpoint === undefined ? {} : { endpoint: peer.endpoint }), routes, tunnel, linkKey, port: link.port });
+  }
+  const ca = state.public.ca!.certificate.pem;
+  return {
+    backend: 'openvpn',
+    ports: [...peers.values()].map((p) => p.port!).sort((a, b) => a - b),
+    mtu: topology.tunnelMtu,
+    ownKey: digest(state.secrets.lans[site.name]!.key!),
+    certificate: { serial: state.public.lans[site.name]!.certificate!.serial },
+    ca: digest(ca),
+    revoked: state.public.revoked.map((r) => r.serial).sort((a, b) => a - b),
+    peers,
+  };
+}
+
+function wireGuardFacts(topology: Topology, state: MeshState, site: Site): BundleFacts {
+  const peers = new Map<string, PeerFacts>();
+  for (const link of topology.linksBySite.get(site.name)!) {
+    const { peer } = peerOf(link, site.name);
+    const endpoint = peer.endpoint === undefined ? {} : { endpoint: `${peer.endpoint}:${peer.wgPort}` };
+    const routes = peer.subnets.map((s) => s.cidr);
+    const peerKey = state.public.lans[peer.name]!.wgPublicKey!;
+    peers.set(peer.name, { ...endpoint, routes, tunnel: `${peer.wgAddress}/32`, linkKey: digest(state.secrets.pairs[link.pair]!.psk!), peerKey });
+  }
+  return { backend: 'wireguard', ports: [site.wgPort], mtu: topology.tunnelMtu, ownKey: digest(state.secrets.lans[site.name]!.wgPrivateKey!), revoked: [], peers };
+}
