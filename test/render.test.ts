@@ -10,7 +10,7 @@ import { bundlePlanner } from '../src/plan/bundles.js';
 import type { BundlePlan } from '../src/plan/types.js';
 import { PRECOMPILED_FILE, precompiledModule } from '../src/render/precompile.js';
 import { renderBundle, templateHelpers } from '../src/render/render.js';
-import { compileOptions, TEMPLATES_DIR, templateNames } from '../src/render/templateSource.js';
+import { compileOptions, partialNames, TEMPLATES_DIR, templateNames } from '../src/render/templateSource.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
 import { formatReport, type Problem } from '../src/model/problems.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
@@ -24,6 +24,10 @@ function strictTemplates(): (plan: BundlePlan) => string[] {
   const hb = Handlebars.create();
   templateHelpers(hb);
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
+  for (const name of partialNames()) {
+    const text = readFileSync(`${TEMPLATES_DIR}${name}.hbs`, 'utf8');
+    hb.registerPartial(name, hb.compile(text, compileOptions(text, true)));
+  }
   for (const name of templateNames()) {
     const text = readFileSync(`${TEMPLATES_DIR}${name}.hbs`, 'utf8');
     compiled.set(name, hb.compile(text, compileOptions(text, true)));

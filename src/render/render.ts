@@ -2,7 +2,7 @@ import type Handlebars from 'handlebars';
 import runtime from 'handlebars/runtime.js';
 import type { BundleFacts } from '../plan/facts.js';
 import type { BundlePlan } from '../plan/types.js';
-import { templates } from './precompiled.js';
+import { partials, templates } from './precompiled.js';
 
 /** A rendered file, ready to pack. */
 export interface BundleFile {
@@ -22,6 +22,7 @@ export interface RenderedBundle {
 // Its typings (handlebars/runtime.d.ts) declare nothing: it is the package's API without the compiler.
 const handlebars = (runtime as unknown as typeof Handlebars).create();
 templateHelpers(handlebars);
+for (const [name, spec] of Object.entries(partials)) handlebars.registerPartial(name, handlebars.template(spec));
 const loaded = new Map<string, Handlebars.TemplateDelegate>();
 
 /**

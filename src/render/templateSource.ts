@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The templates folder at the package root (this file is dist/src/render/templateSource.js). */
@@ -27,10 +27,27 @@ export function compileOptions(text: string, strict = false) {
   };
 }
 
-/** Every template's name, `<folder>/<file>` without `.hbs`, sorted. */
+/** Every template's name, `<folder>/<file>` without `.hbs`, sorted; partials/ holds pieces the templates share, not templates. */
 export function templateNames(): string[] {
+  return hbsFiles().filter((name) => !name.startsWith(PARTIALS));
+}
+
+/** Every partial's name, as a template includes it: `{{> partials/<file>}}` on a line of its own. */
+export function partialNames(): string[] {
+  return hbsFiles().filter((name) => name.startsWith(PARTIALS));
+}
+
+const PARTIALS = 'partials/';
+
+function hbsFiles(): string[] {
   return readdirSync(TEMPLATES_DIR, { recursive: true, encoding: 'utf8' })
     .filter((path) => path.endsWith('.hbs'))
     .map((path) => path.slice(0, -'.hbs'.length).split('\\').join('/'))
     .sort();
+}
+
+/** A template's text with each partial it includes written out: what it renders, line for line. */
+export function expandedTemplate(name: string): string {
+  const text = readFileSync(`${TEMPLATES_DIR}${name}.hbs`, 'utf8');
+  return text.replace(/^\{\{> ([\w/-]+)\}\}\n/gm, (_, partial: string) => expandedTemplate(partial));
 }

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { containsIp, formatBlock, ipToInt, parseBlock } from '../../src/model/net.js';
 import type { PackedBundle } from '../../src/pack/tarball.js';
 import type { BundleFile } from '../../src/render/render.js';
-import { TEMPLATES_DIR } from '../../src/render/templateSource.js';
+import { expandedTemplate } from '../../src/render/templateSource.js';
 import type { LansConfig } from '../../src/model/schema.js';
 
 /**
@@ -37,7 +36,7 @@ function templatePatterns(template: string): RegExp[] {
   let list = patterns.get(template);
   if (!list) {
     const standalone = /^\s*\{\{[#/][^}]*\}\}\s*$|^\s*\{\{else\}\}\s*$/;
-    list = readFileSync(`${TEMPLATES_DIR}${template}.hbs`, 'utf8').split('\n').filter((l) => !standalone.test(l)).map(linePattern);
+    list = expandedTemplate(template).split('\n').filter((l) => !standalone.test(l)).map(linePattern);
     patterns.set(template, list);
   }
   return list;
