@@ -11,15 +11,13 @@ export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import
  * uses ../ anywhere makes Handlebars copy its stack of contexts for every item
  * of every loop. data (what @root needs) only for a template that uses it:
  * with data on, Handlebars wraps a block anew at every #if or #each in a loop.
- * strict (a missing value throws instead of rendering as nothing) is for the
- * tests, which render every fixture both ways and require the same bytes: in
- * a run, the source location it builds for every placed value cost a fifth
- * of rendering.
+ * strict: a value the view lacks throws instead of rendering as nothing, in
+ * every run (precompile.ts keeps it cheap).
  */
-export function compileOptions(text: string, strict = false) {
+export function compileOptions(text: string) {
   return {
-    strict,
-    assumeObjects: strict,
+    strict: true,
+    assumeObjects: true,
     noEscape: true,
     knownHelpers: { each: true, if: true },
     knownHelpersOnly: true,
