@@ -51,7 +51,7 @@ describe('p2pvpn command line', () => {
         assert.match(second.stdout, /^unchanged +out\/hq\.tar\.gz/m);
         const after = readdirSync(join(dir, 'out')).map((f) => readFileSync(join(dir, 'out', f)));
         assert.equal(after.length, 4);
-        after.forEach((bytes, i) => assert.ok(bytes.equals(before[i]!), 'same bytes'));
+        for (const [i, bytes] of after.entries()) assert.ok(bytes.equals(before[i]!), 'same bytes');
         assert.equal(statSync(join(dir, 'lans.state')).mode & 0o777, 0o700);
         assert.equal(statSync(join(dir, 'lans.state', 'secrets.json')).mode & 0o777, 0o600);
         assert.equal(statSync(join(dir, 'out', 'hq.tar.gz')).mode & 0o777, 0o600);

@@ -79,7 +79,10 @@ describe('emitting bundles', () => {
     const build = await wireguardBuild();
     const held = new Map([['branch', Buffer.from('not a tarball')]]);
     const rendered: string[] = [];
-    const counting: MeshBuild = { ...build, renderBundle: (site) => (rendered.push(site.name), build.renderBundle(site)) };
+    const counting: MeshBuild = { ...build, renderBundle: (site) => {
+      rendered.push(site.name);
+      return build.renderBundle(site);
+    } };
     const gateways = await emitBundles(counting, { previous: async (lan) => held.get(lan) });
     assert.deepEqual(gateways.map((g) => g.verdict), ['new', 'changed', 'new', 'new']);
     assert.deepEqual(gateways[1]!.reasons, [{ kind: 'unreadable' }]);
@@ -94,7 +97,10 @@ describe('emitting bundles', () => {
     hq.files = hq.files.map((f) => (f.path.endsWith('.conf') ? { ...f, content: f.content.replace('Endpoint = 198.51.100.20:', 'Endpoint = 198.51.100.21:') } : f));
     held.set('hq', await packBundle(hq));
     const rendered: string[] = [];
-    const counting: MeshBuild = { ...build, renderBundle: (site) => (rendered.push(site.name), build.renderBundle(site)) };
+    const counting: MeshBuild = { ...build, renderBundle: (site) => {
+      rendered.push(site.name);
+      return build.renderBundle(site);
+    } };
     const gateways = await emitBundles(counting, { previous: async (lan) => held.get(lan) });
     assert.deepEqual(gateways.map((g) => g.verdict), ['changed', 'unchanged', 'unchanged', 'unchanged']);
     assert.deepEqual(gateways[0]!.reasons.map((r) => r.kind), ['endpoint-changed']);
@@ -109,7 +115,10 @@ describe('emitting bundles', () => {
     const streaming: MeshBuild = {
       ...build,
       topology: { ...build.topology, sites },
-      renderBundle: (site) => ((most = Math.max(most, ++pending)), build.renderBundle(site)),
+      renderBundle: (site) => {
+        most = Math.max(most, ++pending);
+        return build.renderBundle(site);
+      },
     };
     await emitBundles(streaming, { previous: async () => undefined, stage: async () => void pending-- });
     assert.ok(most <= 8, `${most} bundles were held at once`);

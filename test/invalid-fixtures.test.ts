@@ -26,7 +26,10 @@ type StateEdit = { file: string; text: string } | { file: string; path: (string 
 
 function applyEdit(stateDir: string, edit: StateEdit): void {
   const file = join(stateDir, edit.file);
-  if ('text' in edit) return writeFileSync(file, edit.text);
+  if ('text' in edit) {
+    writeFileSync(file, edit.text);
+    return;
+  }
   const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string | number, unknown>;
   let parent = data;
   for (const key of edit.path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;

@@ -68,7 +68,7 @@ describe('templates', () => {
     for (const [name, plans] of await cases()) {
       for (const plan of plans) {
         const expected = strict(plan);
-        renderBundle(plan).files.forEach((f, i) => assert.ok(f.content === expected[i], `${name} ${plan.lan}/${f.path} differs from its strict rendering`));
+        for (const [i, f] of renderBundle(plan).files.entries()) assert.ok(f.content === expected[i], `${name} ${plan.lan}/${f.path} differs from its strict rendering`);
       }
     }
   });

@@ -38,8 +38,17 @@ const KEYS = ['extra', '1', '0', '01', 'Bad', '__proto__', 'constructor', 'a-', 
 
 /** Every place in the value, as the container and the key that holds it. */
 function places(value: Json, into: { parent: Record<string, Json> | Json[]; key: string | number }[] = []): typeof into {
-  if (Array.isArray(value)) value.forEach((item, i) => (into.push({ parent: value, key: i }), places(item, into)));
-  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) (into.push({ parent: value as Record<string, Json>, key: k }), places(v, into));
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      into.push({ parent: value, key: i });
+      places(item, into);
+    });
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      into.push({ parent: value as Record<string, Json>, key: k });
+      places(v, into);
+    }
+  }
   return into;
 }
 

@@ -110,6 +110,7 @@ describe('terminal manners of the real binary', () => {
       const r = runCli(['generate', 'lans.yaml'], dir, { NO_COLOR: '' });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no escape sequence is the point.
       assert.doesNotMatch(r.stdout, /\x1b/);
     }));
 
@@ -119,7 +120,9 @@ describe('terminal manners of the real binary', () => {
       writeFileSync(join(dir, 'lans.yaml'), meshYaml(['a', 'a']));
       const inPty = (env: Record<string, string | undefined>) =>
         spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" validate lans.yaml`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm', ...env } }).stdout;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are the point.
       assert.match(inPty({}), /\x1b\[31m\x1b\[1m1 error:\x1b\[22m\x1b\[39m/);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are the point.
       assert.doesNotMatch(inPty({ NO_COLOR: '1' }), /\x1b\[/);
     }));
 });

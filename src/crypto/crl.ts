@@ -32,7 +32,8 @@ export function issueCrl(input: CrlInput): string {
   const { asn1, pki, util, Class, Type } = lib();
   const ca = pki.certificateFromPem(input.caCertificatePem);
   const revoked = [...input.revoked].sort((a, b) => a.serial - b.serial).map((r) => ({ serial: r.serial, date: skewed(r.date) }));
-  const thisUpdate = revoked.reduce((latest, r) => (r.date > latest ? r.date : latest), ca.validity.notBefore);
+  let thisUpdate = ca.validity.notBefore;
+  for (const r of revoked) if (r.date > thisUpdate) thisUpdate = r.date;
   const tbs = seq([
     integer(util.hexToBytes('01')),
     algorithm(),

@@ -19,6 +19,7 @@ export function formatProblem(p: Problem): string {
 
 /** Messages echo what the user wrote: control and bidi characters are shown escaped, never sent to the terminal. */
 export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

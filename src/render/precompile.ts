@@ -38,7 +38,10 @@ function ownValues(): typeof Handlebars {
     }
 
     override resolvePath(type: string, parts: string[], start: number, falsy: boolean, strict: boolean): void {
-      if (!strict) return super.resolvePath(type, parts, start, falsy, strict);
+      if (!strict) {
+        super.resolvePath(type, parts, start, falsy, strict);
+        return;
+      }
       let stack = this.popStack();
       for (let i = start; i < parts.length - 1; i++) stack = this.nameLookup(stack, parts[i]!, type);
       const name = this.quotedString(parts[parts.length - 1]!);

@@ -165,7 +165,7 @@ export function describeMeshSuite(suite: MeshSuite): void {
       const before = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
       await Promise.all(installed.map((i) => execInGateway(i.site.gateway, [join(i.bundle, 'up.sh')], { env: backend.env })));
       const after = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
-      installed.forEach((i, n) => assert.deepEqual(snapshotDiff(before[n]!, after[n]!), [], `${i.site.spec.name} unchanged`));
+      for (const [n, i] of installed.entries()) assert.deepEqual(snapshotDiff(before[n]!, after[n]!), [], `${i.site.spec.name} unchanged`);
       assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), []);
     });
 

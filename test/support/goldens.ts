@@ -56,7 +56,7 @@ export function readExpected(name: string): { files: Map<string, Buffer>; modes:
 }
 
 export function modesOf(bundles: RenderedBundle[]): string {
-  return bundles.flatMap((b) => b.files.map((f) => `${f.mode.toString(8)} ${b.lan}/${f.path}`)).sort().join('\n') + '\n';
+  return `${bundles.flatMap((b) => b.files.map((f) => `${f.mode.toString(8)} ${b.lan}/${f.path}`)).sort().join('\n')}\n`;
 }
 
 /** Rewrites expected/ from the current code; reviewers read the diff. */

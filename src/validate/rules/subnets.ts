@@ -12,15 +12,15 @@ interface Located {
 /** Each subnet is a network address, wholly inside RFC 1918, and overlaps no other subnet or the transit range. */
 export function checkSubnets(config: LansConfig, report: Report): void {
   const all: Located[] = [];
-  config.lans.forEach((lan, i) =>
+  config.lans.forEach((lan, i) => {
     lan.subnets.forEach((cidr, j) => {
       const block = parseBlock(cidr);
       const path = ['lans', i, 'subnets', j];
       if (hasHostBits(block)) report(path, `${cidr} has host bits set, the network address is ${formatBlock({ start: networkOf(block), prefix: block.prefix })}`);
       else if (!isPrivate(block)) report(path, `${cidr} is not wholly inside a private range, use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918)`);
       all.push({ block: { start: networkOf(block), prefix: block.prefix }, path, owner: lanRef(config, i) });
-    }),
-  );
+    });
+  });
   const transit = parseBlock(config.mesh.transit);
   const sorted = [...all].sort((a, b) => a.block.start - b.block.start || a.block.prefix - b.block.prefix);
   // Sweep: each subnet is compared with the one reaching furthest so far, O(n log n).
