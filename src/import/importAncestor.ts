@@ -1,4 +1,4 @@
-import type { AncestorFolder } from '../io/ancestorFolder.js';
+import type { AncestorFolder } from './folder.js';
 import { keyMismatches } from '../state/consistency.js';
 import { emptyState, type MeshState } from '../state/types.js';
 import { parseCache, type AncestorGateway } from './cache.js';

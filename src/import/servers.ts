@@ -1,4 +1,4 @@
-import type { ServerEntry } from '../io/ancestorFolder.js';
+import type { ServerEntry } from './folder.js';
 import type { AncestorGateway } from './cache.js';
 
 /** A pair as P2P-VPN made it: end 1 is the gateway named first (the tls-client). */
