@@ -1,9 +1,9 @@
 import { allocate, type AllocationChanges } from './allocate/allocate.js';
-import { carriesFacts } from './change/summary.js';
 import { checkAllocation } from './allocate/checkAllocation.js';
 import type { KeySource } from './crypto/keys.js';
 import { provisionMaterial, type KeyProgress } from './crypto/material.js';
 import { bundlePlanner } from './plan/bundles.js';
+import { carriesFacts } from './plan/facts.js';
 import type { Site, Topology } from './plan/topology.js';
 import { renderBundle, type RenderedBundle } from './render/render.js';
 import type { MeshState } from './state/types.js';

@@ -3,7 +3,8 @@ import type { BundleFile, RenderedBundle } from '../render/render.js';
 import type { PublicState } from '../state/types.js';
 import { certificateExpiries, type Expiry } from './expiry.js';
 import { explainChange, type Reason } from './reasons.js';
-import { carriesFacts, sameContent, summarizeOld, type BundleTexts } from './summary.js';
+import { carriesFacts } from '../plan/facts.js';
+import { sameContent, summarizeOld, type BundleTexts } from './summary.js';
 
 export const PLAN_VERSION = 1;
 

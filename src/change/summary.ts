@@ -1,15 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { crlSerials } from '../crypto/crl.js';
 import { prefixOfNetmask } from '../model/net.js';
-import { digest, type BundleFacts, type PeerFacts } from '../plan/facts.js';
+import { digest, isWireGuardConf, type BundleFacts, type PeerFacts } from '../plan/facts.js';
 
 /** A bundle's files by path inside the bundle: text as rendered, or bytes as read from a tarball. */
 export type BundleTexts = Map<string, string | Buffer>;
-
-/** Whether the facts of a bundle are read from this file: tunnel configs, keys, certificates, the CRL. */
-export function carriesFacts(path: string): boolean {
-  return isWireGuardConf(path) || isOpenVpnConf(path) || path.startsWith('keys/');
-}
 
 /**
  * The facts of an old bundle, read from the files of its tarball. Where a
@@ -48,14 +43,6 @@ function encode(text: string): number {
   // At most three UTF-8 bytes per UTF-16 unit, so the whole text always fits.
   if (scratch.length < 3 * text.length) scratch = Buffer.allocUnsafe(Math.max(3 * text.length, 2 * scratch.length));
   return scratch.write(text, 'utf8');
-}
-
-function isWireGuardConf(path: string): boolean {
-  return path.startsWith('wireguard/') && path.endsWith('.conf');
-}
-
-function isOpenVpnConf(path: string): boolean {
-  return path.startsWith('openvpn/') && path.endsWith('.conf');
 }
 
 function textOf(files: BundleTexts, path: string): string | undefined {

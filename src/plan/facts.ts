@@ -39,6 +39,19 @@ export interface BundleFacts {
   peers: Map<string, PeerFacts>;
 }
 
+/** Whether the facts of a bundle are read from this file: tunnel configs, keys, certificates, the CRL. */
+export function carriesFacts(path: string): boolean {
+  return isWireGuardConf(path) || isOpenVpnConf(path) || path.startsWith('keys/');
+}
+
+export function isWireGuardConf(path: string): boolean {
+  return path.startsWith('wireguard/') && path.endsWith('.conf');
+}
+
+export function isOpenVpnConf(path: string): boolean {
+  return path.startsWith('openvpn/') && path.endsWith('.conf');
+}
+
 export function digest(text: string): string {
   return hash('sha256', text, 'hex').slice(0, 16);
 }
