@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from './support/cli.js';
 import { cycles, edgesWithin, folderGraph, importGraph, type ImportGraph } from './support/importGraph.js';
@@ -42,5 +44,29 @@ describe('src/ imports in one direction', () => {
     const folders = folderGraph(files, 'src');
     const found = cycles(folders);
     assert.deepEqual(found, [], found.map((c) => edgesWithin(folders, c).join(', ')).join('\n'));
+  });
+});
+
+/** The rows of ARCHITECTURE.md's table, top first: each row's folders (`model/` as `model`, `pipeline.ts` as itself). */
+function layers(): string[][] {
+  const text = readFileSync(join(ROOT, 'ARCHITECTURE.md'), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => /^\| `/.test(line))
+    .map((line) => [...line.split('|')[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.replace(/\/$/, '')));
+}
+
+describe('ARCHITECTURE.md', () => {
+  const folders = folderGraph(importGraph(ROOT, 'src'), 'src');
+  const rows = layers();
+  const row = new Map(rows.flatMap((names, i) => names.map((name) => [name, i] as const)));
+
+  it('lists every top-level folder and file of src/ in its table, and nothing else', () => {
+    assert.deepEqual([...row.keys()].sort(), [...folders.keys()].sort());
+  });
+
+  it('is the direction of imports: a folder imports only folders on its row or above', () => {
+    const down = [...folders].flatMap(([from, to]) => [...to].filter((target) => row.get(target)! > row.get(from)!).map((target) => `${from} -> ${target}`));
+    assert.deepEqual(down, []);
   });
 });
