@@ -8,13 +8,14 @@
  *
  *   node dist/bench/stages.js [--backend wireguard|openvpn] [--lans 100]
  */
-import { cpuUsage } from 'node:process';
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuUsage } from 'node:process';
 import { parseArgs } from 'node:util';
-import type { Backend } from '../src/model/schema.js';
 import { readIfExists } from '../src/io/files.js';
+import type { Backend } from '../src/model/schema.js';
 import { generate } from './cli.js';
 import { meshYaml } from './mesh.js';
 

@@ -1,14 +1,14 @@
-import { allocate, type AllocationChanges } from './allocate/allocate.js';
+import { type AllocationChanges, allocate } from './allocate/allocate.js';
 import { checkAllocation } from './allocate/checkAllocation.js';
 import type { KeySource } from './crypto/keys.js';
-import { provisionMaterial, type KeyProgress } from './crypto/material.js';
+import { type KeyProgress, provisionMaterial } from './crypto/material.js';
+import type { Report } from './model/problems.js';
+import type { LansConfig } from './model/schema.js';
 import { bundlePlanner } from './plan/bundles.js';
 import { carriesFacts } from './plan/facts.js';
 import type { Site, Topology } from './plan/topology.js';
-import { renderBundle, type RenderedBundle } from './render/render.js';
+import { type RenderedBundle, renderBundle } from './render/render.js';
 import type { MeshState } from './state/types.js';
-import type { Report } from './model/problems.js';
-import type { LansConfig } from './model/schema.js';
 
 export interface MeshBuild {
   state: MeshState;
@@ -30,7 +30,14 @@ export interface MeshBuild {
  * arguments; nothing here touches the file system. Returns undefined when a
  * check that needs the allocation reported an error.
  */
-export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySource, now: Date, report: Report, onProgress?: KeyProgress): Promise<MeshBuild | undefined> {
+export async function buildMesh(
+  config: LansConfig,
+  prev: MeshState,
+  keys: KeySource,
+  now: Date,
+  report: Report,
+  onProgress?: KeyProgress,
+): Promise<MeshBuild | undefined> {
   const { state: numbered, changes } = allocate(config, prev.public);
   let failed = false;
   checkAllocation(config, numbered, (path, message, severity = 'error') => {

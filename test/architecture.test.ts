@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from './support/cli.js';
-import { cycles, edgesWithin, folderGraph, importGraph, type ImportGraph } from './support/importGraph.js';
+import { cycles, edgesWithin, folderGraph, type ImportGraph, importGraph } from './support/importGraph.js';
 
 const graphOf = (edges: Record<string, string[]>): ImportGraph => new Map(Object.entries(edges).map(([from, to]) => [from, new Set(to)]));
 
@@ -12,7 +12,14 @@ describe('the cycle finder', () => {
     ['a chain has none', { a: ['b'], b: ['c'], c: [] }, []],
     ['two files that import each other', { a: ['b'], b: ['a'] }, [['a', 'b']]],
     ['a loop of three beside a tail', { a: ['b'], b: ['c'], c: ['a', 'd'], d: [] }, [['a', 'b', 'c']]],
-    ['two separate loops', { a: ['b'], b: ['a'], c: ['d'], d: ['c'] }, [['a', 'b'], ['c', 'd']]],
+    [
+      'two separate loops',
+      { a: ['b'], b: ['a'], c: ['d'], d: ['c'] },
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    ],
     ['a diamond has none', { a: ['b', 'c'], b: ['d'], c: ['d'], d: [] }, []],
   ];
   for (const [name, edges, want] of cases) it(name, () => assert.deepEqual(cycles(graphOf(edges)), want));

@@ -11,7 +11,13 @@ const OVPN_EXTRA = `  firewall: { flavour: iptables }`;
 const meshes: Record<string, () => Promise<RenderedBundle[]>> = {
   wireguard: () => buildBundles(gatewayMesh('wireguard')),
   // The whole mesh on iptables, except home, which keeps nftables and only ships the rules.
-  openvpn: () => buildBundles(gatewayMesh('openvpn', OVPN_EXTRA).replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { lanAddress: 192.168.50.1, firewall: { flavour: nftables, apply: false } }')),
+  openvpn: () =>
+    buildBundles(
+      gatewayMesh('openvpn', OVPN_EXTRA).replace(
+        'gateway: { lanAddress: 192.168.50.1 }',
+        'gateway: { lanAddress: 192.168.50.1, firewall: { flavour: nftables, apply: false } }',
+      ),
+    ),
 };
 
 for (const [backend, build] of Object.entries(meshes)) {
@@ -24,7 +30,8 @@ for (const [backend, build] of Object.entries(meshes)) {
     it('every bundle carries both flavours, the loader and routes.txt; only the AWS LAN gets aws.sh', () => {
       for (const b of bundles) {
         const paths = b.files.map((f) => f.path);
-        for (const p of ['firewall/rules.nft', 'firewall/rules.iptables', 'firewall/firewall.sh', 'routes.txt', 'install.sh', 'uninstall.sh']) assert.ok(paths.includes(p), `${b.lan} lacks ${p}`);
+        for (const p of ['firewall/rules.nft', 'firewall/rules.iptables', 'firewall/firewall.sh', 'routes.txt', 'install.sh', 'uninstall.sh'])
+          assert.ok(paths.includes(p), `${b.lan} lacks ${p}`);
         assert.equal(paths.includes('aws.sh'), b.lan === 'vpc-eu', `${b.lan}: aws.sh`);
       }
     });
@@ -72,7 +79,10 @@ describe('what the rules say', () => {
 
   it('WireGuard: one port; a peer without an endpoint or with a DNS name opens it, and the rules say why', () => {
     const hq = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
-    assert.match(hq, /    udp dport 51820 ip saddr 198\.51\.100\.20 accept comment "branch"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    # Open to any address: home has no endpoint\.\n    udp dport 51820 accept comment "home"\n  \}/);
+    assert.match(
+      hq,
+      /    udp dport 51820 ip saddr 198\.51\.100\.20 accept comment "branch"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    # Open to any address: home has no endpoint\.\n    udp dport 51820 accept comment "home"\n  \}/,
+    );
     assert.doesNotMatch(hq, /udp dport 51820 drop/);
   });
 
@@ -82,15 +92,23 @@ describe('what the rules say', () => {
     assert.match(nft, /# Open to any address: hq is vpn\.hq\.example\.com, a DNS name\.\n    udp dport 11001 accept comment "hq"\n/);
     assert.doesNotMatch(nft, /udp dport 11001 drop/);
     const ipt = fileOf(lan(ovpn, 'branch'), 'firewall/rules.iptables');
-    assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -s 203\.0\.113\.30\/32 -p udp --dport 11004 -m comment --comment vpc-eu -j RETURN\n-A P2PVPN-GW-OVPN-IN -p udp --dport 11004 -j DROP$/m);
+    assert.match(
+      ipt,
+      /^-A P2PVPN-GW-OVPN-IN -s 203\.0\.113\.30\/32 -p udp --dport 11004 -m comment --comment vpc-eu -j RETURN\n-A P2PVPN-GW-OVPN-IN -p udp --dport 11004 -j DROP$/m,
+    );
     assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -p udp --dport 11001 -m comment --comment hq -j RETURN$/m);
     assert.doesNotMatch(ipt, /--dport 11001 -j DROP/);
   });
 
   it('a mesh where every peer has an IP endpoint keeps the WireGuard port closed to anyone else', async () => {
-    const ipOnly = gatewayMesh('wireguard').replace('vpn.hq.example.com', '198.51.100.10').replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { endpoint: 198.51.100.50, lanAddress: 192.168.50.1 }');
+    const ipOnly = gatewayMesh('wireguard')
+      .replace('vpn.hq.example.com', '198.51.100.10')
+      .replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { endpoint: 198.51.100.50, lanAddress: 192.168.50.1 }');
     const branch = (await buildBundles(ipOnly)).find((b) => b.lan === 'branch')!;
-    assert.match(fileOf(branch, 'firewall/rules.nft'), /udp dport 51820 ip saddr 198\.51\.100\.10 accept comment "hq"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    udp dport 51820 ip saddr 198\.51\.100\.50 accept comment "home"\n    udp dport 51820 drop\n/);
+    assert.match(
+      fileOf(branch, 'firewall/rules.nft'),
+      /udp dport 51820 ip saddr 198\.51\.100\.10 accept comment "hq"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    udp dport 51820 ip saddr 198\.51\.100\.50 accept comment "home"\n    udp dport 51820 drop\n/,
+    );
     assert.match(fileOf(branch, 'firewall/rules.iptables'), /--comment home -j RETURN\n-A P2PVPN-GW-WG-IN -p udp --dport 51820 -j DROP\n/);
   });
 
@@ -98,12 +116,18 @@ describe('what the rules say', () => {
     const o = fileOf(lan(ovpn, 'hq'), 'firewall/rules.nft');
     assert.match(o, /iifname "vpn-branch" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n    iifname "vpn-branch" drop\n/);
     const w = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
-    assert.match(w, /iifname "wg-gw-wg" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 192\.168\.50\.0\/24, 172\.19\.0\.4\/32 \} return\n    iifname "wg-gw-wg" drop\n/);
+    assert.match(
+      w,
+      /iifname "wg-gw-wg" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 192\.168\.50\.0\/24, 172\.19\.0\.4\/32 \} return\n    iifname "wg-gw-wg" drop\n/,
+    );
   });
 
   it('fails closed: traffic for a peer that does not leave through its tunnel is dropped', () => {
     const w = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
-    assert.match(w, /oifname "wg-gw-wg" ip saddr \{ 10\.10\.0\.0\/16 \} ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} accept\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} ip daddr \{ 10\.10\.0\.0\/16 \} accept\n    ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop\n/);
+    assert.match(
+      w,
+      /oifname "wg-gw-wg" ip saddr \{ 10\.10\.0\.0\/16 \} ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} accept\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} ip daddr \{ 10\.10\.0\.0\/16 \} accept\n    ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop\n/,
+    );
     assert.match(w, /oifname != "wg-gw-wg" ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop/);
     const ipt = fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables');
     assert.match(ipt, /^-A P2PVPN-GW-OVPN-FWD -d 10\.20\.0\.0\/20 -j DROP$/m);
@@ -111,8 +135,14 @@ describe('what the rules say', () => {
   });
 
   it('clamps TCP MSS to the tunnel MTU less 40 (underlay 1400: WireGuard 1340, OpenVPN 1348)', () => {
-    assert.match(fileOf(lan(wg, 'hq'), 'firewall/rules.nft'), /    oifname "wg-gw-wg" tcp flags syn tcp option maxseg size 1301-65535 tcp option maxseg size set 1300\n    iifname "wg-gw-wg" tcp flags syn/);
-    assert.match(fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables'), /^-A P2PVPN-GW-OVPN-FWD -o vpn-branch -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1308$/m);
+    assert.match(
+      fileOf(lan(wg, 'hq'), 'firewall/rules.nft'),
+      /    oifname "wg-gw-wg" tcp flags syn tcp option maxseg size 1301-65535 tcp option maxseg size set 1300\n    iifname "wg-gw-wg" tcp flags syn/,
+    );
+    assert.match(
+      fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables'),
+      /^-A P2PVPN-GW-OVPN-FWD -o vpn-branch -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1308$/m,
+    );
   });
 
   it('up.sh loads the chosen flavour before the tunnels and down.sh unloads it; apply: false ships only', () => {
@@ -144,7 +174,12 @@ describe('firewall.sh in a network namespace', { skip: missing('nft', 'iptables'
   const HOST_NFT = 'table inet host {\n\tchain input {\n    type filter hook input priority filter; policy accept;\n    tcp dport 22 accept\n\t}\n}\n';
   const HOST_IPT = '*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
   /** iptables-save without its timestamped comments and packet counters. */
-  const iptablesRules = (ns: string) => inNetns(ns, 'iptables-save', ['-t', 'filter']).stdout.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n');
+  const iptablesRules = (ns: string) =>
+    inNetns(ns, 'iptables-save', ['-t', 'filter'])
+      .stdout.split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
+      .join('\n');
 
   it('on a host with no rules, nftables adds its one table and unload leaves nothing, not even iptables tables', async () => {
     const [hq] = await buildBundles(gatewayMesh('wireguard'));
@@ -185,7 +220,11 @@ describe('firewall.sh in a network namespace', { skip: missing('nft', 'iptables'
         sh('load', 'iptables');
         assert.doesNotMatch(inNetns(ns, 'nft', ['list', 'tables']).stdout, /p2pvpn/);
         const rules = iptablesRules(ns);
-        for (const [hook, chain] of [['INPUT', 'IN'], ['FORWARD', 'FWD'], ['OUTPUT', 'OUT']]) {
+        for (const [hook, chain] of [
+          ['INPUT', 'IN'],
+          ['FORWARD', 'FWD'],
+          ['OUTPUT', 'OUT'],
+        ]) {
           assert.equal(rules.split('\n').filter((l) => l === `-A ${hook} -j P2PVPN-GW-WG-${chain}`).length, 1, rules);
         }
         assert.match(rules, /^-A INPUT -j P2PVPN-GW-WG-IN\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT$/m);

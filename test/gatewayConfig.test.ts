@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { buildTopology } from '../src/plan/topology.js';
 import { allocate } from '../src/allocate/allocate.js';
-import { emptyState } from '../src/state/types.js';
 import { formatProblem } from '../src/model/problems.js';
+import { buildTopology } from '../src/plan/topology.js';
+import { emptyState } from '../src/state/types.js';
 import { validateLans } from '../src/validate/validate.js';
 import { runCli, withTempDir } from './support/cli.js';
 
@@ -37,7 +37,9 @@ ${b}
 }
 
 function errors(text: string): string[] {
-  return validateLans('lans.yaml', text).problems.filter((p) => p.severity === 'error').map(formatProblem);
+  return validateLans('lans.yaml', text)
+    .problems.filter((p) => p.severity === 'error')
+    .map(formatProblem);
 }
 
 describe('lans.yaml: firewall', () => {
@@ -46,16 +48,22 @@ describe('lans.yaml: firewall', () => {
     assert.ok(config);
     assert.deepEqual(config.mesh.firewall, { flavour: 'nftables', apply: true });
     const topology = buildTopology(config, allocate(config, emptyState('m').public).state);
-    assert.deepEqual(topology.sites.map((s) => [s.name, s.firewall]), [
-      ['a', { flavour: 'nftables', apply: true }],
-      ['b', { flavour: 'iptables', apply: true }],
-    ]);
+    assert.deepEqual(
+      topology.sites.map((s) => [s.name, s.firewall]),
+      [
+        ['a', { flavour: 'nftables', apply: true }],
+        ['b', { flavour: 'iptables', apply: true }],
+      ],
+    );
   });
 
   it('mesh.firewall.apply: false reaches every gateway that does not say otherwise', () => {
     const { config } = validateLans('lans.yaml', lans('  firewall: { apply: false }', '      firewall: { apply: true }'));
     const topology = buildTopology(config!, allocate(config!, emptyState('m').public).state);
-    assert.deepEqual(topology.sites.map((s) => s.firewall.apply), [false, true]);
+    assert.deepEqual(
+      topology.sites.map((s) => s.firewall.apply),
+      [false, true],
+    );
   });
 
   const bad: [string, string, string, string][] = [
@@ -75,12 +83,32 @@ describe('lans.yaml: aws', () => {
 
   // Every id reaches aws.sh: anything but the documented shape is refused.
   const bad: [string, string, string][] = [
-    ['a short instance id', AWS.replace('i-0123456789abcdef0', 'i-123'), 'lans.yaml:18:19: lans[1].gateway.aws.instance: must be an EC2 instance id like i-0123456789abcdef0'],
-    ['upper case', AWS.replace('rtb-0123456789abcdef0', 'rtb-0123456789ABCDEF0'), 'lans.yaml:19:23: lans[1].gateway.aws.routeTables[0]: must be a route table id like rtb-0123456789abcdef0'],
-    ['shell in an id', AWS.replace('sg-01234567', '"sg-01234567; rm -rf /"'), 'lans.yaml:20:24: lans[1].gateway.aws.securityGroup: must be a security group id like sg-0123456789abcdef0'],
+    [
+      'a short instance id',
+      AWS.replace('i-0123456789abcdef0', 'i-123'),
+      'lans.yaml:18:19: lans[1].gateway.aws.instance: must be an EC2 instance id like i-0123456789abcdef0',
+    ],
+    [
+      'upper case',
+      AWS.replace('rtb-0123456789abcdef0', 'rtb-0123456789ABCDEF0'),
+      'lans.yaml:19:23: lans[1].gateway.aws.routeTables[0]: must be a route table id like rtb-0123456789abcdef0',
+    ],
+    [
+      'shell in an id',
+      AWS.replace('sg-01234567', '"sg-01234567; rm -rf /"'),
+      'lans.yaml:20:24: lans[1].gateway.aws.securityGroup: must be a security group id like sg-0123456789abcdef0',
+    ],
     ['a bad region', AWS.replace('eu-west-1', 'Europe'), 'lans.yaml:17:17: lans[1].gateway.aws.region: must be an AWS region like eu-west-1'],
-    ['no route tables', AWS.replace('[rtb-0123456789abcdef0]', '[]'), 'lans.yaml:19:22: lans[1].gateway.aws.routeTables: must list at least one route table, like rtb-0123456789abcdef0'],
-    ['a table listed twice', AWS.replace('[rtb-0123456789abcdef0]', '[rtb-0123456789abcdef0, rtb-0123456789abcdef0]'), 'lans.yaml:19:46: lans[1].gateway.aws.routeTables[1]: rtb-0123456789abcdef0 is listed twice, list each route table once'],
+    [
+      'no route tables',
+      AWS.replace('[rtb-0123456789abcdef0]', '[]'),
+      'lans.yaml:19:22: lans[1].gateway.aws.routeTables: must list at least one route table, like rtb-0123456789abcdef0',
+    ],
+    [
+      'a table listed twice',
+      AWS.replace('[rtb-0123456789abcdef0]', '[rtb-0123456789abcdef0, rtb-0123456789abcdef0]'),
+      'lans.yaml:19:46: lans[1].gateway.aws.routeTables[1]: rtb-0123456789abcdef0 is listed twice, list each route table once',
+    ],
   ];
   for (const [name, b, want] of bad) {
     it(`refuses ${name}`, () => assert.deepEqual(errors(lans('', b)), [want]));
@@ -98,7 +126,9 @@ describe('lans.yaml: aws', () => {
 describe('lans.yaml: endpoints', () => {
   it('validate refuses two gateways that both lack an endpoint, naming both', () => {
     const text = lans('', '', '').replace('      endpoint: 198.51.100.1\n', '');
-    assert.deepEqual(errors(text), ['lans.yaml:14:7: lans[1].gateway: neither a nor b has an endpoint, so no tunnel can start between them; give one of them an endpoint']);
+    assert.deepEqual(errors(text), [
+      'lans.yaml:14:7: lans[1].gateway: neither a nor b has an endpoint, so no tunnel can start between them; give one of them an endpoint',
+    ]);
   });
 
   it('p2pvpn validate says so and exits 1', async () => {
@@ -106,7 +136,10 @@ describe('lans.yaml: endpoints', () => {
       writeFileSync(join(dir, 'lans.yaml'), lans('', '', '').replace('      endpoint: 198.51.100.1\n', ''));
       const r = runCli(['validate', 'lans.yaml'], dir);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^lans\.yaml:14:7: lans\[1\]\.gateway: neither a nor b has an endpoint, so no tunnel can start between them; give one of them an endpoint$/m);
+      assert.match(
+        r.stderr,
+        /^lans\.yaml:14:7: lans\[1\]\.gateway: neither a nor b has an endpoint, so no tunnel can start between them; give one of them an endpoint$/m,
+      );
     });
   });
 
@@ -114,6 +147,12 @@ describe('lans.yaml: endpoints', () => {
     const { config } = validateLans('lans.yaml', lans('', '', ''));
     assert.ok(config);
     const topology = buildTopology(config, allocate(config, emptyState('m').public).state);
-    assert.deepEqual(topology.sites.map((s) => [s.name, s.behindNat]), [['a', false], ['b', true]]);
+    assert.deepEqual(
+      topology.sites.map((s) => [s.name, s.behindNat]),
+      [
+        ['a', false],
+        ['b', true],
+      ],
+    );
   });
 });

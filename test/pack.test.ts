@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ENTRY_DATE, gzipTar, tarBundle, type PackedBundle } from '../src/pack/tarball.js';
+import { ENTRY_DATE, gzipTar, type PackedBundle, tarBundle } from '../src/pack/tarball.js';
 import { withTempDir } from './support/cli.js';
 import { readTarGz } from './support/tar.js';
 
@@ -48,7 +48,9 @@ const FIXED_TAR_SHA256 = '33461006d2f6605805bd480f09a08aae50b91e9d13a498ea44e97b
 /** What every entry of FIXED must read back as, in the order of the tar. */
 function intended(): { name: string; type: 'file' | 'directory'; mode: number; content?: Buffer }[] {
   const dirs = ['hq/', 'hq/keys/', 'hq/keys/tls-crypt/', 'hq/systemd/'].map((name) => ({ name, type: 'directory' as const, mode: 0o755 }));
-  const files = [...FIXED.files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => ({ name: `hq/${f.path}`, type: 'file' as const, mode: f.mode, content: Buffer.from(f.content) }));
+  const files = [...FIXED.files]
+    .sort((a, b) => (a.path < b.path ? -1 : 1))
+    .map((f) => ({ name: `hq/${f.path}`, type: 'file' as const, mode: f.mode, content: Buffer.from(f.content) }));
   return [...dirs, ...files];
 }
 
@@ -62,34 +64,58 @@ describe('packing', () => {
     const [one, two] = await Promise.all([packBundle(b), packBundle({ lan: b.lan, files: [...b.files].reverse() })]);
     assert.ok(one.equals(two));
     const entries = readTarGz(one);
-    assert.deepEqual(entries.slice(0, 3).map((e) => e.name), ['hq/', 'hq/keys/', 'hq/keys/tls-crypt/']);
+    assert.deepEqual(
+      entries.slice(0, 3).map((e) => e.name),
+      ['hq/', 'hq/keys/', 'hq/keys/tls-crypt/'],
+    );
     assert.ok(entries.every((e) => e.mtime === ENTRY_DATE.getTime() / 1000 && e.uid === 0 && e.gid === 0));
   });
 
   it('keeps the tar format: one fixed bundle packs to the digest checked in here', async () => {
-    assert.equal(createHash('sha256').update(await tarBundle(FIXED)).digest('hex'), FIXED_TAR_SHA256);
+    assert.equal(
+      createHash('sha256')
+        .update(await tarBundle(FIXED))
+        .digest('hex'),
+      FIXED_TAR_SHA256,
+    );
   });
 
-  it('is read by the system tar as intended: every entry, mode, owner, time and content', { skip: tarTool.status === 0 ? undefined : 'no tar on this machine' }, () =>
-    withTempDir(async (dir) => {
-      writeFileSync(join(dir, 'hq.tar.gz'), await packBundle(FIXED));
-      const list = spawnSync('tar', ['--list', '--verbose', '--numeric-owner', '--full-time', '--file', 'hq.tar.gz'], { cwd: dir, encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
-      assert.equal(list.status, 0, list.stderr);
-      const listed = list.stdout.trim().split('\n').map((line) => line.split(/\s+/));
-      const want = intended();
-      assert.deepEqual(listed.map(([perm, owner, , date, time, name]) => [perm, owner, `${date} ${time}`, name]), want.map((e) => [modeString(e), '0/0', '2020-01-01 00:00:00', e.name]));
-      mkdirSync(join(dir, 'x'));
-      const extract = spawnSync('tar', ['--extract', '--same-permissions', '--file', '../hq.tar.gz'], { cwd: join(dir, 'x'), encoding: 'utf8' });
-      assert.equal(extract.status, 0, extract.stderr);
-      for (const e of want) {
-        const path = join(dir, 'x', e.name);
-        assert.equal(statSync(path).mode & 0o7777, e.mode, e.name);
-        if (e.content) assert.ok(readFileSync(path).equals(e.content), `${e.name}: content`);
-        if (e.content) assert.equal(statSync(path).mtimeMs / 1000, MTIME, `${e.name}: time`);
-      }
-    }));
+  it(
+    'is read by the system tar as intended: every entry, mode, owner, time and content',
+    { skip: tarTool.status === 0 ? undefined : 'no tar on this machine' },
+    () =>
+      withTempDir(async (dir) => {
+        writeFileSync(join(dir, 'hq.tar.gz'), await packBundle(FIXED));
+        const list = spawnSync('tar', ['--list', '--verbose', '--numeric-owner', '--full-time', '--file', 'hq.tar.gz'], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, TZ: 'UTC' },
+        });
+        assert.equal(list.status, 0, list.stderr);
+        const listed = list.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split(/\s+/));
+        const want = intended();
+        assert.deepEqual(
+          listed.map(([perm, owner, , date, time, name]) => [perm, owner, `${date} ${time}`, name]),
+          want.map((e) => [modeString(e), '0/0', '2020-01-01 00:00:00', e.name]),
+        );
+        mkdirSync(join(dir, 'x'));
+        const extract = spawnSync('tar', ['--extract', '--same-permissions', '--file', '../hq.tar.gz'], { cwd: join(dir, 'x'), encoding: 'utf8' });
+        assert.equal(extract.status, 0, extract.stderr);
+        for (const e of want) {
+          const path = join(dir, 'x', e.name);
+          assert.equal(statSync(path).mode & 0o7777, e.mode, e.name);
+          if (e.content) assert.ok(readFileSync(path).equals(e.content), `${e.name}: content`);
+          if (e.content) assert.equal(statSync(path).mtimeMs / 1000, MTIME, `${e.name}: time`);
+        }
+      }),
+  );
 
-  it("is read by Python's tarfile as intended: every entry, mode, owner, time and content", { skip: python.status === 0 ? undefined : 'no python3 on this machine' }, async () => {
+  it("is read by Python's tarfile as intended: every entry, mode, owner, time and content", {
+    skip: python.status === 0 ? undefined : 'no python3 on this machine',
+  }, async () => {
     const script = [
       'import hashlib, json, sys, tarfile',
       'with tarfile.open(fileobj=sys.stdin.buffer, mode="r|gz") as t:',
@@ -100,7 +126,16 @@ describe('packing', () => {
     const r = spawnSync('python3', ['-c', script], { input: await packBundle(FIXED), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-    const want = intended().map((e) => ({ name: e.name, type: e.type, mode: e.mode, uid: 0, gid: 0, uname: '', mtime: MTIME, sha256: e.content ? sha(e.content) : null }));
+    const want = intended().map((e) => ({
+      name: e.name,
+      type: e.type,
+      mode: e.mode,
+      uid: 0,
+      gid: 0,
+      uname: '',
+      mtime: MTIME,
+      sha256: e.content ? sha(e.content) : null,
+    }));
     assert.deepEqual(JSON.parse(r.stdout), want);
   });
 });

@@ -49,7 +49,10 @@ describe('JSON Schema for lans.yaml', () => {
     it(`rejects ${what}`, () => {
       const doc = base();
       mutate(doc);
-      assert.ok(errorsOf(doc).some((e) => e.includes(message)), errorsOf(doc).join('\n'));
+      assert.ok(
+        errorsOf(doc).some((e) => e.includes(message)),
+        errorsOf(doc).join('\n'),
+      );
     });
   }
 });

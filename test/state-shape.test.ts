@@ -1,25 +1,35 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nodeKeySource } from '../src/crypto/keys.js';
-import { buildMesh } from '../src/pipeline.js';
 import { z } from 'zod';
+import { nodeKeySource } from '../src/crypto/keys.js';
+import type { LansConfig } from '../src/model/schema.js';
+import { buildMesh } from '../src/pipeline.js';
 import { fastCheck } from '../src/state/fastCheck.js';
 import { isPublicStateShape, isSecretStateShape, PublicStateSchema, SecretStateSchema } from '../src/state/schema.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
-import type { LansConfig } from '../src/model/schema.js';
 
 type Json = unknown;
 
 function config(backend: 'wireguard' | 'openvpn', names: string[]): LansConfig {
   return {
-    mesh: { name: 'm', backend, transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000, transitLayout: 'compact' }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true } },
+    mesh: {
+      name: 'm',
+      backend,
+      transit: '172.19.0.0/16',
+      underlayMtu: 1500,
+      openvpn: { portBase: 11000, transitLayout: 'compact' },
+      wireguard: { port: 51820 },
+      certificates: { organisation: 'o', caDays: 3650, certDays: 1095 },
+      firewall: { flavour: 'nftables', apply: true },
+    },
     lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
   };
 }
 
 /** A state with every kind of record: active, retired and revoked LANs, links, keys of the backend. */
 async function stateWithHistory(backend: 'wireguard' | 'openvpn'): Promise<MeshState> {
-  const build = async (names: string[], prev: MeshState): Promise<MeshState> => (await buildMesh(config(backend, names), prev, nodeKeySource, new Date('2026-01-01T00:00:00Z'), () => assert.fail('unexpected problem')))!.state;
+  const build = async (names: string[], prev: MeshState): Promise<MeshState> =>
+    (await buildMesh(config(backend, names), prev, nodeKeySource, new Date('2026-01-01T00:00:00Z'), () => assert.fail('unexpected problem')))!.state;
   return build(['a', 'c', 'd'], await build(['a', 'b', 'c'], emptyState('m')));
 }
 
@@ -33,7 +43,28 @@ function random(seed: number): () => number {
   };
 }
 
-const JUNK: Json[] = [null, 0, -1, 1, 1.5, 2 ** 53, -0, '1', '', 'a', 'abc', 'x'.repeat(12), 'Bad', true, [], {}, ['a', 'b'], { number: 1 }, '2026-01-31T12:00:00.000Z', '2026-02-30T12:00:00Z'];
+const JUNK: Json[] = [
+  null,
+  0,
+  -1,
+  1,
+  1.5,
+  2 ** 53,
+  -0,
+  '1',
+  '',
+  'a',
+  'abc',
+  'x'.repeat(12),
+  'Bad',
+  true,
+  [],
+  {},
+  ['a', 'b'],
+  { number: 1 },
+  '2026-01-31T12:00:00.000Z',
+  '2026-02-30T12:00:00Z',
+];
 const KEYS = ['extra', '1', '0', '01', 'Bad', '__proto__', 'constructor', 'a-', 'z'];
 
 /** Every place in the value, as the container and the key that holds it. */
@@ -77,7 +108,12 @@ describe('quick state shape check', () => {
         [state.public, isPublicStateShape, PublicStateSchema],
         [state.secrets, isSecretStateShape, SecretStateSchema],
       ];
-      if (state.public.ca) cases.push([{ ...state.public, ca: { ...state.public.ca, certificate: { ...state.public.ca.certificate, serial: undefined } } }, isPublicStateShape, PublicStateSchema]);
+      if (state.public.ca)
+        cases.push([
+          { ...state.public, ca: { ...state.public.ca, certificate: { ...state.public.ca.certificate, serial: undefined } } },
+          isPublicStateShape,
+          PublicStateSchema,
+        ]);
       const rand = random(backend === 'wireguard' ? 7 : 11);
       for (const [base, quick, schema] of cases) {
         const plain = JSON.parse(JSON.stringify(base)) as Json;

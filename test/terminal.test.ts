@@ -45,7 +45,10 @@ describe('progress line', () => {
   });
 
   it('writes nothing when standard error is not a terminal, or with --quiet', () => {
-    for (const [isTTY, enabled] of [[false, true], [true, false]] as const) {
+    for (const [isTTY, enabled] of [
+      [false, true],
+      [true, false],
+    ] as const) {
       const { chunks, stream } = sink(isTTY);
       let now = 0;
       const line = progressLine(stream, 'generating keys', enabled, () => (now += 1000));
@@ -115,16 +118,24 @@ describe('terminal manners of the real binary', () => {
     }));
 
   const script = spawnSync('script', ['--version'], { encoding: 'utf8' });
-  it('colours error headings on a terminal, and not with NO_COLOR', { skip: script.status === 0 ? undefined : 'script(1) from util-linux is not installed' }, () =>
-    withTempDir((dir) => {
-      writeFileSync(join(dir, 'lans.yaml'), meshYaml(['a', 'a']));
-      const inPty = (env: Record<string, string | undefined>) =>
-        spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" validate lans.yaml`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm', ...env } }).stdout;
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are the point.
-      assert.match(inPty({}), /\x1b\[31m\x1b\[1m1 error:\x1b\[22m\x1b\[39m/);
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are the point.
-      assert.doesNotMatch(inPty({ NO_COLOR: '1' }), /\x1b\[/);
-    }));
+  it(
+    'colours error headings on a terminal, and not with NO_COLOR',
+    { skip: script.status === 0 ? undefined : 'script(1) from util-linux is not installed' },
+    () =>
+      withTempDir((dir) => {
+        writeFileSync(join(dir, 'lans.yaml'), meshYaml(['a', 'a']));
+        const inPty = (env: Record<string, string | undefined>) =>
+          spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" validate lans.yaml`, '/dev/null'], {
+            cwd: dir,
+            encoding: 'utf8',
+            env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm', ...env },
+          }).stdout;
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are the point.
+        assert.match(inPty({}), /\x1b\[31m\x1b\[1m1 error:\x1b\[22m\x1b\[39m/);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are the point.
+        assert.doesNotMatch(inPty({ NO_COLOR: '1' }), /\x1b\[/);
+      }),
+  );
 });
 
 describe('errors and --debug', () => {
@@ -156,11 +167,19 @@ describe('key generation progress from the core', () => {
     const { emptyState } = await import('../src/state/types.js');
     const { config } = validateLans('lans.yaml', meshYaml(['a', 'b', 'c']));
     let n = 0;
-    const keys = { rsaKeyPair: () => Promise.reject(new Error('not used')), x25519KeyPair: () => ({ privateKey: `k${++n}`, publicKey: `p${n}` }), randomBytes: (size: number) => Buffer.alloc(size) };
+    const keys = {
+      rsaKeyPair: () => Promise.reject(new Error('not used')),
+      x25519KeyPair: () => ({ privateKey: `k${++n}`, publicKey: `p${n}` }),
+      randomBytes: (size: number) => Buffer.alloc(size),
+    };
     const seen: [number, number][] = [];
     const { state: numbered, changes } = allocate(config!, emptyState('test').public);
     const first = await provisionMaterial(config!, numbered, emptyState('test').secrets, changes, keys, new Date(0), (done, total) => seen.push([done, total]));
-    assert.deepEqual(seen, [[1, 3], [2, 3], [3, 3]]);
+    assert.deepEqual(seen, [
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
     seen.length = 0;
     const { config: grown } = validateLans('lans.yaml', meshYaml(['a', 'b', 'c', 'd']));
     const next = allocate(grown!, first.public);

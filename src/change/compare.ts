@@ -1,10 +1,10 @@
 import type { TarFile } from '../pack/untar.js';
+import { carriesFacts } from '../plan/facts.js';
 import type { BundleFile, RenderedBundle } from '../render/render.js';
 import type { PublicState } from '../state/types.js';
 import { certificateExpiries, type Expiry } from './expiry.js';
 import { explainChange, type Reason } from './reasons.js';
-import { carriesFacts } from '../plan/facts.js';
-import { sameContent, summarizeOld, type BundleTexts } from './summary.js';
+import { type BundleTexts, sameContent, summarizeOld } from './summary.js';
 
 export const PLAN_VERSION = 1;
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { EXPIRY_WARNING_DAYS, type Expiry } from './expiry.js';
 import type { MeshPlan } from './compare.js';
+import { EXPIRY_WARNING_DAYS, type Expiry } from './expiry.js';
 import { describeReason } from './words.js';
 
 /** One line per gateway, and under each changed one the reasons, indented. */
@@ -24,7 +24,10 @@ export function formatExpiries(expiries: Expiry[]): string[] {
   const width = Math.max(...expiries.map((e) => e.subject.length));
   return [
     `Certificates (flagged ${EXPIRY_WARNING_DAYS} days before they expire):`,
-    ...expiries.map((e) => `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)} expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`),
+    ...expiries.map(
+      (e) =>
+        `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)} expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`,
+    ),
   ];
 }
 

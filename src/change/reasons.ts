@@ -61,7 +61,8 @@ function explainPeer(peer: string, old: PeerFacts, now: PeerFacts): Reason[] {
   const reasons: Reason[] = [];
   reasons.push(...old.routes.filter((r) => !now.routes.includes(r)).map((route): Reason => ({ kind: 'route-removed', route, peer })));
   reasons.push(...now.routes.filter((r) => !old.routes.includes(r)).map((route): Reason => ({ kind: 'route-added', route, peer })));
-  if (old.endpoint !== now.endpoint) reasons.push({ kind: 'endpoint-changed', peer, ...(old.endpoint ? { from: old.endpoint } : {}), ...(now.endpoint ? { to: now.endpoint } : {}) });
+  if (old.endpoint !== now.endpoint)
+    reasons.push({ kind: 'endpoint-changed', peer, ...(old.endpoint ? { from: old.endpoint } : {}), ...(now.endpoint ? { to: now.endpoint } : {}) });
   if (old.tunnel !== now.tunnel) reasons.push({ kind: 'tunnel-changed', peer, from: old.tunnel, to: now.tunnel });
   if (old.peerKey !== now.peerKey) reasons.push({ kind: 'peer-key-changed', peer });
   if (old.linkKey !== now.linkKey) reasons.push({ kind: 'link-key-rotated', peer });

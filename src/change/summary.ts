@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { crlSerials } from '../crypto/crl.js';
 import { prefixOfNetmask } from '../model/net.js';
-import { digest, isWireGuardConf, type BundleFacts, type PeerFacts } from '../plan/facts.js';
+import { type BundleFacts, digest, isWireGuardConf, type PeerFacts } from '../plan/facts.js';
 
 /** A bundle's files by path inside the bundle: text as rendered, or bytes as read from a tarball. */
 export type BundleTexts = Map<string, string | Buffer>;
@@ -79,7 +79,10 @@ function summarizeOpenVpn(lan: string, old: BundleTexts, now: BundleTexts, facts
     ports: [...peers.values()].map((p) => p.port!).sort((a, b) => a - b),
     ...(mtu ? { mtu } : {}),
     ...optional('ownKey', read(`keys/${lan}.key`, facts.ownKey, digest)),
-    ...optional('certificate', read(`keys/${lan}.crt`, facts.certificate, (pem) => ({ serial: parseInt(new X509Certificate(pem).serialNumber, 16) }))),
+    ...optional(
+      'certificate',
+      read(`keys/${lan}.crt`, facts.certificate, (pem) => ({ serial: parseInt(new X509Certificate(pem).serialNumber, 16) })),
+    ),
     ...optional('ca', read('keys/ca.crt', facts.ca, digest)),
     revoked: read('keys/crl.pem', facts.revoked, crlSerials) ?? [],
     peers,

@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, UserError } from '../errors.js';
 import { packageVersion } from '../io/packageFiles.js';
-import { writeLine, type Streams } from '../io/streams.js';
-import { COMMANDS, EXIT_CODES, type CommandSpec } from './commands.js';
+import { type Streams, writeLine } from '../io/streams.js';
+import { COMMANDS, type CommandSpec, EXIT_CODES } from './commands.js';
 
 /** Parses the command line and runs one command; returns the exit code, never exits. */
 export async function main(argv: string[], io: Streams): Promise<ExitCode> {

@@ -2,14 +2,14 @@ import { ExitCode } from '../errors.js';
 import { bundleStore } from '../io/bundleStore.js';
 import { defaultStateDir, readLansFile } from '../io/lansFile.js';
 import { withStateLock } from '../io/lock.js';
-import { output, type GlobalOptions, type Output } from '../io/output.js';
+import { type GlobalOptions, type Output, output } from '../io/output.js';
 import { loadState, saveState } from '../io/stateStore.js';
 import type { Streams } from '../io/streams.js';
 import { hasErrors, type Problem } from '../model/problems.js';
 import type { LansConfig } from '../model/schema.js';
 import type { SourceDoc } from '../parse/parseLans.js';
 import { sameStateAs, serializeState } from '../state/serialize.js';
-import { STATE_VERSION, type MeshState } from '../state/types.js';
+import { type MeshState, STATE_VERSION } from '../state/types.js';
 import { reporter, validateLans } from '../validate/validate.js';
 
 export interface GenerateOptions extends GlobalOptions {
@@ -76,7 +76,8 @@ async function generateLocked(run: GenerateRun, { config, source, problems }: Ch
     const texts = serializeState(build.state);
     const stateChanged = !sameStateAs(texts, prev, loaded.texts);
     if (stateChanged || loaded.upgradedFrom !== undefined) saveState(run.stateDir, build.state, loaded, undefined, texts);
-    if (loaded.upgradedFrom !== undefined) out.warn(`p2pvpn: ${run.stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
+    if (loaded.upgradedFrom !== undefined)
+      out.warn(`p2pvpn: ${run.stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
     // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
     const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => store.holds(name));
     store.commit(gone);

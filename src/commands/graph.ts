@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import type { Streams } from '../io/streams.js';
-import { output, type GlobalOptions } from '../io/output.js';
+import { ExitCode } from '../errors.js';
 import { meshDot } from '../graph/dot.js';
 import { meshMermaid } from '../graph/mermaid.js';
 import { renderSvg } from '../graph/render.js';
-import { ExitCode } from '../errors.js';
 import { writeTextFile } from '../io/files.js';
+import { type GlobalOptions, output } from '../io/output.js';
+import type { Streams } from '../io/streams.js';
 import { inspectMesh, viewOf } from './inspect.js';
 
 export interface GraphOptions extends GlobalOptions {
@@ -22,7 +22,11 @@ export async function runGraph(file: string, opts: GraphOptions, io: Streams): P
   const view = viewOf(mesh);
   const dot = meshDot(view);
   const svg = await renderSvg(dot);
-  for (const [ext, text] of [['svg', svg], ['dot', dot], ['mmd', meshMermaid(view)]] as const) {
+  for (const [ext, text] of [
+    ['svg', svg],
+    ['dot', dot],
+    ['mmd', meshMermaid(view)],
+  ] as const) {
     const path = join(opts.out, `${view.mesh}.${ext}`);
     writeTextFile(path, text, 'choose another folder with --out');
     out.info(`wrote ${path}`);

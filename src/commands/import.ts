@@ -1,16 +1,16 @@
 import { basename, resolve } from 'node:path';
-import type { Streams } from '../io/streams.js';
-import { output, type GlobalOptions } from '../io/output.js';
 import { ExitCode, UserError } from '../errors.js';
-import { importAncestor, type AncestorImport } from '../import/importAncestor.js';
+import { type AncestorImport, importAncestor } from '../import/importAncestor.js';
 import { readAncestorFolder } from '../io/ancestorFolder.js';
 import { exists, writeNewFile } from '../io/files.js';
 import { defaultStateDir } from '../io/lansFile.js';
 import { withStateLock } from '../io/lock.js';
+import { type GlobalOptions, output } from '../io/output.js';
 import { holdsState, saveState } from '../io/stateStore.js';
-import { emptyState } from '../state/types.js';
+import type { Streams } from '../io/streams.js';
 import { hasErrors } from '../model/problems.js';
 import { NAME_PATTERN, NAME_RULE } from '../model/schema.js';
+import { emptyState } from '../state/types.js';
 import { validateLans } from '../validate/validate.js';
 
 export interface ImportOptions extends GlobalOptions {
@@ -37,11 +37,16 @@ export async function runImport(folder: string, opts: ImportOptions, io: Streams
     out.error(`p2pvpn: the lans.yaml made from ${folder} does not validate (above), nothing was written`);
     return ExitCode.userError;
   }
-  await withStateLock(stateDir, 'import', (line) => out.error(line), async () => {
-    refuseToOverwrite(opts.out, stateDir);
-    saveState(stateDir, result.state, { state: emptyState(mesh), existed: false, highestGeneration: 0 });
-    if (!writeNewFile(opts.out, result.lansYaml, 0o644)) throw new UserError(`${opts.out} appeared while importing; it was left as it is`);
-  });
+  await withStateLock(
+    stateDir,
+    'import',
+    (line) => out.error(line),
+    async () => {
+      refuseToOverwrite(opts.out, stateDir);
+      saveState(stateDir, result.state, { state: emptyState(mesh), existed: false, highestGeneration: 0 });
+      if (!writeNewFile(opts.out, result.lansYaml, 0o644)) throw new UserError(`${opts.out} appeared while importing; it was left as it is`);
+    },
+  );
   for (const line of summary(folder, opts.out, stateDir, result)) out.info(line);
   return ExitCode.ok;
 }
@@ -58,7 +63,8 @@ function refuseToOverwrite(lansFile: string, stateDir: string): void {
 }
 
 function summary(folder: string, lansFile: string, stateDir: string, r: AncestorImport): string[] {
-  const pairLine = (p: AncestorImport['pairs'][number]): string => `    pair ${p.number}: ${p.ends[0]} (end 1) - ${p.ends[1]} (end 2), UDP ${11000 + p.number}, 172.17.${p.number}.1 - 172.17.${p.number}.2`;
+  const pairLine = (p: AncestorImport['pairs'][number]): string =>
+    `    pair ${p.number}: ${p.ends[0]} (end 1) - ${p.ends[1]} (end 2), UDP ${11000 + p.number}, 172.17.${p.number}.1 - 172.17.${p.number}.2`;
   const kept = r.gateways.filter((g) => r.keys.certificates.has(g.name)).map((g) => g.name);
   return [
     `imported ${folder} as mesh "${r.state.public.mesh}" into ${lansFile} and ${stateDir}/`,
@@ -68,7 +74,11 @@ function summary(folder: string, lansFile: string, stateDir: string, r: Ancestor
     `  CA "${r.keys.caName}" kept; certificates and keys kept for: ${kept.join(', ') || 'none'}; next certificate serial ${r.state.public.ca!.nextSerial}`,
     ...[...r.keys.renewed].map(([name, why]) => `  ${name} gets a new key and certificate: ${why}`),
     ...(r.keys.revoked.length > 0 ? [`  revoked certificates kept: ${r.keys.revoked.map((x) => `${x.name} (serial ${x.serial})`).join(', ')}`] : []),
-    ...(r.missingPairs.length > 0 ? [`  pairs P2P-VPN never made get new numbers from ${r.state.public.nextPair} at the next generate: ${r.missingPairs.map((p) => p.join(' - ')).join(', ')}`] : []),
+    ...(r.missingPairs.length > 0
+      ? [
+          `  pairs P2P-VPN never made get new numbers from ${r.state.public.nextPair} at the next generate: ${r.missingPairs.map((p) => p.join(' - ')).join(', ')}`,
+        ]
+      : []),
     'Every gateway needs its new bundle once: p2pvpn protects each link with a tls-crypt key, which P2P-VPN did not have.',
     `Check ${lansFile}: P2P-VPN did not record each gateway's address on its LAN, so .1 of its subnet was assumed.`,
     `Next: p2pvpn generate ${lansFile}`,

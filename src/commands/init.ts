@@ -1,11 +1,11 @@
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
-import { createFile, projectRootOf } from '../io/files.js';
-import { output, type GlobalOptions } from '../io/output.js';
-import { exampleLansText, PACKAGE_ROOT, packageVersion } from '../io/packageFiles.js';
-import type { Streams } from '../io/streams.js';
 import { exampleLans } from '../init/example.js';
 import { schemaReference } from '../init/schemaRef.js';
+import { createFile, projectRootOf } from '../io/files.js';
+import { type GlobalOptions, output } from '../io/output.js';
+import { exampleLansText, PACKAGE_ROOT, packageVersion } from '../io/packageFiles.js';
+import type { Streams } from '../io/streams.js';
 import { SCHEMA_PATH } from '../schema/jsonSchema.js';
 
 /** `p2pvpn init`: writes a commented example lans.yaml; never overwrites a file. */

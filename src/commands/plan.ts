@@ -6,7 +6,7 @@ import { emitBundles } from '../emit/emitBundles.js';
 import { ExitCode } from '../errors.js';
 import { bundleStore } from '../io/bundleStore.js';
 import { defaultStateDir, readLansFile } from '../io/lansFile.js';
-import { output, type GlobalOptions } from '../io/output.js';
+import { type GlobalOptions, output } from '../io/output.js';
 import { loadState } from '../io/stateStore.js';
 import type { Streams } from '../io/streams.js';
 import { hasErrors } from '../model/problems.js';
@@ -42,7 +42,14 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
 
   // Nothing is written, so nothing is compressed: equal tar streams are enough to tell unchanged bundles.
   const gateways = await emitBundles(build, { previous: bundleStore(opts.out).previous });
-  const plan = meshPlan(build.topology.mesh, gateways, build.changes.removedLans, !sameStateAs(serializeState(build.state), prev, loaded.texts), build.state.public, now);
+  const plan = meshPlan(
+    build.topology.mesh,
+    gateways,
+    build.changes.removedLans,
+    !sameStateAs(serializeState(build.state), prev, loaded.texts),
+    build.state.public,
+    now,
+  );
   if (opts.json) out.data(JSON.stringify(plan, null, 2));
   else {
     const expiries = formatExpiries(plan.expiries);

@@ -3,7 +3,7 @@ import { type ExitCode, UserError } from '../errors.js';
 import { defaultStateDir } from '../io/lansFile.js';
 import { output } from '../io/output.js';
 import type { Streams } from '../io/streams.js';
-import { generate, type GenerateOptions, type GenerateRun } from './generate.js';
+import { type GenerateOptions, type GenerateRun, generate } from './generate.js';
 
 /**
  * `p2pvpn rotate <lan>`: a new key pair (and certificate, the old one

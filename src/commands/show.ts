@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js';
-import { output, type GlobalOptions } from '../io/output.js';
+import { type GlobalOptions, output } from '../io/output.js';
 import type { Streams } from '../io/streams.js';
 import { formatView } from '../show/table.js';
 import { inspectMesh, viewOf } from './inspect.js';

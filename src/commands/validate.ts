@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js';
-import { output, type GlobalOptions } from '../io/output.js';
+import { type GlobalOptions, output } from '../io/output.js';
 import type { Streams } from '../io/streams.js';
 import { count } from '../model/problems.js';
 import { inspectMesh } from './inspect.js';

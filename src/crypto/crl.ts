@@ -1,9 +1,8 @@
 import { sign } from 'node:crypto';
 import type forge from 'node-forge';
-import { nodeForge } from './forge.js';
 import type { PublicState } from '../state/types.js';
 import { serialHex } from './certs.js';
-
+import { nodeForge } from './forge.js';
 
 /** Dates move an hour back, like certificates' notBefore, so a gateway with a slow clock does not see a CRL from the future. */
 const CLOCK_SKEW_MS = 3_600_000;

@@ -26,7 +26,11 @@ export function meshDot(view: MeshView): string {
     `  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#3b6ea5", penwidth=1.2, fontname=${quote(FONT)}, fontsize=12, margin="0.15,0.06"];`,
     `  edge [color=${quote(labelled ? '#6a7f96' : '#7a8ca080')}, penwidth=${labelled ? 1.2 : 0.6}];`,
     ...view.lans.map((lan) => `  ${quote(lan.name)} [label=<${nodeLabel(view, lan)}>, tooltip=${quote(nodeTooltip(lan))}${dashed(lan.pending)}];`),
-    ...view.links.flatMap((link) => (labelled ? labelledLink(link, dashedLine(link.pending)) : [`  ${quote(link.ends[0])} -- ${quote(link.ends[1])} [tooltip=${quote(edgeTooltip(link))}${dashedLine(link.pending)}];`])),
+    ...view.links.flatMap((link) =>
+      labelled
+        ? labelledLink(link, dashedLine(link.pending))
+        : [`  ${quote(link.ends[0])} -- ${quote(link.ends[1])} [tooltip=${quote(edgeTooltip(link))}${dashedLine(link.pending)}];`],
+    ),
     '}',
   ];
   return `${lines.join('\n')}\n`;
@@ -53,7 +57,8 @@ function title(view: MeshView, labelled: boolean): string {
 
 function nodeLabel(view: MeshView, lan: LanView): string {
   const lines = [`<b>${html(lan.name)}</b>`, ...lan.subnets.map(html)];
-  if (view.backend === 'wireguard') lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.port}${lan.endpoint ? '' : ' · dials out'}`)}</font>`);
+  if (view.backend === 'wireguard')
+    lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.port}${lan.endpoint ? '' : ' · dials out'}`)}</font>`);
   return lines.join('<br/>');
 }
 

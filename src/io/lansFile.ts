@@ -13,6 +13,8 @@ export function readLansFile(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${file}: no such file; create one with "p2pvpn init ${file}"` : `${file}: cannot read it (${code ?? 'unknown error'})`);
+    throw new UserError(
+      code === 'ENOENT' ? `${file}: no such file; create one with "p2pvpn init ${file}"` : `${file}: cannot read it (${code ?? 'unknown error'})`,
+    );
   }
 }

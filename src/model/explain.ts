@@ -31,7 +31,8 @@ export function nameProblem(input: unknown): string {
   const bad = firstRefused(input, /[a-z0-9-]/);
   if (bad !== undefined) return /[A-Z]/.test(bad) ? `"${input}" has uppercase letters, ${rule}` : `contains ${describeChar(bad)}, ${rule}`;
   if (input.length === 0) return `is empty, ${rule}`;
-  if (input.length > NAME_MAX) return `"${input}" is ${input.length} characters, at most ${NAME_MAX} so that "vpn-" and the name fit Linux's 15-character interface names`;
+  if (input.length > NAME_MAX)
+    return `"${input}" is ${input.length} characters, at most ${NAME_MAX} so that "vpn-" and the name fit Linux's 15-character interface names`;
   if (!/^[a-z]/.test(input)) return `"${input}" does not start with a letter, ${rule}`;
   return `"${input}" ends with "-", ${rule}`;
 }

@@ -1,9 +1,9 @@
 import { meshCrl } from '../crypto/crl.js';
-import type { MeshState } from '../state/types.js';
 import type { LansConfig } from '../model/schema.js';
+import type { MeshState } from '../state/types.js';
 import { bundleFacts } from './facts.js';
-import { planOpenVpnBundle } from './openvpn.js';
 import { planGatewayFiles } from './gateway.js';
+import { planOpenVpnBundle } from './openvpn.js';
 import { buildTopology, type Site, type Topology } from './topology.js';
 import type { BundlePlan, PlannedFile } from './types.js';
 import { planWireGuardBundle } from './wireguard.js';
@@ -21,7 +21,8 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
   const topology = buildTopology(config, state.public);
   // One CRL for the whole mesh, signed once: every OpenVPN bundle ships the same file.
   const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
-  const planFiles = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
+  const planFiles = (site: Site): PlannedFile[] =>
+    crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl);
   const facts = (site: Site) => () => bundleFacts(topology, state, site);
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);
@@ -29,4 +30,3 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
   };
   return { topology, planBundle, planTunnelFiles: (site) => ({ lan: site.name, files: planFiles(site), facts: facts(site) }) };
 }
-

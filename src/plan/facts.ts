@@ -92,5 +92,12 @@ function wireGuardFacts(topology: Topology, state: MeshState, site: Site): Bundl
     const peerKey = state.public.lans[peer.name]!.wgPublicKey!;
     peers.set(peer.name, { ...endpoint, routes, tunnel: `${peer.wgAddress}/32`, linkKey: digest(state.secrets.pairs[link.pair]!.psk!), peerKey });
   }
-  return { backend: 'wireguard', ports: [site.wgPort], mtu: topology.tunnelMtu, ownKey: digest(state.secrets.lans[site.name]!.wgPrivateKey!), revoked: [], peers };
+  return {
+    backend: 'wireguard',
+    ports: [site.wgPort],
+    mtu: topology.tunnelMtu,
+    ownKey: digest(state.secrets.lans[site.name]!.wgPrivateKey!),
+    revoked: [],
+    peers,
+  };
 }

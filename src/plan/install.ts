@@ -19,7 +19,12 @@ const INSTALL_FILES = ['install.sh', 'uninstall.sh'];
  */
 export function planInstallFiles(topology: Topology, site: Site, others: PlannedFile[]): PlannedFile[] {
   const unit = unitName(topology.mesh);
-  const unitFile: PlannedFile = { path: `systemd/${unit}`, mode: MODE_PUBLIC, template: 'common/unit.service', view: { mesh: topology.mesh, self: site.name, dir: installDir(topology.mesh) } };
+  const unitFile: PlannedFile = {
+    path: `systemd/${unit}`,
+    mode: MODE_PUBLIC,
+    template: 'common/unit.service',
+    view: { mesh: topology.mesh, self: site.name, dir: installDir(topology.mesh) },
+  };
   const scripts = INSTALL_FILES.map((path) => ({ path, mode: MODE_SCRIPT }));
   const all = [...others, unitFile, ...scripts].map((f) => ({ path: f.path, mode: f.mode.toString(8).padStart(4, '0') }));
   all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -1,8 +1,8 @@
 import { openvpnDevice } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
-import { peerOf, type Link, type Site, type Topology } from './topology.js';
-import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 import { readmeFile } from './readme.js';
+import { type Link, peerOf, type Site, type Topology } from './topology.js';
+import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 
 /** One config per peer, the CA and its revocation list, this gateway's certificate and key, one tls-crypt key per link. */
 export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Site, crlPem: string): PlannedFile[] {

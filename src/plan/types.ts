@@ -1,9 +1,7 @@
 import type { BundleFacts } from './facts.js';
 
 /** A file of a bundle, before rendering: either a template with its view, or literal content (keys, certificates). */
-export type PlannedFile =
-  | { path: string; mode: number; template: string; view: object }
-  | { path: string; mode: number; content: string };
+export type PlannedFile = { path: string; mode: number; template: string; view: object } | { path: string; mode: number; content: string };
 
 /** Everything one gateway's tarball will hold, as data. */
 export interface BundlePlan {

@@ -23,9 +23,16 @@ const serial = z.int({ error: 'expected a whole number' }).min(0, { error: 'must
 const isoDate = z.iso.datetime({ error: 'expected a date like 2026-01-31T12:00:00.000Z' });
 const base64Key = z.string().regex(BASE64_KEY, { error: 'is not a base64 32-byte key' });
 const privateKey = z.string().regex(pemPattern('PRIVATE KEY|RSA PRIVATE KEY'), { error: 'is not a PEM private key' });
-const tlsCrypt = z.string().regex(/^-----BEGIN OpenVPN Static key V1-----\n([0-9a-f]{32}\n){16}-----END OpenVPN Static key V1-----\n$/, { error: 'is not an OpenVPN static key' });
+const tlsCrypt = z
+  .string()
+  .regex(/^-----BEGIN OpenVPN Static key V1-----\n([0-9a-f]{32}\n){16}-----END OpenVPN Static key V1-----\n$/, { error: 'is not an OpenVPN static key' });
 
-export const CertRecordSchema = z.object({ pem: z.string().regex(pemPattern('CERTIFICATE'), { error: 'is not a PEM certificate' }), serial, notBefore: isoDate, notAfter: isoDate });
+export const CertRecordSchema = z.object({
+  pem: z.string().regex(pemPattern('CERTIFICATE'), { error: 'is not a PEM certificate' }),
+  serial,
+  notBefore: isoDate,
+  notAfter: isoDate,
+});
 export const LanRecordSchema = z.object({ number: count, certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() });
 export const RetiredLanSchema = z.object({ number: count, serial: serial.optional() });
 /** End 1 first: the LAN with the lower number, or the one P2P-VPN named first for an imported pair. */

@@ -1,5 +1,13 @@
 import type { z } from 'zod';
-import { STATE_VERSION, type CertRecordSchema, type LanRecordSchema, type PairRecordSchema, type PublicStateFileSchema, type RetiredLanSchema, type SecretStateFileSchema } from './schema.js';
+import {
+  type CertRecordSchema,
+  type LanRecordSchema,
+  type PairRecordSchema,
+  type PublicStateFileSchema,
+  type RetiredLanSchema,
+  type SecretStateFileSchema,
+  STATE_VERSION,
+} from './schema.js';
 
 /**
  * What survives between runs, as ./schema.ts defines it. The public part

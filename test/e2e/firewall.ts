@@ -45,8 +45,10 @@ export async function firewallSh(end: Installed, ...args: string[]): Promise<voi
 export async function loadedFirewall(end: Installed, mesh: string): Promise<string[]> {
   const gateway = end.site.gateway;
   const loaded: string[] = [];
-  if ((await execInGateway(gateway, ['nft', 'list', 'table', 'inet', `p2pvpn_${mesh.replaceAll('-', '_')}`], { allowFail: true })).code === 0) loaded.push('nftables');
-  if ((await execInGateway(gateway, ['iptables', '-w', '-n', '-L', `P2PVPN-${mesh.toUpperCase()}-IN`], { allowFail: true })).code === 0) loaded.push('iptables');
+  if ((await execInGateway(gateway, ['nft', 'list', 'table', 'inet', `p2pvpn_${mesh.replaceAll('-', '_')}`], { allowFail: true })).code === 0)
+    loaded.push('nftables');
+  if ((await execInGateway(gateway, ['iptables', '-w', '-n', '-L', `P2PVPN-${mesh.toUpperCase()}-IN`], { allowFail: true })).code === 0)
+    loaded.push('iptables');
   return loaded;
 }
 
@@ -63,5 +65,7 @@ export async function breakTunnel(backend: 'openvpn' | 'wireguard', mesh: string
   }
   const pid = readFileSync(join(self.bundle, 'run', `${peer.site.spec.name}.pid`), 'utf8').trim();
   await execInGateway(gateway, ['kill', pid]);
-  await pollUntil(`openvpn ${pid} to exit`, 10_000, async () => ((await execInGateway(gateway, ['ip', 'link', 'show', `vpn-${peer.site.spec.name}`], { allowFail: true })).code !== 0 ? true : undefined));
+  await pollUntil(`openvpn ${pid} to exit`, 10_000, async () =>
+    (await execInGateway(gateway, ['ip', 'link', 'show', `vpn-${peer.site.spec.name}`], { allowFail: true })).code !== 0 ? true : undefined,
+  );
 }

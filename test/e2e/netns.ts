@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, execQuiet, type ExecOptions, type ExecResult } from './exec.js';
+import { type ExecOptions, type ExecResult, exec, execQuiet } from './exec.js';
 
 /**
  * A small internet in network namespaces: an underlay bridge, gateways with a
@@ -114,7 +114,14 @@ async function plugIntoUnderlay(underlay: Underlay, ns: string, dev: string, add
 }
 
 /** The NAT router in front of a gateway; the gateway's `wanAddress` is in a /24 where the router is .1. */
-async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, name: string, nat: NonNullable<GatewayOptions['nat']>, wanAddress: string): Promise<void> {
+async function addNatRouter(
+  lab: Lab,
+  underlay: Underlay,
+  gatewayNs: string,
+  name: string,
+  nat: NonNullable<GatewayOptions['nat']>,
+  wanAddress: string,
+): Promise<void> {
   const { publicAddress } = nat;
   const router = await addNamespace(lab, `nat-${name}`);
   const inside = `${wanAddress.split('.').slice(0, 3).join('.')}.1`;
@@ -261,7 +268,12 @@ function listNamespaces(): string[] {
 
 function pidsIn(ns: string): number[] {
   const r = execQuiet(['ip', 'netns', 'pids', ns]);
-  return r.stdout.split('\n').filter(Boolean).map(Number).filter((pid) => pid !== process.pid).sort((a, b) => a - b);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => pid !== process.pid)
+    .sort((a, b) => a - b);
 }
 
 function readComm(pid: number): string {

@@ -1,8 +1,8 @@
 import { containsIp, formatBlock, ipToInt, parseBlock } from '../../src/model/net.js';
+import type { LansConfig } from '../../src/model/schema.js';
 import type { PackedBundle } from '../../src/pack/tarball.js';
 import type { BundleFile } from '../../src/render/render.js';
 import { expandedTemplate } from '../../src/render/templateSource.js';
-import type { LansConfig } from '../../src/model/schema.js';
 
 /**
  * The project's consistency checks for rendered bundles, independent of how
@@ -13,7 +13,7 @@ import type { LansConfig } from '../../src/model/schema.js';
  */
 
 /** Characters a placed value may have: what names, addresses, descriptions, numbers and base64 keys use. */
-const VALUE = "[A-Za-z0-9 .,()&+/_:@=-]*";
+const VALUE = '[A-Za-z0-9 .,()&+/_:@=-]*';
 const PATH = /^(README|[a-z0-9][a-z0-9._/-]*)$/;
 
 const patterns = new Map<string, RegExp[]>();
@@ -36,7 +36,10 @@ function templatePatterns(template: string): RegExp[] {
   let list = patterns.get(template);
   if (!list) {
     const standalone = /^\s*\{\{[#/][^}]*\}\}\s*$|^\s*\{\{else\}\}\s*$/;
-    list = expandedTemplate(template).split('\n').filter((l) => !standalone.test(l)).map(linePattern);
+    list = expandedTemplate(template)
+      .split('\n')
+      .filter((l) => !standalone.test(l))
+      .map(linePattern);
     patterns.set(template, list);
   }
   return list;
@@ -58,7 +61,13 @@ function shown(line: string): string {
 export function checkBundles(config: LansConfig, bundles: PackedBundle[]): string[] {
   const problems: string[] = checkValues(config, 'config');
   const names = config.lans.map((l) => l.name);
-  if (bundles.map((b) => b.lan).sort().join() !== [...names].sort().join()) problems.push('the bundles are not one per LAN');
+  if (
+    bundles
+      .map((b) => b.lan)
+      .sort()
+      .join() !== [...names].sort().join()
+  )
+    problems.push('the bundles are not one per LAN');
   for (const bundle of bundles) {
     const paths = new Set<string>();
     for (const file of bundle.files) {
@@ -74,7 +83,8 @@ export function checkBundles(config: LansConfig, bundles: PackedBundle[]): strin
 
 /** Every text value of accepted input is one a template may place: a bare-value line (README's description) cannot hide a newline. */
 function checkValues(value: unknown, path: string): string[] {
-  if (typeof value === 'string') return new RegExp(`^${VALUE}$`).test(value) ? [] : [`${path} was accepted with a character no template may place: ${JSON.stringify(value)}`];
+  if (typeof value === 'string')
+    return new RegExp(`^${VALUE}$`).test(value) ? [] : [`${path} was accepted with a character no template may place: ${JSON.stringify(value)}`];
   if (Array.isArray(value)) return value.flatMap((v, i) => checkValues(v, `${path}[${i}]`));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => checkValues(v, `${path}.${k}`));
   return [];
@@ -109,16 +119,27 @@ function checkWireGuard(config: LansConfig, bundle: PackedBundle): string[] {
   const iface = `wg-${config.mesh.name}`;
   if (iface.length > 15) problems.push(`interface ${iface} is longer than 15 characters`);
   const conf = lines(bundle, `wireguard/${iface}.conf`);
-  const address = conf.find((l) => l.startsWith('Address = '))?.slice('Address = '.length).replace(/\/32$/, '') ?? '';
+  const address =
+    conf
+      .find((l) => l.startsWith('Address = '))
+      ?.slice('Address = '.length)
+      .replace(/\/32$/, '') ?? '';
   if (!inTransit(config, address)) problems.push(`${bundle.lan}: tunnel address ${address} is not in the transit range`);
-  const peers = conf.filter((l) => /^# /.test(l)).slice(2).map((l) => l.slice(2));
+  const peers = conf
+    .filter((l) => /^# /.test(l))
+    .slice(2)
+    .map((l) => l.slice(2));
   const expected = config.lans.filter((l) => l.name !== bundle.lan).map((l) => l.name);
   if (peers.sort().join() !== [...expected].sort().join()) problems.push(`${bundle.lan}: peers ${peers.join(',')} are not the other LANs`);
   for (const [i, line] of conf.entries()) {
     if (!line.startsWith('AllowedIPs = ')) continue;
-    const peer = [...conf.slice(0, i)].reverse().find((l) => l.startsWith('# '))!.slice(2);
+    const peer = [...conf.slice(0, i)]
+      .reverse()
+      .find((l) => l.startsWith('# '))!
+      .slice(2);
     const allowed = line.slice('AllowedIPs = '.length).split(', ').slice(1);
-    if (config.lans.some((l) => l.name === peer) && allowed.join() !== routesOf(config, peer).join()) problems.push(`${bundle.lan}: AllowedIPs of ${peer} are not its subnets`);
+    if (config.lans.some((l) => l.name === peer) && allowed.join() !== routesOf(config, peer).join())
+      problems.push(`${bundle.lan}: AllowedIPs of ${peer} are not its subnets`);
   }
   return problems;
 }
@@ -140,8 +161,13 @@ function checkOpenVpn(config: LansConfig, bundle: PackedBundle): string[] {
     const remote = conf.find((l) => l.startsWith('remote '));
     const wantRemote = lan.gateway.endpoint === undefined ? undefined : `remote ${lan.gateway.endpoint} ${port}`;
     if (remote !== wantRemote) problems.push(`${bundle.lan}: ${lan.name}.conf dials ${remote ?? 'nothing'}`);
-    const ends = conf.find((l) => l.startsWith('ifconfig '))?.split(' ').slice(1) ?? [];
-    if (ends.length !== 2 || !inTransit(config, ...ends)) problems.push(`${bundle.lan}: ${lan.name}.conf tunnel addresses ${ends.join(' ')} are not two transit addresses`);
+    const ends =
+      conf
+        .find((l) => l.startsWith('ifconfig '))
+        ?.split(' ')
+        .slice(1) ?? [];
+    if (ends.length !== 2 || !inTransit(config, ...ends))
+      problems.push(`${bundle.lan}: ${lan.name}.conf tunnel addresses ${ends.join(' ')} are not two transit addresses`);
     const routes = conf.filter((l) => l.startsWith('route ')).length;
     if (routes !== lan.subnets.length) problems.push(`${bundle.lan}: ${lan.name}.conf has ${routes} routes for ${lan.subnets.length} subnets`);
     if (!conf.includes(`verify-x509-name ${lan.name} name`)) problems.push(`${bundle.lan}: ${lan.name}.conf does not verify its peer's name`);

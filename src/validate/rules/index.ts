@@ -13,4 +13,14 @@ import { checkTransit } from './transit.js';
 export type Rule = (config: LansConfig, report: Report) => void;
 
 /** Every rule runs on every input, so the user sees all problems at once. */
-export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkPorts, checkCertificates, checkMtu, checkAws];
+export const rules: readonly Rule[] = [
+  checkNames,
+  checkSubnets,
+  checkTransit,
+  checkGatewayAddresses,
+  checkEndpoints,
+  checkPorts,
+  checkCertificates,
+  checkMtu,
+  checkAws,
+];
