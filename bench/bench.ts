@@ -122,7 +122,8 @@ async function benchMesh(root: string, backend: Backend, lans: number, withPlan:
   rmSync(base, { recursive: true, force: true });
   for (const r of rows)
     progress(
-      `  ${r.scenario}: ${r.ms === undefined ? 'n/a' : `${Math.round(r.ms)} ms`}${r.floorMs === undefined ? '' : `, floor ${Math.round(r.floorMs)} ms`}, runs ${r.runsMs.join(' ')}`,
+      `  ${r.scenario}: ${r.ms === undefined ? 'n/a' : `${Math.round(r.ms)} ms`}` +
+        `${r.floorMs === undefined ? '' : `, floor ${Math.round(r.floorMs)} ms`}, runs ${r.runsMs.join(' ')}`,
     );
   return rows;
 }

@@ -99,7 +99,8 @@ function report(): void {
       `${backend}, one LAN added to ${lans}: CPU per stage, one stage at a time`,
       ...rows,
       `${'total'.padEnd(30)} ${total.toFixed(0).padStart(6)} ms`,
-      `best schedule on ${cores} cores: ${serial.toFixed(0)} ms alone + ${(total - serial).toFixed(0)} ms / ${cores} = ${(serial + (total - serial) / cores).toFixed(0)} ms wall`,
+      `best schedule on ${cores} cores: ${serial.toFixed(0)} ms alone + ${(total - serial).toFixed(0)} ms / ${cores}` +
+        ` = ${(serial + (total - serial) / cores).toFixed(0)} ms wall`,
       '',
     ].join('\n'),
   );

@@ -77,3 +77,19 @@ describe('ARCHITECTURE.md', () => {
     assert.deepEqual(down, []);
   });
 });
+
+describe('line width', () => {
+  it('no line of TypeScript is over 160 columns (Biome folds code there, but not a long string)', () => {
+    const long: string[] = [];
+    for (const dir of ['src', 'test', 'bench']) {
+      for (const file of importGraph(ROOT, dir).keys()) {
+        readFileSync(join(ROOT, file), 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (line.length > 160) long.push(`${file}:${i + 1}: ${line.length} columns`);
+          });
+      }
+    }
+    assert.deepEqual(long, []);
+  });
+});

@@ -172,7 +172,8 @@ describe('p2pvpn command line', () => {
         [
           '2 errors:',
           'lans.yaml:33:15: lans[3].subnets[0]: 10.10.4.0/22 overlaps 10.10.0.0/16 of lans[0] (hq), subnets of a mesh must not overlap',
-          "lans.yaml:37:19: lans[3].gateway.lanAddress: 10.30.0.10 is not inside any subnet of vpc-us (10.10.4.0/22), give the gateway's address on its own LAN",
+          'lans.yaml:37:19: lans[3].gateway.lanAddress: 10.30.0.10 is not inside any subnet of vpc-us (10.10.4.0/22),' +
+            " give the gateway's address on its own LAN",
           '',
         ].join('\n'),
       );

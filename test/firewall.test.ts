@@ -5,6 +5,7 @@ import { before, describe, it } from 'node:test';
 import type { RenderedBundle } from '../src/render/render.js';
 import { buildBundles, fileOf, gatewayMesh, writeBundle } from './support/bundles.js';
 import { withTempDir } from './support/cli.js';
+import { consecutive } from './support/lines.js';
 import { inNetns, missing, run, withNetns } from './support/system.js';
 
 const OVPN_EXTRA = `  firewall: { flavour: iptables }`;
@@ -81,7 +82,13 @@ describe('what the rules say', () => {
     const hq = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
     assert.match(
       hq,
-      /    udp dport 51820 ip saddr 198\.51\.100\.20 accept comment "branch"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    # Open to any address: home has no endpoint\.\n    udp dport 51820 accept comment "home"\n  \}/,
+      consecutive(
+        '    udp dport 51820 ip saddr 198.51.100.20 accept comment "branch"',
+        '    udp dport 51820 ip saddr 203.0.113.30 accept comment "vpc-eu"',
+        '    # Open to any address: home has no endpoint.',
+        '    udp dport 51820 accept comment "home"',
+        '  }',
+      ),
     );
     assert.doesNotMatch(hq, /udp dport 51820 drop/);
   });
@@ -94,7 +101,10 @@ describe('what the rules say', () => {
     const ipt = fileOf(lan(ovpn, 'branch'), 'firewall/rules.iptables');
     assert.match(
       ipt,
-      /^-A P2PVPN-GW-OVPN-IN -s 203\.0\.113\.30\/32 -p udp --dport 11004 -m comment --comment vpc-eu -j RETURN\n-A P2PVPN-GW-OVPN-IN -p udp --dport 11004 -j DROP$/m,
+      consecutive(
+        '-A P2PVPN-GW-OVPN-IN -s 203.0.113.30/32 -p udp --dport 11004 -m comment --comment vpc-eu -j RETURN',
+        '-A P2PVPN-GW-OVPN-IN -p udp --dport 11004 -j DROP\n',
+      ),
     );
     assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -p udp --dport 11001 -m comment --comment hq -j RETURN$/m);
     assert.doesNotMatch(ipt, /--dport 11001 -j DROP/);
@@ -107,7 +117,13 @@ describe('what the rules say', () => {
     const branch = (await buildBundles(ipOnly)).find((b) => b.lan === 'branch')!;
     assert.match(
       fileOf(branch, 'firewall/rules.nft'),
-      /udp dport 51820 ip saddr 198\.51\.100\.10 accept comment "hq"\n    udp dport 51820 ip saddr 203\.0\.113\.30 accept comment "vpc-eu"\n    udp dport 51820 ip saddr 198\.51\.100\.50 accept comment "home"\n    udp dport 51820 drop\n/,
+      consecutive(
+        'udp dport 51820 ip saddr 198.51.100.10 accept comment "hq"',
+        '    udp dport 51820 ip saddr 203.0.113.30 accept comment "vpc-eu"',
+        '    udp dport 51820 ip saddr 198.51.100.50 accept comment "home"',
+        '    udp dport 51820 drop',
+        '',
+      ),
     );
     assert.match(fileOf(branch, 'firewall/rules.iptables'), /--comment home -j RETURN\n-A P2PVPN-GW-WG-IN -p udp --dport 51820 -j DROP\n/);
   });
@@ -118,7 +134,13 @@ describe('what the rules say', () => {
     const w = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
     assert.match(
       w,
-      /iifname "wg-gw-wg" ip saddr \{ 192\.168\.10\.0\/24, 192\.168\.11\.0\/24, 172\.19\.0\.2\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} return\n    iifname "wg-gw-wg" ip saddr \{ 192\.168\.50\.0\/24, 172\.19\.0\.4\/32 \} return\n    iifname "wg-gw-wg" drop\n/,
+      consecutive(
+        'iifname "wg-gw-wg" ip saddr { 192.168.10.0/24, 192.168.11.0/24, 172.19.0.2/32 } return',
+        '    iifname "wg-gw-wg" ip saddr { 10.20.0.0/20, 172.19.0.3/32 } return',
+        '    iifname "wg-gw-wg" ip saddr { 192.168.50.0/24, 172.19.0.4/32 } return',
+        '    iifname "wg-gw-wg" drop',
+        '',
+      ),
     );
   });
 
@@ -126,7 +148,12 @@ describe('what the rules say', () => {
     const w = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
     assert.match(
       w,
-      /oifname "wg-gw-wg" ip saddr \{ 10\.10\.0\.0\/16 \} ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} accept\n    iifname "wg-gw-wg" ip saddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} ip daddr \{ 10\.10\.0\.0\/16 \} accept\n    ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop\n/,
+      consecutive(
+        'oifname "wg-gw-wg" ip saddr { 10.10.0.0/16 } ip daddr { 10.20.0.0/20, 172.19.0.3/32 } accept',
+        '    iifname "wg-gw-wg" ip saddr { 10.20.0.0/20, 172.19.0.3/32 } ip daddr { 10.10.0.0/16 } accept',
+        '    ip daddr { 10.20.0.0/20, 172.19.0.3/32 } drop',
+        '',
+      ),
     );
     assert.match(w, /oifname != "wg-gw-wg" ip daddr \{ 10\.20\.0\.0\/20, 172\.19\.0\.3\/32 \} drop/);
     const ipt = fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables');

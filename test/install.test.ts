@@ -154,7 +154,16 @@ describe('install.sh and uninstall.sh', () => {
       // A stand-in systemctl that logs its calls and remembers whether the unit runs.
       writeFileSync(
         join(dir, 'bin/systemctl'),
-        `#!/bin/sh\necho "$*" >> "${dir}/calls"\ncase "$1" in\n  is-active) [ -f "${dir}/active" ] ;;\n  start|reload) touch "${dir}/active" ;;\n  disable) rm -f "${dir}/active" ;;\nesac\n`,
+        [
+          '#!/bin/sh',
+          `echo "$*" >> "${dir}/calls"`,
+          'case "$1" in',
+          `  is-active) [ -f "${dir}/active" ] ;;`,
+          `  start|reload) touch "${dir}/active" ;;`,
+          `  disable) rm -f "${dir}/active" ;;`,
+          'esac',
+          '',
+        ].join('\n'),
         { mode: 0o755 },
       );
       // A private mount and network namespace: an empty /etc to install into, a /run that says systemd runs.

@@ -119,7 +119,8 @@ describe('packing', () => {
     const script = [
       'import hashlib, json, sys, tarfile',
       'with tarfile.open(fileobj=sys.stdin.buffer, mode="r|gz") as t:',
-      '    out = [dict(name=m.name + ("/" if m.isdir() else ""), type="directory" if m.isdir() else "file" if m.isfile() else "other", mode=m.mode, uid=m.uid, gid=m.gid, uname=m.uname, mtime=m.mtime,',
+      '    out = [dict(name=m.name + ("/" if m.isdir() else ""), type="directory" if m.isdir() else "file" if m.isfile() else "other",',
+      '                mode=m.mode, uid=m.uid, gid=m.gid, uname=m.uname, mtime=m.mtime,',
       '                sha256=hashlib.sha256(t.extractfile(m).read()).hexdigest() if m.isfile() else None) for m in t]',
       'print(json.dumps(out))',
     ].join('\n');

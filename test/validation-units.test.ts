@@ -147,7 +147,8 @@ describe('reportExpiries: certificates about to end are positioned warnings', ()
     reportExpiries(config('openvpn', ['c', 'b', 'a']), state.public, now, 'lans.yaml', report);
     assert.deepEqual(lines, [
       'warning lans.1.name: the certificate of b expired 2026-05-01 (31 days ago); run "p2pvpn rotate lans.yaml b" and redistribute the bundles it changes',
-      'warning mesh.certificates: the CA certificate expires 2026-06-11 (in 10 days); every tunnel fails after that, and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then',
+      'warning mesh.certificates: the CA certificate expires 2026-06-11 (in 10 days); every tunnel fails after that,' +
+        ' and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then',
     ]);
   });
   it('is quiet while every end is far off', () => {
@@ -164,7 +165,8 @@ describe('checkAllocation', () => {
     const { report, lines } = collect();
     checkAllocation(config('openvpn'), state, report);
     assert.deepEqual(lines, [
-      'error lans.2.name: two tunnels of c (links 2 and 2) would both listen on port 11002, the state numbers them alike; restore the state folder from a backup',
+      'error lans.2.name: two tunnels of c (links 2 and 2) would both listen on port 11002,' +
+        ' the state numbers them alike; restore the state folder from a backup',
     ]);
   });
   it('accepts distinct ports', () => {
@@ -175,8 +177,19 @@ describe('checkAllocation', () => {
 });
 
 describe('validateLans edge cases', () => {
-  const base =
-    'mesh:\n  name: m\n  backend: wireguard\nlans:\n  - name: a\n    subnets: [10.1.0.0/16]\n    gateway: {endpoint: a.example.com, lanAddress: 10.1.0.1}\n  - name: b\n    subnets: [10.2.0.0/16]\n    gateway: {endpoint: b.example.com, lanAddress: 10.2.0.1}\n';
+  const base = [
+    'mesh:',
+    '  name: m',
+    '  backend: wireguard',
+    'lans:',
+    '  - name: a',
+    '    subnets: [10.1.0.0/16]',
+    '    gateway: {endpoint: a.example.com, lanAddress: 10.1.0.1}',
+    '  - name: b',
+    '    subnets: [10.2.0.0/16]',
+    '    gateway: {endpoint: b.example.com, lanAddress: 10.2.0.1}',
+    '',
+  ].join('\n');
   it('accepts input with only warnings and reports them', () => {
     const r = validateLans('lans.yaml', base.replace('backend: wireguard', 'backend: wireguard\n  underlayMtu: 1300'));
     assert.ok(r.config);

@@ -19,7 +19,8 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
   if (highest > capacity.count) {
     report(
       ['mesh', 'transit'],
-      `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest} (retired numbers are never reused), choose a larger range`,
+      `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest}` +
+        ' (retired numbers are never reused), choose a larger range',
     );
   }
 }
@@ -39,7 +40,8 @@ function checkTunnelPorts(config: LansConfig, state: PublicState, report: Report
         const index = config.lans.findIndex((l) => l.name === lan);
         report(
           index >= 0 ? ['lans', index, 'name'] : ['mesh', 'openvpn', 'portBase'],
-          `two tunnels of ${lan} (links ${other} and ${pair.number}) would both listen on port ${port}, the state numbers them alike; restore the state folder from a backup`,
+          `two tunnels of ${lan} (links ${other} and ${pair.number}) would both listen on port ${port},` +
+            ' the state numbers them alike; restore the state folder from a backup',
         );
       } else ports.set(port, pair.number);
     }

@@ -26,7 +26,8 @@ export function formatExpiries(expiries: Expiry[]): string[] {
     `Certificates (flagged ${EXPIRY_WARNING_DAYS} days before they expire):`,
     ...expiries.map(
       (e) =>
-        `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)} expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`,
+        `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)}` +
+        ` expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`,
     ),
   ];
 }
@@ -39,8 +40,10 @@ export function formatExpiryWarnings(expiries: Expiry[], lansFile: string): stri
 /** One certificate's expiry and what to do about it. */
 export function expiryAdvice(e: Expiry, lansFile: string): string {
   return e.subject === 'CA'
-    ? `the CA certificate ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)}); every tunnel fails after that, and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then`
-    : `the certificate of ${e.subject} ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)}); run "p2pvpn rotate ${lansFile} ${e.subject}" and redistribute the bundles it changes`;
+    ? `the CA certificate ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)});` +
+        ' every tunnel fails after that, and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then'
+    : `the certificate of ${e.subject} ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)});` +
+        ` run "p2pvpn rotate ${lansFile} ${e.subject}" and redistribute the bundles it changes`;
 }
 
 /** The last line of plan: what would happen, in one sentence. */

@@ -76,7 +76,8 @@ function summary(folder: string, lansFile: string, stateDir: string, r: Ancestor
     ...(r.keys.revoked.length > 0 ? [`  revoked certificates kept: ${r.keys.revoked.map((x) => `${x.name} (serial ${x.serial})`).join(', ')}`] : []),
     ...(r.missingPairs.length > 0
       ? [
-          `  pairs P2P-VPN never made get new numbers from ${r.state.public.nextPair} at the next generate: ${r.missingPairs.map((p) => p.join(' - ')).join(', ')}`,
+          `  pairs P2P-VPN never made get new numbers from ${r.state.public.nextPair} at the next generate: ` +
+            r.missingPairs.map((p) => p.join(' - ')).join(', '),
         ]
       : []),
     'Every gateway needs its new bundle once: p2pvpn protects each link with a tls-crypt key, which P2P-VPN did not have.',

@@ -74,7 +74,8 @@ function checkEnd(text: string, pair: AncestorPair, end: 0 | 1, gateways: Map<st
     if (option === 'remote') value = value?.split(' ')[0]; // a port after the host is rport's business
     if (value !== want)
       problems.push(
-        `${file}: "${option}" is ${value === undefined ? 'missing' : `"${value}"`}, P2P-VPN's pair ${pair.number} end ${end + 1} to ${peer.name} has "${option} ${want}"`,
+        `${file}: "${option}" is ${value === undefined ? 'missing' : `"${value}"`},` +
+          ` P2P-VPN's pair ${pair.number} end ${end + 1} to ${peer.name} has "${option} ${want}"`,
       );
   }
   const role = end === 0 ? 'tls-client' : 'tls-server';

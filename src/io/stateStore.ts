@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { printable } from '../model/problems.js';
-import { checkState } from '../state/checkState.js';
+import { checkState, type StateProblem } from '../state/checkState.js';
 import { keyMismatches } from '../state/consistency.js';
 import { isPublicStateShape, isSecretStateShape, PublicStateSchema, SecretStateSchema } from '../state/schema.js';
 import {
@@ -66,7 +66,8 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
       }
       if (p !== pub[0] || s !== sec[0]) {
         warn(
-          `p2pvpn: ${dir}: ${reasons.join('; ')}; a run was probably interrupted, so this run uses ${p.name} with ${s.name} (generation ${p.file!.value.generation}) and writes both anew`,
+          `p2pvpn: ${dir}: ${reasons.join('; ')}; a run was probably interrupted,` +
+            ` so this run uses ${p.name} with ${s.name} (generation ${p.file!.value.generation}) and writes both anew`,
         );
       }
       const upgradedFrom = Math.min(p.file!.upgradedFrom ?? Infinity, s.file!.upgradedFrom ?? Infinity);
@@ -80,7 +81,8 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
     return { state: emptyState(mesh), existed: false, highestGeneration };
   }
   throw new UserError(
-    `${dir}: no ${PUBLIC_FILE} and ${SECRETS_FILE} (or their .bak copies) belong together: ${reasons.join('; ')}. Restore ${PUBLIC_FILE} from git and ${SECRETS_FILE} from your backup; nothing was changed`,
+    `${dir}: no ${PUBLIC_FILE} and ${SECRETS_FILE} (or their .bak copies) belong together: ${reasons.join('; ')}.` +
+      ` Restore ${PUBLIC_FILE} from git and ${SECRETS_FILE} from your backup; nothing was changed`,
   );
 }
 
@@ -142,17 +144,20 @@ function whyNotAPair(p: Parsed<PublicState>, s: Parsed<SecretState>): string | u
     ...(isPublicStateShape(p.file.value) ? [] : shapeProblems(PublicStateSchema, p.file.value, PUBLIC_FILE)),
     ...(isSecretStateShape(s.file.value) ? [] : shapeProblems(SecretStateSchema, s.file.value, SECRETS_FILE)),
   ];
-  if (shape.length > 0)
-    return `${p.name} and ${s.name} are malformed: ${shape.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
+  if (shape.length > 0) return `${p.name} and ${s.name} are malformed: ${listed(shape)}`;
   const contradictions = checkState({ public: p.file.value, secrets: s.file.value });
-  if (contradictions.length > 0)
-    return `${p.name} and ${s.name} contradict each other: ${contradictions.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
+  if (contradictions.length > 0) return `${p.name} and ${s.name} contradict each other: ${listed(contradictions)}`;
   if (p.file.value.generation !== s.file.value.generation) {
     return `${p.name} (generation ${p.file.value.generation}) and ${s.name} (generation ${s.file.value.generation}) are from different runs`;
   }
   const mismatches = keyMismatches({ public: p.file.value, secrets: s.file.value });
   if (mismatches.length > 0) return `${s.name} does not fit ${p.name}: ${mismatches.join(', ')}`;
   return undefined;
+}
+
+/** Problems with a state file, one after the other, as printable text (never a value: some are secrets). */
+function listed(problems: StateProblem[]): string {
+  return problems.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ');
 }
 
 /** mesh.json is written first, so only the very first save (generation 1, no backups) can leave it alone. */

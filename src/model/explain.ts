@@ -85,5 +85,6 @@ export function endpointProblem(input: string): string {
   if (NUMERIC_LOOKING.test(input)) return `"${input}" looks like an IPv4 address but ${quadFault(input)}, write it as four decimal numbers like 203.0.113.10`;
   if (input.endsWith('.')) return `"${input}" ends with ".", write the name without it`;
   if (input.length > 253) return `is ${input.length} characters, a DNS name has at most 253`;
-  return `"${input}" is not a DNS name (labels of 1 to 63 letters, digits and "-", not starting or ending with "-", the last one starting with a letter), ${right}`;
+  const labels = 'labels of 1 to 63 letters, digits and "-", not starting or ending with "-", the last one starting with a letter';
+  return `"${input}" is not a DNS name (${labels}), ${right}`;
 }

@@ -156,7 +156,8 @@ export const MeshSchema = z
               .enum(['compact', 'p2p-vpn'], { error: 'must be "compact" or "p2p-vpn"' })
               .optional()
               .describe(
-                'compact (the default): pair N takes the N-th /30 of the transit range; p2p-vpn: pair N takes .1 and .2 of its N-th /24, as P2P-VPN did (kept by imported meshes)',
+                'compact (the default): pair N takes the N-th /30 of the transit range;' +
+                  ' p2p-vpn: pair N takes .1 and .2 of its N-th /24, as P2P-VPN did (kept by imported meshes)',
               ),
           },
           { error: 'expected a mapping with portBase' },

@@ -59,12 +59,14 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
   const v = value as { version?: unknown; kind?: unknown };
   if (typeof value !== 'object' || value === null || v.kind !== kind) {
     throw new UserError(
-      `${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (its kind is not "${kind}"); restore it from ${file}.bak or from your backup (the state was left untouched)`,
+      `${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (its kind is not "${kind}");` +
+        ` restore it from ${file}.bak or from your backup (the state was left untouched)`,
     );
   }
   if (typeof v.version !== 'number' || v.version > STATE_VERSION) {
     throw new NewerStateError(
-      `${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`,
+      `${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION});` +
+        ' upgrade p2pvpn, the state was left untouched',
     );
   }
   if (!Number.isInteger(v.version) || v.version < OLDEST_VERSION) {

@@ -122,7 +122,15 @@ export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> 
 }
 
 function lanYaml(spec: LanSpec): string {
-  return `\n  - name: ${spec.name}\n    subnets: [${spec.subnets.join(', ')}]\n    gateway:\n      endpoint: ${spec.endpoint}\n      lanAddress: ${spec.lanAddress}\n`;
+  const lines = [
+    '',
+    `  - name: ${spec.name}`,
+    `    subnets: [${spec.subnets.join(', ')}]`,
+    '    gateway:',
+    `      endpoint: ${spec.endpoint}`,
+    `      lanAddress: ${spec.lanAddress}`,
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** Runs the real generate on the suite's state and out/; returns the tarballs and the LANs whose tarball was written. */

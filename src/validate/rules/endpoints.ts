@@ -71,7 +71,8 @@ function checkSharedEndpoints(config: LansConfig, report: Report): void {
     else
       report(
         path,
-        `${endpoint} is also the endpoint of ${other}, and with OpenVPN the tunnel between them would use one port at one address for both ends; give each gateway its own endpoint`,
+        `${endpoint} is also the endpoint of ${other}, and with OpenVPN the tunnel between them would use one port` +
+          ' at one address for both ends; give each gateway its own endpoint',
       );
   });
 }
