@@ -115,22 +115,18 @@ export const LanSchema = z
   )
   .describe('One site: its private subnets and its gateway');
 
+/** A certificate lifetime: up to a hundred years. */
+const days = z
+  .int({ error: 'expected a whole number of days' })
+  .min(1, { error: 'must be at least 1 day' })
+  .max(36500, { error: 'must be at most 36500 days' });
+
 const CertificatesSchema = z
   .strictObject(
     {
       organisation: organisation.default('p2pvpn').describe('Organisation (O) in every certificate'),
-      caDays: z
-        .int({ error: 'expected a whole number of days' })
-        .min(1, { error: 'must be at least 1 day' })
-        .max(36500, { error: 'must be at most 36500 days' })
-        .default(3650)
-        .describe('Lifetime of the CA certificate in days'),
-      certDays: z
-        .int({ error: 'expected a whole number of days' })
-        .min(1, { error: 'must be at least 1 day' })
-        .max(36500, { error: 'must be at most 36500 days' })
-        .default(1095)
-        .describe('Lifetime of each gateway certificate in days'),
+      caDays: days.default(3650).describe('Lifetime of the CA certificate in days'),
+      certDays: days.default(1095).describe('Lifetime of each gateway certificate in days'),
     },
     { error: 'expected a mapping with organisation, caDays and certDays' },
   )
