@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { certificateExpiries } from '../src/change/expiry.js';
 import { formatExpiryWarnings } from '../src/change/format.js';
 import { explainChange } from '../src/change/reasons.js';
-import { type BundleTexts, sameContent, summarizeOld } from '../src/change/summary.js';
+import { type BundleTexts, sameContent, sharedPeers, summarizeOld } from '../src/change/summary.js';
 import { describeReason } from '../src/change/words.js';
 import { type BundleFacts, carriesFacts, digest, type PeerFacts } from '../src/plan/facts.js';
 import type { RenderedBundle } from '../src/render/render.js';
@@ -117,19 +117,18 @@ describe('why a bundle changed', () => {
 describe('what two versions of a bundle share', () => {
   const section = (name: string, key: string): string => `# ${name}\n[Peer]\nPublicKey = ${key}\nAllowedIPs = 172.19.0.9/32`;
   const conf = (...peers: string[]): string => ['[Interface]\nListenPort = 51820', ...peers].join('\n\n');
-  /** Facts no file could give: what the old bundle's summary shows for the parts it did not read. */
-  const fromPlan = (...names: string[]): BundleFacts =>
-    summary(Object.fromEntries(names.map((n) => [n, { tunnel: '172.19.0.9/32', peerKey: 'plan', linkKey: 'plan' }])));
+  const peers = (s: BundleFacts): string[] => [...s.peers.keys()];
 
-  it('takes the new facts for WireGuard peers whose section is the same, and reads only the others', () => {
+  it('leaves out WireGuard peers whose section is the same in both, and reads the others', () => {
     const old = new Map<string, string | Buffer>([['wireguard/wg-m.conf', Buffer.from(conf(section('b', 'Yg=='), section('c', 'Yw==')))]]);
     const now = new Map<string, string | Buffer>([['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yw=='), section('d', 'ZA=='))]]);
-    const s = summarizeOld('a', old, now, fromPlan('b', 'c', 'd'));
-    assert.deepEqual([...s.peers.keys()], ['b', 'c']);
-    assert.equal(s.peers.get('b')!.peerKey, 'plan', 'not read');
-    assert.deepEqual(explain(s, fromPlan('b', 'c', 'd')), ['peer added: d']);
-    const changed = summarizeOld('a', old, new Map([['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yy=='))]]), fromPlan('b', 'c'));
-    assert.deepEqual([changed.peers.get('b')!.peerKey, changed.peers.get('c')!.peerKey], ['plan', 'Yw=='], 'the differing section is read');
+    const shared = sharedPeers(old, now);
+    assert.deepEqual([...shared], ['b', 'c']);
+    assert.deepEqual(peers(summarizeOld('a', old, now, summary({}), shared)), []);
+    assert.deepEqual(explain(summarizeOld('a', old, now, summary({}), shared), summary({ d: {} })), ['peer added: d']);
+    const changed = new Map([['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yy=='))]]);
+    assert.deepEqual([...sharedPeers(old, changed)], ['b']);
+    assert.deepEqual(summarizeOld('a', old, changed, summary({}), sharedPeers(old, changed)).peers.get('c')?.peerKey, 'Yw==', 'the differing section is read');
   });
 
   it('compares rendered text with file bytes exactly, non-ASCII included', () => {
@@ -149,8 +148,11 @@ describe('what two versions of a bundle share', () => {
         ['keys/tls-crypt/b.key', key],
       ]);
     const facts = summary({ b: { tunnel: '10.0.0.1 10.0.0.2', linkKey: digest('new key'), port: 11001 } }, { backend: 'openvpn', ports: [11001] });
-    assert.deepEqual(explain(summarizeOld('a', files('old key'), files('new key'), facts), facts), ['link key rotated: b']);
-    assert.deepEqual(explain(summarizeOld('a', files('new key'), files('new key'), facts), facts), []);
+    const [before, after] = [files('old key'), files('new key')];
+    assert.deepEqual([...sharedPeers(before, after)], [], 'the config alone does not make a peer shared');
+    assert.deepEqual(explain(summarizeOld('a', before, after, facts, sharedPeers(before, after)), facts), ['link key rotated: b']);
+    assert.deepEqual([...sharedPeers(after, after)], ['b']);
+    assert.deepEqual(peers(summarizeOld('a', after, after, facts, sharedPeers(after, after))), []);
   });
 });
 
@@ -172,6 +174,9 @@ describe("the plan's facts of a bundle", () => {
         const facts = bundle.facts();
         // Nothing of the plan's facts is reused when `now` is empty: every file is read.
         assert.deepEqual(summarizeOld(bundle.lan, rendered(bundle), new Map(), summary({})), facts, `${mesh}: ${bundle.lan}`);
+        // With a peer left out of both sides, as when its files did not change.
+        const omit = new Set([[...facts.peers.keys()][0]!]);
+        assert.deepEqual(summarizeOld(bundle.lan, rendered(bundle), new Map(), summary({}), omit), bundle.facts(omit), `${mesh}: ${bundle.lan} less a peer`);
         if (facts.backend === 'openvpn' && mesh.includes('removed')) assert.ok(facts.revoked.length > 0, 'a revocation is in the CRL');
       }
     }

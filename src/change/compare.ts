@@ -4,7 +4,7 @@ import type { BundleFile, RenderedBundle } from '../render/render.js';
 import type { PublicState } from '../state/types.js';
 import { certificateExpiries, type Expiry } from './expiry.js';
 import { explainChange, type Reason } from './reasons.js';
-import { type BundleTexts, sameContent, summarizeOld } from './summary.js';
+import { type BundleTexts, sameContent, sharedPeers, summarizeOld } from './summary.js';
 
 export const PLAN_VERSION = 1;
 
@@ -52,11 +52,13 @@ export function explainBundle(bundle: RenderedBundle, old: TarFile[], revokedNam
  * hold only the files that carry facts (see carriesFacts).
  */
 export function explainFacts(bundle: RenderedBundle, old: TarFile[], revokedNames: Map<number, string>): Reason[] {
-  const facts = bundle.facts();
+  // Only the files facts are read from: the firewall rules and the README are most of a bundle's bytes.
+  const [oldTexts, newTexts] = [textsOf(old.filter((f) => carriesFacts(f.path))), textsOf(bundle.files.filter((f) => carriesFacts(f.path)))];
+  // Peers whose files are the same in both explain nothing: neither side works out their facts.
+  const shared = sharedPeers(oldTexts, newTexts);
+  const facts = bundle.facts(shared);
   try {
-    // Only the files facts are read from: the firewall rules and the README are most of a bundle's bytes.
-    const [oldFiles, newFiles] = [old.filter((f) => carriesFacts(f.path)), bundle.files.filter((f) => carriesFacts(f.path))];
-    return explainChange(summarizeOld(bundle.lan, textsOf(oldFiles), textsOf(newFiles), facts), facts, revokedNames);
+    return explainChange(summarizeOld(bundle.lan, oldTexts, newTexts, facts, shared), facts, revokedNames);
   } catch {
     return [{ kind: 'unreadable' }];
   }

@@ -7,17 +7,38 @@ import { type BundleFacts, digest, isWireGuardConf, type PeerFacts } from '../pl
 export type BundleTexts = Map<string, string | Buffer>;
 
 /**
- * The facts of an old bundle, read from the files of its tarball. Where a
- * file (or a WireGuard [Peer] section) is the same in the new bundle, its
- * facts are the new bundle's, `facts`, and it is not read: one peer added to
- * a 200-peer bundle leaves one peer's config to read, not 200, and an
- * unchanged CRL or certificate is never decoded. `now` may hold only the
- * files that carry facts; with an empty `now` every file is read.
+ * The peers whose tunnel files are the same in both versions of a bundle:
+ * OpenVPN config and link key, or WireGuard [Peer] section. Their facts are
+ * the same, so neither version's summary needs them: one peer added to a
+ * 200-peer bundle leaves one peer to work out, not 200.
  */
-export function summarizeOld(lan: string, old: BundleTexts, now: BundleTexts, facts: BundleFacts): BundleFacts {
+export function sharedPeers(old: BundleTexts, now: BundleTexts): Set<string> {
+  const shared = new Set<string>();
   const wgConf = [...old.keys()].find(isWireGuardConf);
-  if (wgConf) return summarizeWireGuard(textOf(old, wgConf)!, textOf(now, wgConf), facts);
-  return summarizeOpenVpn(lan, old, now, facts);
+  if (wgConf) {
+    const sections = new Set(textOf(now, wgConf)?.split('\n\n'));
+    for (const section of textOf(old, wgConf)!.split('\n\n').slice(1)) if (sections.has(section)) shared.add(peerOfSection(section));
+    return shared;
+  }
+  for (const path of old.keys()) {
+    const peer = /^openvpn\/(.+)\.conf$/.exec(path)?.[1];
+    const key = `keys/tls-crypt/${peer}.key`;
+    if (peer !== undefined && sameContent(old.get(path), now.get(path)) && sameContent(old.get(key), now.get(key))) shared.add(peer);
+  }
+  return shared;
+}
+
+/**
+ * The facts of an old bundle, read from the files of its tarball, but those
+ * of the `shared` peers. Where another file is the same in the new bundle,
+ * its facts are the new bundle's, `facts`, and it is not read: an unchanged
+ * CRL or certificate is never decoded. `now` may hold only the files that
+ * carry facts; with an empty `now` and no shared peer every file is read.
+ */
+export function summarizeOld(lan: string, old: BundleTexts, now: BundleTexts, facts: BundleFacts, shared: ReadonlySet<string> = new Set()): BundleFacts {
+  const wgConf = [...old.keys()].find(isWireGuardConf);
+  if (wgConf) return summarizeWireGuard(textOf(old, wgConf)!, shared);
+  return summarizeOpenVpn(lan, old, now, facts, shared);
 }
 
 /** Whether a file has the same bytes in both versions; a file missing from either is not the same. */
@@ -50,7 +71,7 @@ function textOf(files: BundleTexts, path: string): string | undefined {
   return typeof content === 'string' || content === undefined ? content : content.toString('utf8');
 }
 
-function summarizeOpenVpn(lan: string, old: BundleTexts, now: BundleTexts, facts: BundleFacts): BundleFacts {
+function summarizeOpenVpn(lan: string, old: BundleTexts, now: BundleTexts, facts: BundleFacts, shared: ReadonlySet<string>): BundleFacts {
   const same = (path: string): boolean => sameContent(old.get(path), now.get(path));
   const peers = new Map<string, PeerFacts>();
   let mtu: number | undefined;
@@ -59,10 +80,11 @@ function summarizeOpenVpn(lan: string, old: BundleTexts, now: BundleTexts, facts
     if (peer === undefined) continue;
     const key = `keys/tls-crypt/${peer}.key`;
     const known = facts.peers.get(peer);
+    if (same(path)) mtu = facts.mtu;
+    if (shared.has(peer)) continue;
     if (same(path) && known) {
-      // The config is the new one's; its link key may still differ.
-      peers.set(peer, same(key) ? known : { ...known, linkKey: digest(textOf(old, key) ?? '') });
-      mtu = facts.mtu;
+      // The config is the new one's, its link key is not.
+      peers.set(peer, { ...known, linkKey: digest(textOf(old, key) ?? '') });
       continue;
     }
     const conf = directives(textOf(old, path)!);
@@ -107,18 +129,15 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 /**
  * A wg-quick config: blank-line separated sections, the [Interface] first,
  * then each [Peer] after a `# <name>` comment, its AllowedIPs starting with
- * the peer's tunnel address. A section the new config has too is that peer's
- * new facts.
+ * the peer's tunnel address.
  */
-function summarizeWireGuard(text: string, now: string | undefined, facts: BundleFacts): BundleFacts {
+function summarizeWireGuard(text: string, shared: ReadonlySet<string>): BundleFacts {
   const [head = '', ...sections] = text.split('\n\n');
-  const shared = new Set(now?.split('\n\n'));
   const iface = keyValues(head);
   const peers = new Map<string, PeerFacts>();
   for (const section of sections) {
-    const name = /^# (\S+)$/m.exec(section)?.[1] ?? '';
-    const known = shared.has(section) ? facts.peers.get(name) : undefined;
-    peers.set(name, known ?? wireGuardPeer(keyValues(section)));
+    const name = peerOfSection(section);
+    if (!shared.has(name)) peers.set(name, wireGuardPeer(keyValues(section)));
   }
   const privateKey = iface.get('PrivateKey');
   return {
@@ -129,6 +148,11 @@ function summarizeWireGuard(text: string, now: string | undefined, facts: Bundle
     revoked: [],
     peers,
   };
+}
+
+/** The peer a wg-quick [Peer] section is for: the `# <name>` comment above it. */
+function peerOfSection(section: string): string {
+  return /^# (\S+)$/m.exec(section)?.[1] ?? '';
 }
 
 function wireGuardPeer(section: Map<string, string>): PeerFacts {

@@ -23,7 +23,7 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
   const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
   const planFiles = (site: Site): PlannedFile[] =>
     crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl);
-  const facts = (site: Site) => () => bundleFacts(topology, state, site);
+  const facts = (site: Site) => (omit?: ReadonlySet<string>) => bundleFacts(topology, state, site, omit);
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);
     return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)], facts: facts(site) };

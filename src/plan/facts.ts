@@ -56,15 +56,21 @@ export function digest(text: string): string {
   return hash('sha256', text, 'hex').slice(0, 16);
 }
 
-/** The facts of a gateway's bundle as planned: the same that reading its rendered files gives (test/change.test.ts holds them equal). */
-export function bundleFacts(topology: Topology, state: MeshState, site: Site): BundleFacts {
-  return topology.backend === 'openvpn' ? openVpnFacts(topology, state, site) : wireGuardFacts(topology, state, site);
+/**
+ * The facts of a gateway's bundle as planned: the same that reading its
+ * rendered files gives (test/change.test.ts holds them equal). Peers in
+ * `omit` are left out, with their ports: a change is explained from the
+ * peers whose files differ, and most of a bundle's peers do not.
+ */
+export function bundleFacts(topology: Topology, state: MeshState, site: Site, omit: ReadonlySet<string> = new Set()): BundleFacts {
+  return topology.backend === 'openvpn' ? openVpnFacts(topology, state, site, omit) : wireGuardFacts(topology, state, site, omit);
 }
 
-function openVpnFacts(topology: Topology, state: MeshState, site: Site): BundleFacts {
+function openVpnFacts(topology: Topology, state: MeshState, site: Site, omit: ReadonlySet<string>): BundleFacts {
   const peers = new Map<string, PeerFacts>();
   for (const link of topology.linksBySite.get(site.name)!) {
     const { peer, selfEnd } = peerOf(link, site.name);
+    if (omit.has(peer.name)) continue;
     const tunnel = `${link.transitAddresses[selfEnd]} ${link.transitAddresses[1 - selfEnd]}`;
     const routes = peer.subnets.map((s) => s.cidr);
     const linkKey = digest(state.secrets.pairs[link.pair]!.tlsCrypt!);
@@ -83,10 +89,11 @@ function openVpnFacts(topology: Topology, state: MeshState, site: Site): BundleF
   };
 }
 
-function wireGuardFacts(topology: Topology, state: MeshState, site: Site): BundleFacts {
+function wireGuardFacts(topology: Topology, state: MeshState, site: Site, omit: ReadonlySet<string>): BundleFacts {
   const peers = new Map<string, PeerFacts>();
   for (const link of topology.linksBySite.get(site.name)!) {
     const { peer } = peerOf(link, site.name);
+    if (omit.has(peer.name)) continue;
     const endpoint = peer.endpoint === undefined ? {} : { endpoint: `${peer.endpoint}:${peer.wgPort}` };
     const routes = peer.subnets.map((s) => s.cidr);
     const peerKey = state.public.lans[peer.name]!.wgPublicKey!;

@@ -7,8 +7,8 @@ export type PlannedFile = { path: string; mode: number; template: string; view: 
 export interface BundlePlan {
   lan: string;
   files: PlannedFile[];
-  /** What the bundle's files say of its peers, ports and keys, worked out when a change must be explained. */
-  facts(): BundleFacts;
+  /** What the bundle's files say of its peers, ports and keys (but those of the peers in `omit`), worked out when a change must be explained. */
+  facts(omit?: ReadonlySet<string>): BundleFacts;
 }
 
 export const MODE_SECRET = 0o600;

@@ -15,7 +15,7 @@ export interface RenderedBundle {
   lan: string;
   files: BundleFile[];
   /** The plan's facts of the bundle, which explain how it differs from an old one. */
-  facts(): BundleFacts;
+  facts(omit?: ReadonlySet<string>): BundleFacts;
 }
 
 // Templates are compiled at build time (precompile.ts); a run needs only the runtime.
