@@ -14,7 +14,7 @@ function config(names: string[]): LansConfig {
       openvpn: { portBase: 11000 },
       wireguard: { port: 51820 },
       certificates: { organisation: 'o', caDays: 3650, certDays: 1095 },
-      firewall: { flavour: 'nftables', apply: true },
+      firewall: { flavour: 'nftables', apply: true, allowWanToLan: false },
     },
     lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
   };

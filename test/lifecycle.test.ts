@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from './support/cli.js';
 import { handshakeUnavailable, openvpnHandshake } from './support/handshake.js';
+import { lines } from './support/lines.js';
 import { fileChanges, onlyAddsLines, openssl, readOut, runInProcess, snapshot, writeLans } from './support/mesh.js';
 
 const FOUR = ['hq', 'branch', 'vpc-eu', 'vpc-us'];
@@ -96,7 +97,7 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
         {
           added: ['keys/tls-crypt/branch-2.key', 'openvpn/branch-2.conf'],
           removed: [],
-          changed: ['README', ...GATEWAY_FILES, 'install.sh', 'routes.txt', 'up.sh'],
+          changed: ['README', ...GATEWAY_FILES, 'install.sh', 'routes.txt', 'status.sh', 'up.sh'],
         },
         lan,
       );
@@ -113,14 +114,12 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const plan = await ok(dir, ['plan', 'lans.yaml'], 3);
     assert.match(
       plan.stdout,
-      new RegExp(
-        [
-          '^changed +out/hq\\.tar\\.gz.*',
-          ' {12}peer removed: vpc-us, certificate revoked',
-          ' {12}route removed: 10\\.30\\.0\\.0/22 \\(was via vpc-us\\)',
-          ' {12}port closed: 11003/udp$',
-        ].join('\n'),
+      lines(
         'm',
+        String.raw`^changed +out\/hq\.tar\.gz.*`,
+        ' {12}peer removed: vpc-us, certificate revoked',
+        String.raw` {12}route removed: 10\.30\.0\.0\/22 \(was via vpc-us\)`,
+        String.raw` {12}port closed: 11003\/udp$`,
       ),
     );
     assert.match(plan.stdout, /^removed +out\/vpc-us\.tar\.gz/m);
@@ -134,7 +133,7 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
         {
           added: [],
           removed: ['keys/tls-crypt/vpc-us.key', 'openvpn/vpc-us.conf'],
-          changed: ['README', ...GATEWAY_FILES, 'install.sh', 'keys/crl.pem', 'routes.txt', 'up.sh'],
+          changed: ['README', ...GATEWAY_FILES, 'install.sh', 'keys/crl.pem', 'routes.txt', 'status.sh', 'up.sh'],
         },
         lan,
       );
@@ -171,14 +170,14 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const r = await ok(dir, ['rotate', 'lans.yaml', 'hq']);
     assert.match(
       r.stdout,
-      new RegExp(
-        [
-          '^changed +out/hq\\.tar\\.gz.*',
-          ...['branch', 'vpc-eu', 'branch-2'].map((peer) => ` {12}link key rotated: ${peer}`),
-          ' {12}key rotated: new certificate, serial 7',
-          '',
-        ].join('\n'),
+      lines(
         'm',
+        String.raw`^changed +out\/hq\.tar\.gz.*`,
+        ' {12}link key rotated: branch',
+        ' {12}link key rotated: vpc-eu',
+        ' {12}link key rotated: branch-2',
+        ' {12}key rotated: new certificate, serial 7',
+        '',
       ),
     );
     assert.match(r.stdout, /^changed +out\/branch\.tar\.gz.*\n {12}link key rotated: hq\n {12}certificate revoked: serial 2 \(hq\)$/m);
@@ -268,21 +267,19 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
     const plan = await ok(dir, ['plan', 'lans.yaml'], 3);
     assert.match(
       plan.stdout,
-      new RegExp(
-        [
-          '^changed +out/hq\\.tar\\.gz  4 peers: branch, vpc-eu, vpc-us, branch-2',
-          ' {12}peer added: branch-2',
-          ' {12}route added: 10\\.40\\.0\\.0/16 \\(via branch-2\\)',
-          '(?! )',
-        ].join('\n'),
+      lines(
         'm',
+        String.raw`^changed +out\/hq\.tar\.gz  4 peers: branch, vpc-eu, vpc-us, branch-2`,
+        ' {12}peer added: branch-2',
+        String.raw` {12}route added: 10\.40\.0\.0\/16 \(via branch-2\)`,
+        '(?! )',
       ),
     );
     await ok(dir, ['generate', 'lans.yaml']);
     const now = await readOut(join(dir, 'out'));
     for (const lan of FOUR) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: [], removed: [], changed: ['README', ...GATEWAY_FILES, 'routes.txt', 'up.sh', conf] }, lan);
+      assert.deepEqual(changes, { added: [], removed: [], changed: ['README', ...GATEWAY_FILES, 'routes.txt', 'status.sh', 'up.sh', conf] }, lan);
       for (const path of changes.changed)
         assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
       const text = now.get(lan)!.get(conf)!.toString();

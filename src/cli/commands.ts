@@ -1,8 +1,10 @@
+import type { DeployOptions } from '../commands/deploy.js';
 import type { GenerateOptions } from '../commands/generate.js';
 import type { GraphOptions } from '../commands/graph.js';
 import type { ImportOptions } from '../commands/import.js';
 import type { PlanOptions } from '../commands/plan.js';
 import type { ShowOptions } from '../commands/show.js';
+import type { StatusOptions } from '../commands/status.js';
 import type { ValidateOptions } from '../commands/validate.js';
 import type { ExitCode } from '../errors.js';
 import type { GlobalOptions } from '../io/output.js';
@@ -29,7 +31,7 @@ export interface CommandSpec<O = never> {
   options: OptionSpec[];
   /** Text after the options in the command's help. */
   help?: string;
-  /** Loads the command's module only when it runs, so a run loads one command. */
+  /** Loads the command's module only when it runs, so a run loads one command. A variadic argument comes last, spread. */
   run(args: string[], opts: O, io: Streams): Promise<ExitCode>;
 }
 
@@ -41,7 +43,10 @@ Exit codes:
   0  success
   1  bad input: lans.yaml or the state folder has a problem (each one is listed)
   2  usage error: unknown command or option
+  2  deploy, status: ansible-playbook or ansible is not installed
   3  plan: changes are pending (bundles or state would change); 0 means nothing would
+  3  status: a link is not up (each one is named, with what each end sees)
+  4  deploy: a gateway failed or was not reached (each one is named)
   70 internal error: a bug in p2pvpn, please report it`;
 
 const LANS: ArgumentSpec = { name: '<lans.yaml>', description: 'the mesh declaration' };
@@ -49,6 +54,7 @@ const STATE = 'state folder; default: <lans file stem>.state beside the file';
 const state = (description = STATE): OptionSpec => ({ flags: '-s, --state <dir>', description });
 const out = (description: string): OptionSpec => ({ flags: '-o, --out <dir>', description, default: 'out' });
 const json = (description: string): OptionSpec => ({ flags: '--json', description });
+const ANSIBLE_ARGS = (forWhat: string): ArgumentSpec => ({ name: '[ansible-args...]', description: `after "--": more arguments for ${forWhat}` });
 
 /** Every command, in the order `--help` lists them. Options arrive merged with the global ones (--quiet, --verbose, --debug). */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -114,6 +120,40 @@ ${EXIT_CODES}`,
 Rewrites the state and the bundles that change: the gateway's own and each of its peers'.
 ${EXIT_CODES}`,
     run: async ([file, lan], opts, io) => (await import('../commands/rotate.js')).runRotate(file!, lan!, opts, io),
+  }),
+  command<DeployOptions>({
+    name: 'deploy',
+    description: 'roll out/*.tar.gz out to the gateways with Ansible: new gateways first, then the others N at a time',
+    arguments: [LANS, ANSIBLE_ARGS('ansible-playbook (-e, -v, --private-key, ...)')],
+    options: [
+      { flags: '-o, --out <dir>', description: 'folder of the tarballs and inventory.yml', default: 'out' },
+      { flags: '--check', description: 'say which gateways would change; change nothing' },
+      { flags: '-l, --limit <lans>', description: 'only these gateways (comma-separated LAN names)' },
+      { flags: '--serial <n>', description: 'how many changed gateways to update at once', default: '1' },
+      { flags: '--keep-going', description: 'go on with the others after a gateway fails (default: stop at the first failed batch)' },
+    ],
+    help: `
+Runs ansible-playbook with <p2pvpn>/ansible/deploy.yml and out/inventory.yml (written by generate).
+A gateway gets its tarball only when it differs from the one installed (its sha256), installed with
+the bundle's own install.sh; its links to the peers already updated must then come up.
+Prints one line per gateway: changed, unchanged, or failed and why.
+${EXIT_CODES}`,
+    run: async ([file, ...ansibleArgs], opts, io) => (await import('../commands/deploy.js')).runDeploy(file!, opts, ansibleArgs, io),
+  }),
+  command<StatusOptions>({
+    name: 'status',
+    description: "run every gateway's status.sh through Ansible, at once, and show the mesh as a LAN x LAN matrix",
+    arguments: [LANS, ANSIBLE_ARGS('ansible (-v, --private-key, ...)')],
+    options: [
+      { flags: '-o, --out <dir>', description: 'folder of inventory.yml', default: 'out' },
+      json('print JSON (kind "p2pvpn-mesh-status", version 1) instead of the matrix'),
+    ],
+    help: `
+The cell in row A, column B is what gateway A says of its link to B: up, DOWN, ? (A gave no
+answer) or - (A is not asked: it has neither endpoint nor ssh.host); "!" marks a cell the
+other end contradicts. Every link that is not up is then named, with what each end sees.
+${EXIT_CODES}`,
+    run: async ([file, ...ansibleArgs], opts, io) => (await import('../commands/status.js')).runStatus(file!, opts, ansibleArgs, io),
   }),
   command<ImportOptions>({
     name: 'import',

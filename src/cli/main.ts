@@ -34,7 +34,7 @@ function register(program: Command, spec: CommandSpec, io: Streams, done: (code:
   for (const o of spec.options) command.option(o.flags, o.description, o.default);
   if (spec.help !== undefined) command.addHelpText('after', spec.help);
   command.action(async (...params: unknown[]) => {
-    const args = params.slice(0, spec.arguments.length) as string[];
+    const args = (params.slice(0, spec.arguments.length) as (string | string[])[]).flat();
     done(await spec.run(args, (params[params.length - 1] as Command).optsWithGlobals<never>(), io));
   });
 }

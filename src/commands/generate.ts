@@ -1,3 +1,4 @@
+import { INVENTORY_FILE, inventoryHosts, renderInventory } from '../deploy/inventory.js';
 import { ExitCode } from '../errors.js';
 import { bundleStore } from '../io/bundleStore.js';
 import { defaultStateDir, readLansFile } from '../io/lansFile.js';
@@ -73,6 +74,7 @@ async function generateLocked(run: GenerateRun, { config, source, problems }: Ch
   const store = bundleStore(run.outDir);
   try {
     const gateways = await emitBundles(build, store);
+    await store.stageFile(INVENTORY_FILE, renderInventory(config, inventoryHosts(config, store.digest)));
     const texts = serializeState(build.state);
     const stateChanged = !sameStateAs(texts, prev, loaded.texts);
     if (stateChanged || loaded.upgradedFrom !== undefined) saveState(run.stateDir, build.state, loaded, undefined, texts);

@@ -4,7 +4,7 @@ import { formatExpiries, formatGateways, formatTotals } from '../change/format.j
 import { placeholderKeySource } from '../crypto/placeholderKeys.js';
 import { emitBundles } from '../emit/emitBundles.js';
 import { ExitCode } from '../errors.js';
-import { bundleStore } from '../io/bundleStore.js';
+import { readTarball } from '../io/bundleStore.js';
 import { defaultStateDir, readLansFile } from '../io/lansFile.js';
 import { type GlobalOptions, output } from '../io/output.js';
 import { loadState } from '../io/stateStore.js';
@@ -41,7 +41,7 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
   if (!build || hasErrors(problems)) return ExitCode.userError;
 
   // Nothing is written, so nothing is compressed: equal tar streams are enough to tell unchanged bundles.
-  const gateways = await emitBundles(build, { previous: bundleStore(opts.out).previous });
+  const gateways = await emitBundles(build, { previous: (lan) => readTarball(opts.out, lan) });
   const plan = meshPlan(
     build.topology.mesh,
     gateways,

@@ -17,7 +17,7 @@ import {
   type Site,
   upAll,
 } from './mesh.js';
-import { execInGateway, ip, type Lab, processesIn } from './netns.js';
+import { execInGateway, ip, type Lab, type LanHost, processesIn } from './netns.js';
 import { type ContinuousPing, type PingTally, startPing } from './ping.js';
 
 /** The running mesh of a suite, changed in place by the steps below. */
@@ -121,7 +121,8 @@ export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> 
   await assertRestored([outcast]);
 }
 
-function lanYaml(spec: LanSpec): string {
+/** The lines that add `spec` to the end of a fixture's lans.yaml. */
+export function lanYaml(spec: LanSpec): string {
   const lines = [
     '',
     `  - name: ${spec.name}`,
@@ -164,8 +165,15 @@ function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Backend):
 }
 
 /** Pings across every link between `sites` while `change` runs; the tallies of every ping. */
-async function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
-  const pairs = sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const));
+function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
+  return duringPingsBetween(
+    sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const)),
+    change,
+  );
+}
+
+/** Pings between each pair of hosts while `change` runs; the tallies of every ping. */
+export async function duringPingsBetween(pairs: (readonly [LanHost, LanHost])[], change: () => Promise<void>): Promise<PingTally[]> {
   const started = await Promise.allSettled(pairs.map(([from, to]) => startPing(from, to)));
   const pings = started.flatMap((s): ContinuousPing[] => (s.status === 'fulfilled' ? [s.value] : []));
   try {
@@ -186,7 +194,7 @@ async function duringPings(sites: Site[], change: () => Promise<void>): Promise<
  * anywhere fail, and every loss is printed with the two ends' tunnel logs, so that a
  * pattern shows in the CI output.
  */
-function assertNoOutage(tallies: PingTally[], installed: Installed[], backend: Backend): void {
+export function assertNoOutage(tallies: PingTally[], installed: Installed[], backend: Backend): void {
   assert.deepEqual(
     tallies.filter((t) => t.window === 0),
     [],
@@ -218,14 +226,14 @@ function tunnelLogTails(t: PingTally, installed: Installed[], backend: Backend):
 }
 
 /** A tunnel process of a gateway: OpenVPN (one per peer) or wireguard-go. */
-interface TunnelProcess {
+export interface TunnelProcess {
   ns: string;
   pid: string;
   command: string;
 }
 
 /** The tunnel processes of the gateways, except OpenVPN's for the peer `except`. */
-function tunnelProcesses(installed: Installed[], except?: string): TunnelProcess[] {
+export function tunnelProcesses(installed: Installed[], except?: string): TunnelProcess[] {
   return installed.flatMap((i) =>
     processesIn(i.site.gateway.ns)
       .filter((p) => / (openvpn|wireguard-go)$/.test(p))
@@ -235,7 +243,7 @@ function tunnelProcesses(installed: Installed[], except?: string): TunnelProcess
 }
 
 /** The change restarted no tunnel: every process listed before still runs, same PID, same command. */
-function assertStillRunning(before: TunnelProcess[]): void {
+export function assertStillRunning(before: TunnelProcess[]): void {
   assert.ok(before.length > 0, 'the gateways ran tunnel processes before the change');
   const gone = before.filter((p) => !processesIn(p.ns).some((q) => q.split(' ')[0] === p.pid) || readCmdline(p.pid) !== p.command);
   assert.deepEqual(gone, [], 'every tunnel process of the existing links still runs, none restarted');

@@ -1,4 +1,4 @@
-/** A pattern for these lines, one after the other, each taken literally: a long expected excerpt, one line per argument. */
-export function consecutive(...lines: string[]): RegExp {
-  return new RegExp(lines.map((line) => line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\n'));
+/** A pattern of several lines: the parts joined by line breaks, so a long expected excerpt reads one line per part. */
+export function lines(flags: string, ...parts: string[]): RegExp {
+  return new RegExp(parts.join('\n'), flags);
 }

@@ -7,6 +7,7 @@ import { checkGatewayAddresses } from './gatewayAddresses.js';
 import { checkMtu } from './mtu.js';
 import { checkNames } from './names.js';
 import { checkPorts } from './ports.js';
+import { checkSsh } from './ssh.js';
 import { checkSubnets } from './subnets.js';
 import { checkTransit } from './transit.js';
 
@@ -23,4 +24,5 @@ export const rules: readonly Rule[] = [
   checkCertificates,
   checkMtu,
   checkAws,
+  checkSsh,
 ];
