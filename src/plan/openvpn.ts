@@ -65,5 +65,14 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
 export const LOG_CAP_KIB = 1024;
 
 function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
-  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall, devicePrefix: openvpnDevice(''), logCapKib: LOG_CAP_KIB, logCapBytes: LOG_CAP_KIB * 1024 };
+  return {
+    mesh: topology.mesh,
+    self: site.name,
+    lanAddress: site.lanAddress,
+    tunnels,
+    firewall: site.firewall,
+    devicePrefix: openvpnDevice(''),
+    logCapKib: LOG_CAP_KIB,
+    logCapBytes: LOG_CAP_KIB * 1024,
+  };
 }

@@ -78,7 +78,8 @@ export async function dropCounts(end: Installed, mesh: string, flavour: string):
   const gateway = end.site.gateway;
   if (flavour === 'nftables') {
     const { stdout } = await execInGateway(gateway, ['nft', 'list', 'table', 'inet', `p2pvpn_${mesh.replaceAll('-', '_')}`]);
-    const sum = (comment: string) => [...stdout.matchAll(new RegExp(`counter packets (\\d+) bytes \\d+ drop comment "${comment}"`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
+    const sum = (comment: string) =>
+      [...stdout.matchAll(new RegExp(`counter packets (\\d+) bytes \\d+ drop comment "${comment}"`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
     return { wanToLan: sum(WAN_TO_LAN), tunnelAddress: sum(TUNNEL_ADDRESS) };
   }
   const dropped = async (chain: string, comment: string) => {

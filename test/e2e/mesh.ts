@@ -100,7 +100,12 @@ async function buildSite(mesh: Mesh, spec: LanSpec, index: number): Promise<Site
   const lanAddresses = spec.subnets.map((cidr) => `${gatewayAddressIn(spec, cidr)}/${cidr.split('/')[1]}`);
   const options: GatewayOptions =
     endpoint === undefined
-      ? { name: spec.name, wanAddress: `100.64.${101 + index}.2`, lanAddresses, nat: { publicAddress: `198.51.100.${101 + index}`, inbound: false, ...(mesh.deployable ? { sshPort: NAT_SSH_PORT } : {}) } }
+      ? {
+          name: spec.name,
+          wanAddress: `100.64.${101 + index}.2`,
+          lanAddresses,
+          nat: { publicAddress: `198.51.100.${101 + index}`, inbound: false, ...(mesh.deployable ? { sshPort: NAT_SSH_PORT } : {}) },
+        }
       : spec.listen !== undefined && spec.listen !== endpoint
         ? { name: spec.name, wanAddress: spec.listen, lanAddresses, nat: { publicAddress: endpoint, inbound: true } }
         : { name: spec.name, wanAddress: endpoint, lanAddresses };

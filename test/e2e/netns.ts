@@ -85,7 +85,7 @@ export interface GatewayOptions {
    * `inbound` maps it 1:1 (a cloud elastic IP); otherwise only outgoing traffic
    * is masqueraded and nobody can dial the gateway (an office behind a router).
    */
-  nat?: { publicAddress: string; inbound: boolean; /** A TCP port of the router forwarded to the gateway's SSH (22). */ sshPort?: number };
+  nat?: { publicAddress: string; inbound: boolean /** A TCP port of the router forwarded to the gateway's SSH (22). */; sshPort?: number };
   /**
    * A gateway of its own, as a real one is: private /run, /etc/p2pvpn, /tmp
    * and /root (bind mounts of folders under `privateRoot`), so what a deploy
@@ -153,7 +153,8 @@ async function addNatRouter(
   await nft('add', 'chain', 'ip', 'nat', 'in', '{ type nat hook prerouting priority dstnat; }');
   await nft('add', 'chain', 'ip', 'nat', 'out', '{ type nat hook postrouting priority srcnat; }');
   if (nat.inbound) await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'dnat', 'to', wanAddress);
-  else if (nat.sshPort !== undefined) await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'tcp', 'dport', String(nat.sshPort), 'dnat', 'to', `${wanAddress}:22`);
+  else if (nat.sshPort !== undefined)
+    await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'tcp', 'dport', String(nat.sshPort), 'dnat', 'to', `${wanAddress}:22`);
   await nft('add', 'rule', 'ip', 'nat', 'out', 'ip', 'saddr', wanAddress, 'snat', 'to', publicAddress);
 }
 
@@ -206,7 +207,10 @@ export async function snapshot(gateway: Gateway): Promise<Snapshot> {
     execInGateway(gateway, ['nft', '-s', 'list', 'ruleset']),
     execInGateway(gateway, ['iptables-save']),
   ]);
-  const saved = `--- iptables-save\n${iptables.stdout.split('\n').filter((l) => !/^# (Generated|Completed) /.test(l)).join('\n')}`;
+  const saved = `--- iptables-save\n${iptables.stdout
+    .split('\n')
+    .filter((l) => !/^# (Generated|Completed) /.test(l))
+    .join('\n')}`;
   return {
     addresses: addresses.stdout,
     routes: routes.stdout,
@@ -300,7 +304,8 @@ async function addMountNamespace(lab: Lab, ns: string, privateRoot?: string): Pr
   const file = join(lab.runDir, `${ns}.mnt`);
   writeFileSync(file, '');
   lab.mountFiles.push(file);
-  const setup = privateRoot === undefined ? 'mount -t tmpfs -o mode=0700 p2pe /run/wireguard && umount -l /sys && mount -t sysfs sysfs /sys' : privateMounts(privateRoot);
+  const setup =
+    privateRoot === undefined ? 'mount -t tmpfs -o mode=0700 p2pe /run/wireguard && umount -l /sys && mount -t sysfs sysfs /sys' : privateMounts(privateRoot);
   await exec(['nsenter', `--net=/run/netns/${ns}`, '--', 'unshare', `--mount=${file}`, '--propagation', 'private', '--', 'sh', '-c', setup]);
   return file;
 }
