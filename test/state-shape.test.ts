@@ -7,23 +7,12 @@ import { buildMesh } from '../src/pipeline.js';
 import { fastCheck } from '../src/state/fastCheck.js';
 import { isPublicStateShape, isSecretStateShape, PublicStateSchema, SecretStateSchema } from '../src/state/schema.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
+import { meshConfig } from './support/meshes.js';
 
 type Json = unknown;
 
 function config(backend: 'wireguard' | 'openvpn', names: string[]): LansConfig {
-  return {
-    mesh: {
-      name: 'm',
-      backend,
-      transit: '172.19.0.0/16',
-      underlayMtu: 1500,
-      openvpn: { portBase: 11000, transitLayout: 'compact' },
-      wireguard: { port: 51820 },
-      certificates: { organisation: 'o', caDays: 3650, certDays: 1095 },
-      firewall: { flavour: 'nftables', apply: true, allowWanToLan: false },
-    },
-    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
-  };
+  return meshConfig(backend, names);
 }
 
 /** A state with every kind of record: active, retired and revoked LANs, links, keys of the backend. */

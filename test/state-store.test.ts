@@ -13,25 +13,14 @@ import { type Migration, upgrade } from '../src/state/migrate.js';
 import { canonicalHeader, sameStateAs, serializePublic, serializeSecrets, serializeState } from '../src/state/serialize.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
+import { meshConfig } from './support/meshes.js';
 
 /** Two states are the same when both their files serialize to the same text. */
 const sameState = (a: MeshState, b: MeshState): boolean =>
   serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
 
 function config(backend: 'wireguard' | 'openvpn', names: string[]): LansConfig {
-  return {
-    mesh: {
-      name: 'm',
-      backend,
-      transit: '172.19.0.0/16',
-      underlayMtu: 1500,
-      openvpn: { portBase: 11000, transitLayout: 'compact' },
-      wireguard: { port: 51820 },
-      certificates: { organisation: 'o', caDays: 3650, certDays: 1095 },
-      firewall: { flavour: 'nftables', apply: true, allowWanToLan: false },
-    },
-    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
-  };
+  return meshConfig(backend, names);
 }
 
 async function build(backend: 'wireguard' | 'openvpn', names: string[], prev: MeshState): Promise<MeshState> {

@@ -12,21 +12,10 @@ import { checkState } from '../src/state/checkState.js';
 import { type CertRecord, emptyState, type MeshState } from '../src/state/types.js';
 import { validateLans } from '../src/validate/validate.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
+import { meshConfig } from './support/meshes.js';
 
 function config(backend: 'openvpn' | 'wireguard', names = ['a', 'b', 'c']): LansConfig {
-  return {
-    mesh: {
-      name: 'm',
-      backend,
-      transit: '172.19.0.0/16',
-      underlayMtu: 1500,
-      openvpn: { portBase: 11000 },
-      wireguard: { port: 51820 },
-      certificates: { organisation: 'o', caDays: 3650, certDays: 1095 },
-      firewall: { flavour: 'nftables', apply: true, allowWanToLan: false },
-    },
-    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
-  };
+  return meshConfig(backend, names);
 }
 
 /** Collects what a check reports as `severity path: message` lines. */
