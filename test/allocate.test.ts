@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allocate } from '../src/allocate/allocate.js';
+import type { LansConfig } from '../src/model/schema.js';
 import { emptyState } from '../src/state/types.js';
-import type { LansConfig } from '../src/validate/schema.js';
+import { meshConfig } from './support/meshes.js';
 
 function config(names: string[]): LansConfig {
-  return {
-    mesh: { name: 'm', backend: 'wireguard', routing: 'static', transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000 }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true, allowWanToLan: false } },
-    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
-  };
+  return meshConfig('wireguard', names);
 }
 
 /** The same mesh with LAN `ha` given two gateways, a and b (what a LAN goes to from `gateway:`). */
@@ -16,7 +14,14 @@ function withGateways(names: string[], ha: string): LansConfig {
   const base = config(names);
   base.mesh.routing = 'bgp';
   base.lans = base.lans.map((lan, i) =>
-    lan.name !== ha ? lan : { name: lan.name, subnets: lan.subnets, vip: `10.${i}.0.1`, gateways: ['a', 'b'].map((g, j) => ({ name: g, endpoint: `vpn${i}${g}.example.com`, lanAddress: `10.${i}.0.${j + 2}` })) },
+    lan.name !== ha
+      ? lan
+      : {
+          name: lan.name,
+          subnets: lan.subnets,
+          vip: `10.${i}.0.1`,
+          gateways: ['a', 'b'].map((g, j) => ({ name: g, endpoint: `vpn${i}${g}.example.com`, lanAddress: `10.${i}.0.${j + 2}` })),
+        },
   );
   return base;
 }
@@ -28,7 +33,10 @@ describe('allocate', () => {
     const { state } = allocate(withGateways(['a', 'hq', 'c'], 'hq'), emptyState('m').public);
     assert.deepEqual(numbers(state.lans), { a: 1, 'hq-a': 2, 'hq-b': 3, c: 4 });
     assert.deepEqual(state.lans['hq-a']!.lan, 'hq');
-    assert.deepEqual(state.pairs.map((p) => p.lans.join(' ')), ['a hq-a', 'a hq-b', 'a c', 'hq-a c', 'hq-b c']);
+    assert.deepEqual(
+      state.pairs.map((p) => p.lans.join(' ')),
+      ['a hq-a', 'a hq-b', 'a c', 'hq-a c', 'hq-b c'],
+    );
   });
 
   it('a LAN going from one gateway to several hands its number and links to its first gateway, and back', () => {
@@ -38,7 +46,11 @@ describe('allocate', () => {
     assert.deepEqual(numbers(state.lans), { a: 1, 'hq-a': 2, c: 3, 'hq-b': 4 });
     for (const pair of single.pairs) {
       const kept = state.pairs.find((p) => p.number === pair.number)!;
-      assert.deepEqual(kept.lans, pair.lans.map((l) => (l === 'hq' ? 'hq-a' : l)), `link ${pair.number} keeps its number`);
+      assert.deepEqual(
+        kept.lans,
+        pair.lans.map((l) => (l === 'hq' ? 'hq-a' : l)),
+        `link ${pair.number} keeps its number`,
+      );
     }
     assert.deepEqual(changes.removedLans, [], 'nothing retired');
     const back = allocate(config(['a', 'hq', 'c']), state);
@@ -66,7 +78,14 @@ describe('allocate', () => {
     assert.equal(state.lans['new']!.number, 4);
     for (const pair of first.pairs) assert.ok(state.pairs.some((p) => p.number === pair.number && p.lans.join() === pair.lans.join()));
     assert.deepEqual(changes.addedLans, ['new']);
-    assert.deepEqual(changes.addedPairs.map((p) => [p.number, p.lans]), [[4, ['a', 'new']], [5, ['b', 'new']], [6, ['c', 'new']]]);
+    assert.deepEqual(
+      changes.addedPairs.map((p) => [p.number, p.lans]),
+      [
+        [4, ['a', 'new']],
+        [5, ['b', 'new']],
+        [6, ['c', 'new']],
+      ],
+    );
   });
 
   it('retires the numbers of a removed LAN and never hands them out again', () => {
@@ -77,6 +96,9 @@ describe('allocate', () => {
     assert.equal(second.state.retired['b']!.number, 2);
     const third = allocate(config(['a', 'c', 'd']), second.state).state;
     assert.equal(third.lans['d']!.number, 4);
-    assert.deepEqual(third.pairs.map((p) => p.number), [2, 4, 5]);
+    assert.deepEqual(
+      third.pairs.map((p) => p.number),
+      [2, 4, 5],
+    );
   });
 });

@@ -60,9 +60,30 @@ describe('p2pvpn show', () => {
         tunnelAddresses: ['172.19.0.3'],
         pending: true,
         vip: null,
-        gateways: [{ id: 'vpc-eu', name: null, number: 3, endpoint: '203.0.113.30', listen: '10.20.0.10', lanAddress: '10.20.0.10', port: 51820, tunnelAddresses: ['172.19.0.3'], pending: true }],
+        gateways: [
+          {
+            id: 'vpc-eu',
+            name: null,
+            number: 3,
+            endpoint: '203.0.113.30',
+            listen: '10.20.0.10',
+            lanAddress: '10.20.0.10',
+            port: 51820,
+            tunnelAddresses: ['172.19.0.3'],
+            pending: true,
+          },
+        ],
       });
-      assert.deepEqual(view.links[0], { pair: 1, ends: ['hq', 'branch'], lans: ['hq', 'branch'], ports: [51820, 51820], transitBlock: null, tunnelAddresses: ['172.19.0.1', '172.19.0.2'], backend: 'wireguard', pending: true });
+      assert.deepEqual(view.links[0], {
+        pair: 1,
+        ends: ['hq', 'branch'],
+        lans: ['hq', 'branch'],
+        ports: [51820, 51820],
+        transitBlock: null,
+        tunnelAddresses: ['172.19.0.1', '172.19.0.2'],
+        backend: 'wireguard',
+        pending: true,
+      });
       assert.equal(view.links.length, 6);
     }));
 
@@ -78,8 +99,18 @@ describe('p2pvpn show', () => {
           [3, ['b', 'c'], [11003, 11003], '172.19.0.8/30', ['172.19.0.9', '172.19.0.10']],
         ],
       );
-      assert.deepEqual(view.lans.map((l) => l.port), [null, null, null]);
-      assert.deepEqual(view.lans.map((l) => l.tunnelAddresses), [['172.19.0.1', '172.19.0.5'], ['172.19.0.2', '172.19.0.9'], ['172.19.0.6', '172.19.0.10']]);
+      assert.deepEqual(
+        view.lans.map((l) => l.port),
+        [null, null, null],
+      );
+      assert.deepEqual(
+        view.lans.map((l) => l.tunnelAddresses),
+        [
+          ['172.19.0.1', '172.19.0.5'],
+          ['172.19.0.2', '172.19.0.9'],
+          ['172.19.0.6', '172.19.0.10'],
+        ],
+      );
       assert.deepEqual(readdirSync(dir), ['lans.yaml'], 'no keys, no state');
     }));
 
@@ -93,8 +124,22 @@ describe('p2pvpn show', () => {
       assert.ok([...saved.lans, ...saved.links].every((x) => !x.pending));
       writeFileSync(file, meshYaml(['c', 'a', 'new']));
       const next = showJson(dir);
-      assert.deepEqual(next.lans.map((l) => [l.name, l.number, l.pending]), [['a', 1, false], ['c', 3, false], ['new', 4, true]]);
-      assert.deepEqual(next.links.map((l) => [l.pair, l.pending]), [[2, false], [4, true], [5, true]]);
+      assert.deepEqual(
+        next.lans.map((l) => [l.name, l.number, l.pending]),
+        [
+          ['a', 1, false],
+          ['c', 3, false],
+          ['new', 4, true],
+        ],
+      );
+      assert.deepEqual(
+        next.links.map((l) => [l.pair, l.pending]),
+        [
+          [2, false],
+          [4, true],
+          [5, true],
+        ],
+      );
       assert.deepEqual(next.removedLans, ['b']);
       const table = runCli(['show', 'lans.yaml'], dir).stdout;
       assert.match(table, /\(numbers from the saved state\)/);
@@ -108,10 +153,28 @@ describe('p2pvpn show', () => {
       const view = showJson(dir);
       assert.equal(view.routing, 'bgp');
       const hq = view.lans.find((l) => l.name === 'hq')!;
-      assert.deepEqual([hq.number, hq.lanAddress, hq.vip, hq.gateways.map((g) => [g.id, g.name, g.number, g.lanAddress, g.tunnelAddresses.length])], [null, null, '10.10.0.1', [['hq-a', 'a', 1, '10.10.0.2', 2], ['hq-b', 'b', 2, '10.10.0.3', 2]]]);
-      assert.deepEqual(view.links.map((l) => l.ends.join(' ')), ['hq-a branch', 'hq-a rack', 'hq-b branch', 'hq-b rack', 'branch rack']);
+      assert.deepEqual(
+        [hq.number, hq.lanAddress, hq.vip, hq.gateways.map((g) => [g.id, g.name, g.number, g.lanAddress, g.tunnelAddresses.length])],
+        [
+          null,
+          null,
+          '10.10.0.1',
+          [
+            ['hq-a', 'a', 1, '10.10.0.2', 2],
+            ['hq-b', 'b', 2, '10.10.0.3', 2],
+          ],
+        ],
+      );
+      assert.deepEqual(
+        view.links.map((l) => l.ends.join(' ')),
+        ['hq-a branch', 'hq-a rack', 'hq-b branch', 'hq-b rack', 'branch rack'],
+      );
       assert.deepEqual(view.links[0]!.lans, ['hq', 'branch']);
-      assert.deepEqual([view.links[0]!.ports, view.links[0]!.transitBlock], [[51821, 51821], '172.19.0.0/30'], 'under bgp a WireGuard link has its port and /30');
+      assert.deepEqual(
+        [view.links[0]!.ports, view.links[0]!.transitBlock],
+        [[51821, 51821], '172.19.0.0/30'],
+        'under bgp a WireGuard link has its port and /30',
+      );
       const table = runCli(['show', 'lans.yaml'], dir);
       assert.match(table.stdout, /^mesh bgpwg: wireguard with BGP, 3 LANs \(4 gateways\), 5 links,/);
       assert.match(table.stdout, /^1 +hq-a +10\.10\.0\.0\/16 /m);

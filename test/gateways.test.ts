@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { formatReport, type Problem } from '../src/model/problems.js';
 import { buildMesh } from '../src/pipeline.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
-import { formatReport, type Problem } from '../src/validate/problems.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
 import { fastKeys } from './support/bundles.js';
 
@@ -10,8 +10,16 @@ function yaml(backend: 'openvpn' | 'wireguard', hq: 'one' | 'two'): string {
   const gateways =
     hq === 'one'
       ? '    gateway: { endpoint: 198.51.100.11, lanAddress: 10.10.0.2 }'
-      : ['    vip: 10.10.0.1', '    gateways:', '      - { name: a, endpoint: 198.51.100.11, lanAddress: 10.10.0.2 }', '      - { name: b, endpoint: 198.51.100.12, lanAddress: 10.10.0.3 }'].join('\n');
-  return `mesh: { name: conv, backend: ${backend}, routing: bgp }\nlans:\n  - name: hq\n    subnets: [10.10.0.0/16]\n${gateways}\n  - name: branch\n    subnets: [192.168.10.0/24]\n    gateway: { endpoint: 198.51.100.20, lanAddress: 192.168.10.1 }\n`;
+      : [
+          '    vip: 10.10.0.1',
+          '    gateways:',
+          '      - { name: a, endpoint: 198.51.100.11, lanAddress: 10.10.0.2 }',
+          '      - { name: b, endpoint: 198.51.100.12, lanAddress: 10.10.0.3 }',
+        ].join('\n');
+  const branch = ['  - name: branch', '    subnets: [192.168.10.0/24]', '    gateway: { endpoint: 198.51.100.20, lanAddress: 192.168.10.1 }'];
+  return [`mesh: { name: conv, backend: ${backend}, routing: bgp }`, 'lans:', '  - name: hq', '    subnets: [10.10.0.0/16]', gateways, ...branch, ''].join(
+    '\n',
+  );
 }
 
 async function build(text: string, prev: MeshState): Promise<MeshState> {
@@ -39,7 +47,10 @@ describe('a LAN that goes from one gateway to two', () => {
     const after = await build(yaml('openvpn', 'two'), before);
     const old = before.public.lans['hq']!.certificate!;
     assert.notEqual(after.public.lans['hq-a']!.certificate!.serial, old.serial);
-    assert.deepEqual(after.public.revoked.map((r) => [r.serial, r.name]), [[old.serial, 'hq']]);
+    assert.deepEqual(
+      after.public.revoked.map((r) => [r.serial, r.name]),
+      [[old.serial, 'hq']],
+    );
     assert.equal(after.secrets.pairs['1']!.tlsCrypt, before.secrets.pairs['1']!.tlsCrypt);
     assert.equal(after.public.pairs.find((p) => p.number === 1)!.lans.join(' '), 'hq-a branch');
   });

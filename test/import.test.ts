@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadState } from '../src/io/stateStore.js';
@@ -59,8 +59,15 @@ describe('p2pvpn import', () => {
 
       const state = loadState(join(dir, 'lans.state'), 'corp').state.public;
       for (const [n, ends] of Object.entries(PAIRS)) assert.deepEqual(state.pairs.find((p) => p.number === Number(n))?.lans, ends, `pair ${n} keeps its ends`);
-      assert.deepEqual(state.pairs.map((p) => p.number), [1, 2, 3, 5, 6, 7], 'the pairs P2P-VPN never made are numbered after its counter');
-      assert.deepEqual(state.revoked.map((r) => [r.serial, r.name]), [[4, 'old-dc']]);
+      assert.deepEqual(
+        state.pairs.map((p) => p.number),
+        [1, 2, 3, 5, 6, 7],
+        'the pairs P2P-VPN never made are numbered after its counter',
+      );
+      assert.deepEqual(
+        state.revoked.map((r) => [r.serial, r.name]),
+        [[4, 'old-dc']],
+      );
       assert.equal(state.ca!.nextSerial, 6);
 
       const bundles = readBundles(join(dir, 'out'));
@@ -70,7 +77,10 @@ describe('p2pvpn import', () => {
         assert.ok(new X509Certificate(files.get('keys/ca.crt')!).raw.equals(caDer), `${lan}: the bundle's CA is P2P-VPN's`);
         const cert = files.get(`keys/${lan}.crt`)!.toString();
         assert.ok(new X509Certificate(cert).raw.equals(new X509Certificate(ancestorFile(`keys/${lan}.crt`)).raw), `${lan}: the certificate is P2P-VPN's`);
-        assert.ok(spkiOf(files.get(`keys/${lan}.key`)!.toString(), 'key').equals(spkiOf(ancestorFile(`keys/${lan}.key`), 'key')), `${lan}: the key is P2P-VPN's`);
+        assert.ok(
+          spkiOf(files.get(`keys/${lan}.key`)!.toString(), 'key').equals(spkiOf(ancestorFile(`keys/${lan}.key`), 'key')),
+          `${lan}: the key is P2P-VPN's`,
+        );
         const verify = execFileSync('openssl', ['verify', '-CAfile', join(ANCESTOR, 'keys/ca.crt')], { input: cert }).toString();
         assert.match(verify, /OK/);
       }
@@ -79,7 +89,11 @@ describe('p2pvpn import', () => {
           const peer = link.lans[1 - end]!;
           const conf = bundles.get(self)!.get(`openvpn/${peer}.conf`)!.toString();
           assert.equal(option(conf, 'lport'), String(11000 + link.number), `pair ${link.number} keeps port 11000 + ${link.number}`);
-          assert.equal(option(conf, 'ifconfig'), `172.17.${link.number}.${end + 1} 172.17.${link.number}.${2 - end}`, `pair ${link.number} keeps P2P-VPN's tunnel addresses`);
+          assert.equal(
+            option(conf, 'ifconfig'),
+            `172.17.${link.number}.${end + 1} 172.17.${link.number}.${2 - end}`,
+            `pair ${link.number} keeps P2P-VPN's tunnel addresses`,
+          );
           assert.equal(option(conf, end === 0 ? 'tls-client' : 'tls-server'), '', `end ${end + 1} of pair ${link.number} keeps its TLS role`);
         });
       }
@@ -88,7 +102,10 @@ describe('p2pvpn import', () => {
   it('issues certificates for a LAN added later from the imported CA, with serials P2P-VPN never used', () =>
     withTempDir((dir) => {
       assert.equal(runCli(['import', ANCESTOR, '--mesh', 'corp'], dir).code, 0);
-      appendFileSync(join(dir, 'lans.yaml'), '\n  - name: lab\n    subnets: [10.40.0.0/16]\n    gateway:\n      endpoint: lab.example.com\n      lanAddress: 10.40.0.1\n');
+      appendFileSync(
+        join(dir, 'lans.yaml'),
+        '\n  - name: lab\n    subnets: [10.40.0.0/16]\n    gateway:\n      endpoint: lab.example.com\n      lanAddress: 10.40.0.1\n',
+      );
       const r = runCli(['generate', 'lans.yaml'], dir);
       assert.equal(r.code, 0, r.stderr);
       const cert = readBundles(join(dir, 'out')).get('lab')!.get('keys/lab.crt')!.toString();
@@ -97,7 +114,7 @@ describe('p2pvpn import', () => {
       assertOpenVpnMeshConsistent(readBundles(join(dir, 'out')));
     }));
 
-  it('brings up pair 1 with the imported certificates in real OpenVPN, on P2P-VPN\'s tunnel addresses', { skip: tunnelUnavailable() }, () =>
+  it("brings up pair 1 with the imported certificates in real OpenVPN, on P2P-VPN's tunnel addresses", { skip: tunnelUnavailable() }, () =>
     withTempDir((dir) => {
       assert.equal(runCli(['import', ANCESTOR, '--mesh', 'corp'], dir).code, 0);
       assert.equal(runCli(['generate', 'lans.yaml'], dir).code, 0);
@@ -115,15 +132,35 @@ describe('p2pvpn import', () => {
       assert.match(logs[0]!, /VERIFY OK: depth=1, CN=P2P-VPN CA/);
       assert.match(logs[0]!, /VERIFY EKU OK/);
       assert.match(run.stdout, /inet 172\.17\.1\.1 peer 172\.17\.1\.2/);
-    }));
+    }),
+  );
 
-  it('re-keys a gateway whose certificate p2pvpn\'s configs would reject, and says so', () =>
+  it("re-keys a gateway whose certificate p2pvpn's configs would reject, and says so", () =>
     withTempDir((dir) => {
       const root = join(dir, 'p2p-vpn');
       cpSync(ANCESTOR, root, { recursive: true, verbatimSymlinks: true });
       const keys = join(root, 'keys');
       // The same key, certified again without extendedKeyUsage, as an older P2P-VPN CA might have done.
-      execFileSync('openssl', ['x509', '-req', '-in', join(keys, 'vpc-us.csr'), '-CA', join(keys, 'ca.crt'), '-CAkey', join(keys, 'ca.key'), '-set_serial', '7', '-days', '30', '-out', join(keys, 'vpc-us.crt')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'x509',
+          '-req',
+          '-in',
+          join(keys, 'vpc-us.csr'),
+          '-CA',
+          join(keys, 'ca.crt'),
+          '-CAkey',
+          join(keys, 'ca.key'),
+          '-set_serial',
+          '7',
+          '-days',
+          '30',
+          '-out',
+          join(keys, 'vpc-us.crt'),
+        ],
+        { stdio: 'ignore' },
+      );
       const r = runCli(['import', root, '--mesh', 'corp'], dir);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /vpc-us gets a new key and certificate: its certificate is not valid for both TLS server and client/);
@@ -151,11 +188,27 @@ describe('p2pvpn import', () => {
 
   const broken: [string, (root: string) => void, RegExp][] = [
     ['an end of a pair is missing', (root) => rmSync(join(root, 'servers/server_2_2.conf')), /servers\/server_2_\*\.conf: pair 2 lacks the config of end 2/],
-    ['a port that is not 11000 + pair', (root) => writeFileSync(join(root, 'servers/server_3_1.conf'), ancestorFile('servers/server_3_1.conf').replace('lport 11003', 'lport 12003')), /server_3_1\.conf: "lport" is "12003", P2P-VPN's pair 3 end 1 to vpc-eu has "lport 11003"/],
-    ['a key that is not its certificate\'s', (root) => writeFileSync(join(root, 'keys/hq.key'), ancestorFile('keys/branch.key')), /keys\/hq\.key: does not belong to hq\.crt/],
-    ['a subnet that is not a /24 network', (root) => writeFileSync(join(root, 'cache.txt'), ancestorFile('cache.txt').replace('192.168.2.0', '192.168.2.7')), /cache\.txt:2: subnet "192\.168\.2\.7" is not a \/24 network address/],
+    [
+      'a port that is not 11000 + pair',
+      (root) => writeFileSync(join(root, 'servers/server_3_1.conf'), ancestorFile('servers/server_3_1.conf').replace('lport 11003', 'lport 12003')),
+      /server_3_1\.conf: "lport" is "12003", P2P-VPN's pair 3 end 1 to vpc-eu has "lport 11003"/,
+    ],
+    [
+      "a key that is not its certificate's",
+      (root) => writeFileSync(join(root, 'keys/hq.key'), ancestorFile('keys/branch.key')),
+      /keys\/hq\.key: does not belong to hq\.crt/,
+    ],
+    [
+      'a subnet that is not a /24 network',
+      (root) => writeFileSync(join(root, 'cache.txt'), ancestorFile('cache.txt').replace('192.168.2.0', '192.168.2.7')),
+      /cache\.txt:2: subnet "192\.168\.2\.7" is not a \/24 network address/,
+    ],
     ['no CA key', (root) => rmSync(join(root, 'keys/ca.key')), /keys\/ca\.key: missing/],
-    ['a link to the wrong pair', (root) => renameSync(join(root, 'servers/hq_5.conf'), join(root, 'servers/hq_4.conf')), /hq_4\.conf: points at "server_5_1\.conf"/],
+    [
+      'a link to the wrong pair',
+      (root) => renameSync(join(root, 'servers/hq_5.conf'), join(root, 'servers/hq_4.conf')),
+      /hq_4\.conf: points at "server_5_1\.conf"/,
+    ],
   ];
   for (const [what, breakIt, message] of broken) {
     it(`refuses a folder with ${what}, writing nothing`, () =>

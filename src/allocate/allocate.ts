@@ -1,7 +1,7 @@
 import { allGateways } from '../model/gateways.js';
-import type { LansConfig } from '../validate/schema.js';
+import type { LansConfig } from '../model/schema.js';
 import type { LanRecord, PairRecord, PublicState } from '../state/types.js';
-import { renameGateways, type Renamed } from './renames.js';
+import { type Renamed, renameGateways } from './renames.js';
 
 /** What changed in the numbering, for the plan and for retiring secrets. */
 export interface AllocationChanges {
@@ -43,7 +43,9 @@ export function allocate(config: LansConfig, prevState: PublicState): { state: P
     changes.addedLans.push(g.id);
   }
 
-  const ordered = Object.entries(state.lans).sort((a, b) => a[1].number - b[1].number).map(([name]) => name);
+  const ordered = Object.entries(state.lans)
+    .sort((a, b) => a[1].number - b[1].number)
+    .map(([name]) => name);
   const key = pairIds(ordered, prev.pairs);
   const existing = new Map(prev.pairs.map((p) => [key(p.lans[0], p.lans[1]), p]));
   for (let i = 0; i < ordered.length; i++) {

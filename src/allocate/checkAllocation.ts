@@ -1,9 +1,9 @@
-import { perLinkTransit, transitCapacity } from './transit.js';
-import { wireguardNameProblem } from '../plan/wireguardBgp.js';
+import { wireguardNameProblem } from '../model/names.js';
 import { blockSize, parseBlock } from '../model/net.js';
+import type { Report } from '../model/problems.js';
+import type { LansConfig } from '../model/schema.js';
+import { perLinkTransit, transitCapacity } from '../model/transit.js';
 import type { PublicState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
-import type { Report } from '../validate/rules/index.js';
 
 /** Checks that need the numbers: retired numbers stay used, so the highest number, not the count, must fit. */
 export function checkAllocation(config: LansConfig, state: PublicState, report: Report): void {
@@ -11,11 +11,16 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
   const highestLan = Object.values(state.lans).reduce((m, l) => Math.max(m, l.number), 0);
   if (config.mesh.backend === 'openvpn') {
     const last = config.mesh.openvpn.portBase + highestPair;
-    if (last > 65535) report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
+    if (last > 65535)
+      report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
   }
   if (config.mesh.backend === 'wireguard' && config.mesh.routing === 'bgp') {
     const last = config.mesh.wireguard.port + highestPair;
-    if (last > 65535) report(['mesh', 'wireguard', 'port'], `under routing: bgp link ${highestPair} would need port ${last}, above 65535; lower mesh.wireguard.port to at most ${65535 - highestPair}`);
+    if (last > 65535)
+      report(
+        ['mesh', 'wireguard', 'port'],
+        `under routing: bgp link ${highestPair} would need port ${last}, above 65535; lower mesh.wireguard.port to at most ${65535 - highestPair}`,
+      );
     const name = wireguardNameProblem(config.mesh.name, highestPair);
     if (name) report(['mesh', 'name'], name);
   }
@@ -23,7 +28,11 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
   const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)), config.mesh.openvpn.transitLayout, config.mesh.routing);
   const highest = perLinkTransit(config.mesh.backend, config.mesh.routing) ? highestPair : highestLan;
   if (highest > capacity.count) {
-    report(['mesh', 'transit'], `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest} (retired numbers are never reused), choose a larger range`);
+    report(
+      ['mesh', 'transit'],
+      `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest}` +
+        ' (retired numbers are never reused), choose a larger range',
+    );
   }
 }
 
@@ -40,7 +49,11 @@ function checkTunnelPorts(config: LansConfig, state: PublicState, report: Report
       const other = ports.get(port);
       if (other !== undefined) {
         const index = config.lans.findIndex((l) => l.name === lan);
-        report(index >= 0 ? ['lans', index, 'name'] : ['mesh', 'openvpn', 'portBase'], `two tunnels of ${lan} (links ${other} and ${pair.number}) would both listen on port ${port}, the state numbers them alike; restore the state folder from a backup`);
+        report(
+          index >= 0 ? ['lans', index, 'name'] : ['mesh', 'openvpn', 'portBase'],
+          `two tunnels of ${lan} (links ${other} and ${pair.number}) would both listen on port ${port},` +
+            ' the state numbers them alike; restore the state folder from a backup',
+        );
       } else ports.set(port, pair.number);
     }
   }

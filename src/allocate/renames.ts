@@ -1,6 +1,6 @@
 import { gatewayId } from '../model/gateways.js';
+import type { Lan, LansConfig } from '../model/schema.js';
 import type { LanRecord, PublicState } from '../state/types.js';
-import type { Lan, LansConfig } from '../validate/schema.js';
 
 /** A gateway record that moved to another id; `serial`: its certificate, which named the old id and is revoked. */
 export interface Renamed {
@@ -28,7 +28,12 @@ export function renameGateways(config: LansConfig, prev: PublicState): { state: 
   for (const [id, record] of Object.entries(prev.lans)) {
     const move = to.get(id);
     if (!move) lans[id] = record;
-    else lans[move.to] = { number: record.number, ...(move.to === lanNameOf(move.to, config) ? {} : { lan: lanNameOf(move.to, config) }), ...(record.wgPublicKey ? { wgPublicKey: record.wgPublicKey } : {}) };
+    else
+      lans[move.to] = {
+        number: record.number,
+        ...(move.to === lanNameOf(move.to, config) ? {} : { lan: lanNameOf(move.to, config) }),
+        ...(record.wgPublicKey ? { wgPublicKey: record.wgPublicKey } : {}),
+      };
   }
   const end = (id: string): string => to.get(id)?.to ?? id;
   const pairs = prev.pairs.map((p) => (to.has(p.lans[0]) || to.has(p.lans[1]) ? { ...p, lans: [end(p.lans[0]), end(p.lans[1])] as [string, string] } : p));

@@ -1,6 +1,6 @@
+import type { Report } from '../model/problems.js';
+import type { LansConfig } from '../model/schema.js';
 import type { PublicState } from '../state/types.js';
-import type { Report } from '../validate/rules/index.js';
-import type { LansConfig } from '../validate/schema.js';
 import { certificateExpiries } from './expiry.js';
 import { expiryAdvice } from './format.js';
 

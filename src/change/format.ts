@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { EXPIRY_WARNING_DAYS, type Expiry } from './expiry.js';
 import type { MeshPlan } from './compare.js';
+import { EXPIRY_WARNING_DAYS, type Expiry } from './expiry.js';
 import { describeReason } from './words.js';
 
 /** One line per gateway, and under each changed one the reasons, indented. */
@@ -9,7 +9,10 @@ export function formatGateways(plan: MeshPlan, outDir: string): string[] {
   for (const g of plan.gateways) {
     const file = join(outDir, `${g.lan}.tar.gz`);
     if (g.verdict === 'removed' && g.replacedBy !== undefined) {
-      lines.push(`removed   ${file}  (that gateway's bundle is now ${join(outDir, `${g.replacedBy}.tar.gz`)}: run the old one's down.sh there, then the new one's up.sh)`);
+      lines.push(
+        `removed   ${file}  (that gateway's bundle is now ${join(outDir, `${g.replacedBy}.tar.gz`)}:` +
+          " run the old one's down.sh there, then the new one's up.sh)",
+      );
       continue;
     }
     if (g.verdict === 'removed') {
@@ -29,7 +32,11 @@ export function formatExpiries(expiries: Expiry[]): string[] {
   const width = Math.max(...expiries.map((e) => e.subject.length));
   return [
     `Certificates (flagged ${EXPIRY_WARNING_DAYS} days before they expire):`,
-    ...expiries.map((e) => `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)} expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`),
+    ...expiries.map(
+      (e) =>
+        `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)}` +
+        ` expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`,
+    ),
   ];
 }
 
@@ -41,8 +48,10 @@ export function formatExpiryWarnings(expiries: Expiry[], lansFile: string): stri
 /** One certificate's expiry and what to do about it. */
 export function expiryAdvice(e: Expiry, lansFile: string): string {
   return e.subject === 'CA'
-    ? `the CA certificate ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)}); every tunnel fails after that, and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then`
-    : `the certificate of ${e.subject} ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)}); run "p2pvpn rotate ${lansFile} ${e.subject}" and redistribute the bundles it changes`;
+    ? `the CA certificate ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)});` +
+        ' every tunnel fails after that, and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then'
+    : `the certificate of ${e.subject} ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)});` +
+        ` run "p2pvpn rotate ${lansFile} ${e.subject}" and redistribute the bundles it changes`;
 }
 
 /** The last line of plan: what would happen, in one sentence. */

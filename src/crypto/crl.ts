@@ -1,9 +1,8 @@
 import { sign } from 'node:crypto';
 import type forge from 'node-forge';
-import { nodeForge } from './forge.js';
 import type { PublicState } from '../state/types.js';
 import { serialHex } from './certs.js';
-
+import { nodeForge } from './forge.js';
 
 /** Dates move an hour back, like certificates' notBefore, so a gateway with a slow clock does not see a CRL from the future. */
 const CLOCK_SKEW_MS = 3_600_000;
@@ -32,7 +31,8 @@ export function issueCrl(input: CrlInput): string {
   const { asn1, pki, util, Class, Type } = lib();
   const ca = pki.certificateFromPem(input.caCertificatePem);
   const revoked = [...input.revoked].sort((a, b) => a.serial - b.serial).map((r) => ({ serial: r.serial, date: skewed(r.date) }));
-  const thisUpdate = revoked.reduce((latest, r) => (r.date > latest ? r.date : latest), ca.validity.notBefore);
+  let thisUpdate = ca.validity.notBefore;
+  for (const r of revoked) if (r.date > thisUpdate) thisUpdate = r.date;
   const tbs = seq([
     integer(util.hexToBytes('01')),
     algorithm(),

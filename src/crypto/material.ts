@@ -1,8 +1,8 @@
-import type { MeshState, PublicState, SecretState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
 import type { AllocationChanges } from '../allocate/allocate.js';
+import type { LansConfig } from '../model/schema.js';
+import type { MeshState, PublicState, SecretState } from '../state/types.js';
 import type { Subject } from './certs.js';
-import { presharedKey, tlsCryptKey, type KeySource } from './keys.js';
+import { type KeySource, presharedKey, tlsCryptKey } from './keys.js';
 
 /** Certificates start an hour early so that gateways with a slightly slow clock accept them. */
 const CLOCK_SKEW_MS = 3_600_000;
@@ -14,10 +14,20 @@ export type KeyProgress = (done: number, total: number) => void;
  * Adds exactly the key material the allocation lacks: nothing that exists is
  * touched. Removed LANs' certificates are revoked and their secrets dropped.
  */
-export async function provisionMaterial(config: LansConfig, numbered: PublicState, prevSecrets: SecretState, changes: AllocationChanges, keys: KeySource, now: Date, onProgress: KeyProgress = () => {}): Promise<MeshState> {
+export async function provisionMaterial(
+  config: LansConfig,
+  numbered: PublicState,
+  prevSecrets: SecretState,
+  changes: AllocationChanges,
+  keys: KeySource,
+  now: Date,
+  onProgress: KeyProgress = () => {},
+): Promise<MeshState> {
   const pub: PublicState = { ...numbered, lans: structuredClone(numbered.lans), revoked: [...numbered.revoked] };
   const secrets = keepActiveSecrets(movedSecrets(prevSecrets, changes), pub);
-  const names = Object.entries(pub.lans).sort((a, b) => a[1].number - b[1].number).map(([name]) => name);
+  const names = Object.entries(pub.lans)
+    .sort((a, b) => a[1].number - b[1].number)
+    .map(([name]) => name);
   const revoke = (serial: number | undefined, name: string): void => {
     if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
   };
@@ -29,7 +39,15 @@ export async function provisionMaterial(config: LansConfig, numbered: PublicStat
   return { public: pub, secrets };
 }
 
-async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: SecretState, names: string[], keys: KeySource, now: Date, onProgress: KeyProgress): Promise<void> {
+async function provisionOpenVpn(
+  config: LansConfig,
+  pub: PublicState,
+  secrets: SecretState,
+  names: string[],
+  keys: KeySource,
+  now: Date,
+  onProgress: KeyProgress,
+): Promise<void> {
   const { organisation, caDays, certDays } = config.mesh.certificates;
   const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_MS) / 1000) * 1000);
   const missing = names.filter((n) => !pub.lans[n]!.certificate);
@@ -48,14 +66,20 @@ async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: S
   const { issueCaCertificate, issueGatewayCertificate } = await certs;
   if (caPair) {
     const subject: Subject = { commonName: `${config.mesh.name} CA`, organisation };
-    pub.ca = { certificate: issueCaCertificate({ subject, publicPem: caPair.publicPem, serial: 1, notBefore, days: caDays }, caPair.privatePem), nextSerial: 2 };
+    pub.ca = {
+      certificate: issueCaCertificate({ subject, publicPem: caPair.publicPem, serial: 1, notBefore, days: caDays }, caPair.privatePem),
+      nextSerial: 2,
+    };
     secrets.caKey = caPair.privatePem;
   }
   const ca = pub.ca!;
   const issuer = { subject: { commonName: `${config.mesh.name} CA`, organisation }, privatePem: secrets.caKey!, certificatePem: ca.certificate.pem };
   missing.forEach((name, i) => {
     const pair = pairs[i]!;
-    const certificate = issueGatewayCertificate({ subject: { commonName: name, organisation }, publicPem: pair.publicPem, serial: ca.nextSerial++, notBefore, days: certDays }, issuer);
+    const certificate = issueGatewayCertificate(
+      { subject: { commonName: name, organisation }, publicPem: pair.publicPem, serial: ca.nextSerial++, notBefore, days: certDays },
+      issuer,
+    );
     pub.lans[name] = { ...pub.lans[name]!, certificate };
     secrets.lans[name] = { ...secrets.lans[name], key: pair.privatePem };
   });

@@ -22,11 +22,20 @@ export function meshDot(view: MeshView): string {
   const dashedLine = (pending: boolean) => (view.source === 'state' && pending ? ', style=dashed' : '');
   const lines = [
     `graph ${quote(view.mesh)} {`,
-    `  graph [layout=neato, overlap=false, sep="+8", splines=${labelled ? 'true' : 'false'}, pad=0.3, bgcolor="white", fontname=${quote(FONT)}, fontsize=16, labelloc=t, label=${quote(title(view, labelled))}];`,
+    `  graph [layout=neato, overlap=false, sep="+8", splines=${labelled ? 'true' : 'false'}, pad=0.3, bgcolor="white",` +
+      ` fontname=${quote(FONT)}, fontsize=16, labelloc=t, label=${quote(title(view, labelled))}];`,
     `  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#3b6ea5", penwidth=1.2, fontname=${quote(FONT)}, fontsize=12, margin="0.15,0.06"];`,
     `  edge [color=${quote(labelled ? '#6a7f96' : '#7a8ca080')}, penwidth=${labelled ? 1.2 : 0.6}];`,
-    ...view.lans.flatMap((lan) => (lan.vip === null ? [`  ${quote(lan.name)} [label=<${nodeLabel(view, lan)}>, tooltip=${quote(nodeTooltip(lan))}${dashed(lan.pending)}];`] : severalGateways(lan, dashed))),
-    ...view.links.flatMap((link) => (labelled ? labelledLink(link, dashedLine(link.pending)) : [`  ${quote(link.ends[0])} -- ${quote(link.ends[1])} [tooltip=${quote(edgeTooltip(link))}${dashedLine(link.pending)}];`])),
+    ...view.lans.flatMap((lan) =>
+      lan.vip === null
+        ? [`  ${quote(lan.name)} [label=<${nodeLabel(view, lan)}>, tooltip=${quote(nodeTooltip(lan))}${dashed(lan.pending)}];`]
+        : severalGateways(lan, dashed),
+    ),
+    ...view.links.flatMap((link) =>
+      labelled
+        ? labelledLink(link, dashedLine(link.pending))
+        : [`  ${quote(link.ends[0])} -- ${quote(link.ends[1])} [tooltip=${quote(edgeTooltip(link))}${dashedLine(link.pending)}];`],
+    ),
     '}',
   ];
   return `${lines.join('\n')}\n`;
@@ -37,7 +46,8 @@ function labelledLink(link: LinkView, style: string): string[] {
   const id = quote(`link ${link.pair}`);
   const tooltip = quote(edgeTooltip(link));
   return [
-    `  ${id} [shape=plaintext, style=filled, fillcolor="white", width=0, height=0, margin=0.02, fontsize=10, fontcolor="#2d3e50", label=${quote(edgeLabel(link))}, tooltip=${tooltip}];`,
+    `  ${id} [shape=plaintext, style=filled, fillcolor="white", width=0, height=0, margin=0.02, fontsize=10, fontcolor="#2d3e50",` +
+      ` label=${quote(edgeLabel(link))}, tooltip=${tooltip}];`,
     `  ${quote(link.ends[0])} -- ${id} -- ${quote(link.ends[1])} [tooltip=${tooltip}${style}];`,
   ];
 }
@@ -48,12 +58,17 @@ function labelledLink(link: LinkView, style: string): string[] {
  */
 function severalGateways(lan: LanView, dashed: (pending: boolean) => string): string[] {
   const label = [`<b>${html(lan.name)}</b>`, ...lan.subnets.map(html), `<font point-size="9" color="#555555">${html(`VIP ${lan.vip}`)}</font>`].join('<br/>');
+  const what = `${lan.name}${lan.description ? ` (${lan.description})` : ''}: ${lan.subnets.join(', ')}`;
+  const tooltip = `${what}, VIP ${lan.vip} held by one of ${lan.gateways.map((g) => g.id).join(', ')}`;
   return [
-    `  ${quote(lan.name)} [label=<${label}>, tooltip=${quote(`${lan.name}${lan.description ? ` (${lan.description})` : ''}: ${lan.subnets.join(', ')}, VIP ${lan.vip} held by one of ${lan.gateways.map((g) => g.id).join(', ')}`)}${dashed(lan.pending)}];`,
-    ...lan.gateways.flatMap((g) => [
-      `  ${quote(g.id)} [shape=ellipse, fontsize=10, fillcolor="#f6f9fc", label=${quote(g.id)}, tooltip=${quote(`${g.number}. ${g.id}: gateway ${g.name} of ${lan.name}, LAN address ${g.lanAddress}, endpoint ${g.endpoint ?? 'none (dials out)'}`)}${dashed(g.pending)}];`,
-      `  ${quote(lan.name)} -- ${quote(g.id)} [style=dotted, len=0.6];`,
-    ]),
+    `  ${quote(lan.name)} [label=<${label}>, tooltip=${quote(tooltip)}${dashed(lan.pending)}];`,
+    ...lan.gateways.flatMap((g) => {
+      const about = `${g.number}. ${g.id}: gateway ${g.name} of ${lan.name}, LAN address ${g.lanAddress}, endpoint ${g.endpoint ?? 'none (dials out)'}`;
+      return [
+        `  ${quote(g.id)} [shape=ellipse, fontsize=10, fillcolor="#f6f9fc", label=${quote(g.id)}, tooltip=${quote(about)}${dashed(g.pending)}];`,
+        `  ${quote(lan.name)} -- ${quote(g.id)} [style=dotted, len=0.6];`,
+      ];
+    }),
   ];
 }
 
@@ -70,7 +85,8 @@ function title(view: MeshView, labelled: boolean): string {
 
 function nodeLabel(view: MeshView, lan: LanView): string {
   const lines = [`<b>${html(lan.name)}</b>`, ...lan.subnets.map(html)];
-  if (view.backend === 'wireguard' && view.routing === 'static') lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.port}${lan.endpoint ? '' : ' · dials out'}`)}</font>`);
+  if (view.backend === 'wireguard' && view.routing === 'static')
+    lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.port}${lan.endpoint ? '' : ' · dials out'}`)}</font>`);
   return lines.join('<br/>');
 }
 
@@ -86,7 +102,8 @@ function edgeTooltip(link: LinkView): string {
 }
 
 function nodeTooltip(lan: LanView): string {
-  return `${lan.number}. ${lan.name}${lan.description ? ` (${lan.description})` : ''}: ${lan.subnets.join(', ')}, endpoint ${lan.endpoint ?? 'none (dials out)'}`;
+  const description = lan.description ? ` (${lan.description})` : '';
+  return `${lan.number}. ${lan.name}${description}: ${lan.subnets.join(', ')}, endpoint ${lan.endpoint ?? 'none (dials out)'}`;
 }
 
 /** A DOT double-quoted string; newlines become centred line breaks. */

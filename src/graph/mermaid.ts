@@ -1,4 +1,4 @@
-import type { MeshView } from '../show/view.js';
+import type { LanView, MeshView } from '../show/view.js';
 import { edgeLabel } from './dot.js';
 
 /**
@@ -9,6 +9,8 @@ import { edgeLabel } from './dot.js';
 export function meshMermaid(view: MeshView): string {
   const gateways = view.lans.reduce((n, l) => n + l.gateways.length, 0);
   const lans = gateways === view.lans.length ? `${view.lans.length} LANs` : `${view.lans.length} LANs (${gateways} gateways)`;
+  // WireGuard with static routes: each gateway's one tunnel address belongs on its node.
+  const addresses = (lan: LanView): string[] => (view.backend === 'wireguard' && view.routing === 'static' ? lan.tunnelAddresses : []);
   const lines = [
     '---',
     `title: "${view.mesh}: ${view.backend} full mesh${view.routing === 'bgp' ? ' with BGP' : ''}, ${lans}, ${view.links.length} links"`,
@@ -16,8 +18,12 @@ export function meshMermaid(view: MeshView): string {
     'flowchart LR',
     ...view.lans.flatMap((lan) =>
       lan.vip === null
-        ? [`  ${id(lan.name)}["<b>${lan.name}</b><br/>${[...lan.subnets, ...(view.backend === 'wireguard' && view.routing === 'static' ? lan.tunnelAddresses : [])].join('<br/>')}"]`]
-        : [`  subgraph ${id(lan.name)}["${lan.name}<br/>${[...lan.subnets, `VIP ${lan.vip}`].join('<br/>')}"]`, ...lan.gateways.map((g) => `    ${id(g.id)}["${g.id}"]`), '  end'],
+        ? [`  ${id(lan.name)}["<b>${lan.name}</b><br/>${[...lan.subnets, ...addresses(lan)].join('<br/>')}"]`]
+        : [
+            `  subgraph ${id(lan.name)}["${lan.name}<br/>${[...lan.subnets, `VIP ${lan.vip}`].join('<br/>')}"]`,
+            ...lan.gateways.map((g) => `    ${id(g.id)}["${g.id}"]`),
+            '  end',
+          ],
     ),
     ...view.links.map((link) => `  ${id(link.ends[0])} ---|"${edgeLabel(link).replace(/\n/g, '<br/>')}"| ${id(link.ends[1])}`),
   ];

@@ -1,5 +1,5 @@
 import { IPV4_PATTERN } from '../model/net.js';
-import { HOSTNAME_PATTERN, NAME_PATTERN, NAME_RULE } from '../validate/schema.js';
+import { HOSTNAME_PATTERN, NAME_PATTERN, NAME_RULE } from '../model/schema.js';
 
 /** A gateway as P2P-VPN cached it: short name, public DNS name, and a /24 given by its network address. */
 export interface AncestorGateway {
@@ -23,12 +23,14 @@ export function parseCache(text: string, file: string, problems: string[]): Ance
     }
     const [name, fqdn, network] = fields as [string, string, string];
     // The name is each certificate's CN and what peers verify: it must be kept as it is, so it must fit p2pvpn's rule.
-    if (!NAME_PATTERN.test(name)) problems.push(`${where}: gateway name "${name}" is not a p2pvpn name (${NAME_RULE}); it is the CN peers verify, so it cannot be renamed on import`);
+    if (!NAME_PATTERN.test(name))
+      problems.push(`${where}: gateway name "${name}" is not a p2pvpn name (${NAME_RULE}); it is the CN peers verify, so it cannot be renamed on import`);
     if (!IPV4_PATTERN.test(fqdn) && !HOSTNAME_PATTERN.test(fqdn)) problems.push(`${where}: "${fqdn}" is not a DNS name or IPv4 address`);
     if (!IPV4_PATTERN.test(network) || !network.endsWith('.0')) problems.push(`${where}: subnet "${network}" is not a /24 network address like 192.168.1.0`);
     if (gateways.some((g) => g.name === name)) problems.push(`${where}: gateway "${name}" is listed twice`);
     gateways.push({ name, fqdn, network });
   });
-  if (gateways.length < 2 && problems.length === 0) problems.push(`${file}: lists ${gateways.length} gateway${gateways.length === 1 ? '' : 's'}; a mesh needs two`);
+  if (gateways.length < 2 && problems.length === 0)
+    problems.push(`${file}: lists ${gateways.length} gateway${gateways.length === 1 ? '' : 's'}; a mesh needs two`);
   return gateways;
 }

@@ -1,10 +1,10 @@
-import type { AncestorFolder } from '../io/ancestorFolder.js';
 import { keyMismatches } from '../state/consistency.js';
 import { emptyState, type MeshState } from '../state/types.js';
-import { parseCache, type AncestorGateway } from './cache.js';
-import { importKeys, type ImportedKeys } from './keys.js';
+import { type AncestorGateway, parseCache } from './cache.js';
+import type { AncestorFolder } from './folder.js';
+import { type ImportedKeys, importKeys } from './keys.js';
 import { importedLansYaml } from './lansYaml.js';
-import { parsePairs, type AncestorPair } from './servers.js';
+import { type AncestorPair, parsePairs } from './servers.js';
 
 export interface AncestorImport {
   lansYaml: string;
@@ -30,7 +30,14 @@ export function importAncestor(folder: AncestorFolder, mesh: string, now: Date):
   const pairs = parsePairs(folder.servers, gateways, `${dir}/servers`, problems);
   const counter = readPairCounter(folder.pairId, pairs, `${dir}/p2p_pair_id.txt`, problems);
   const paired = new Set(pairs.flatMap((p) => p.ends));
-  const keys = importKeys(folder.keys, gateways.map((g) => g.name), paired, `${dir}/keys`, now, problems);
+  const keys = importKeys(
+    folder.keys,
+    gateways.map((g) => g.name),
+    paired,
+    `${dir}/keys`,
+    now,
+    problems,
+  );
   if (problems.length > 0 || !keys) return { problems };
 
   const state = emptyState(mesh);

@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { CertRecord, PublicState } from '../state/types.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
@@ -21,7 +21,14 @@ export interface ImportedKeys {
  * a certificate p2pvpn's configs would reject (no serverAuth and clientAuth,
  * expired) is not kept, and that gateway is re-keyed.
  */
-export function importKeys(files: Map<string, string>, gateways: string[], paired: Set<string>, dir: string, now: Date, problems: string[]): ImportedKeys | undefined {
+export function importKeys(
+  files: Map<string, string>,
+  gateways: string[],
+  paired: Set<string>,
+  dir: string,
+  now: Date,
+  problems: string[],
+): ImportedKeys | undefined {
   const need = (name: string): string | undefined => {
     const text = files.get(name);
     if (text === undefined) problems.push(`${dir}/${name}: missing; P2P-VPN's CA database has it`);
@@ -51,12 +58,18 @@ export function importKeys(files: Map<string, string>, gateways: string[], paire
     const where = `${dir}/${name}.crt`;
     if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) problems.push(`${where}: not signed by ca.crt`);
     else if (!cert.checkPrivateKey(key)) problems.push(`${dir}/${name}.key: does not belong to ${name}.crt`);
-    else if (!cert.subject.split('\n').includes(`CN=${name}`)) problems.push(`${where}: its CN is not "${name}" (subject ${cert.subject.replace(/\n/g, ', ')}), so peers would not accept it`);
-    else if (!safeSerial(cert.serialNumber)) problems.push(`${where}: serial ${cert.serialNumber} is too large to keep; P2P-VPN numbered certificates 01, 02, ...`);
+    else if (!cert.subject.split('\n').includes(`CN=${name}`))
+      problems.push(`${where}: its CN is not "${name}" (subject ${cert.subject.replace(/\n/g, ', ')}), so peers would not accept it`);
+    else if (!safeSerial(cert.serialNumber))
+      problems.push(`${where}: serial ${cert.serialNumber} is too large to keep; P2P-VPN numbered certificates 01, 02, ...`);
     else {
       const unusable = whyUnusable(cert, now);
       if (unusable) renewed.set(name, unusable);
-      else certificates.set(name, { certificate: certRecord(cert, Number.parseInt(cert.serialNumber, 16)), key: key.export({ type: 'pkcs8', format: 'pem' }).toString() });
+      else
+        certificates.set(name, {
+          certificate: certRecord(cert, Number.parseInt(cert.serialNumber, 16)),
+          key: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        });
     }
   }
 
@@ -97,7 +110,8 @@ function certificateSerials(files: Map<string, string>): number[] {
 function whyUnusable(cert: X509Certificate, now: Date): string | undefined {
   if (new Date(cert.validTo).getTime() <= now.getTime()) return `its certificate expired on ${new Date(cert.validTo).toISOString().slice(0, 10)}`;
   const eku = cert.keyUsage ?? [];
-  if (!eku.includes(SERVER_AUTH) || !eku.includes(CLIENT_AUTH)) return 'its certificate is not valid for both TLS server and client (extendedKeyUsage serverAuth, clientAuth), which p2pvpn\'s configs require';
+  if (!eku.includes(SERVER_AUTH) || !eku.includes(CLIENT_AUTH))
+    return "its certificate is not valid for both TLS server and client (extendedKeyUsage serverAuth, clientAuth), which p2pvpn's configs require";
   return undefined;
 }
 

@@ -1,5 +1,5 @@
-import type { ServerEntry } from '../io/ancestorFolder.js';
 import type { AncestorGateway } from './cache.js';
+import type { ServerEntry } from './folder.js';
 
 /** A pair as P2P-VPN made it: end 1 is the gateway named first (the tls-client). */
 export interface AncestorPair {
@@ -39,7 +39,8 @@ export function parsePairs(entries: ServerEntry[], gateways: AncestorGateway[], 
   const pairs: AncestorPair[] = [];
   for (const [number, { texts, names }] of [...ends].sort((a, b) => a[0] - b[0])) {
     const where = `${dir}/server_${number}_*.conf`;
-    if (number < 1 || number > MAX_PAIR) problems.push(`${where}: pair number ${number} is outside 1-${MAX_PAIR}, which P2P-VPN's 172.17.<pair>.0/24 addresses allow`);
+    if (number < 1 || number > MAX_PAIR)
+      problems.push(`${where}: pair number ${number} is outside 1-${MAX_PAIR}, which P2P-VPN's 172.17.<pair>.0/24 addresses allow`);
     else if (!texts[0] || !texts[1]) problems.push(`${where}: pair ${number} lacks the config of end ${texts[0] ? 2 : 1}`);
     else if (!names[0] || !names[1]) problems.push(`${where}: no <gateway>_${number}.conf link names the gateway of end ${names[0] ? 2 : 1}`);
     else if (names[0] === names[1]) problems.push(`${where}: both ends of pair ${number} are ${names[0]}`);
@@ -71,7 +72,11 @@ function checkEnd(text: string, pair: AncestorPair, end: 0 | 1, gateways: Map<st
     const found = lines.find((l) => l === option || l.startsWith(`${option} `));
     let value = found?.slice(option.length).trim().replace(/\s+/g, ' ');
     if (option === 'remote') value = value?.split(' ')[0]; // a port after the host is rport's business
-    if (value !== want) problems.push(`${file}: "${option}" is ${value === undefined ? 'missing' : `"${value}"`}, P2P-VPN's pair ${pair.number} end ${end + 1} to ${peer.name} has "${option} ${want}"`);
+    if (value !== want)
+      problems.push(
+        `${file}: "${option}" is ${value === undefined ? 'missing' : `"${value}"`},` +
+          ` P2P-VPN's pair ${pair.number} end ${end + 1} to ${peer.name} has "${option} ${want}"`,
+      );
   }
   const role = end === 0 ? 'tls-client' : 'tls-server';
   const other = end === 0 ? 'tls-server' : 'tls-client';

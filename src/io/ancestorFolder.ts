@@ -1,24 +1,8 @@
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import type { AncestorFolder, ServerEntry } from '../import/folder.js';
 import { isDirectoryPath } from './files.js';
-
-/** One entry of servers/: a tunnel end's config, or a link naming the gateway of an end. */
-export interface ServerEntry {
-  name: string;
-  text?: string;
-  linkTarget?: string;
-}
-
-/** The raw contents of a P2P-VPN working folder that `import` reads; parsing happens in src/import. */
-export interface AncestorFolder {
-  dir: string;
-  cache?: string;
-  pairId?: string;
-  servers: ServerEntry[];
-  /** keys/<file> → text, for every regular file in keys/. */
-  keys: Map<string, string>;
-}
 
 const MAX_FILE_BYTES = 1024 * 1024;
 

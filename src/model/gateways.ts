@@ -1,4 +1,4 @@
-import type { Gateway, Lan, LansConfig } from '../validate/schema.js';
+import type { Gateway, Lan, LansConfig } from './schema.js';
 
 /** One gateway of the mesh, wherever lans.yaml declares it. */
 export interface LanGateway {
@@ -28,7 +28,9 @@ export function lanGateways(lan: Lan, lanIndex: number): LanGateway[] {
 /** Every gateway of the mesh, LAN by LAN in file order. */
 export function allGateways(config: LansConfig): LanGateway[] {
   const all: LanGateway[] = [];
-  config.lans.forEach((lan, i) => all.push(...lanGateways(lan, i)));
+  config.lans.forEach((lan, i) => {
+    all.push(...lanGateways(lan, i));
+  });
   return all;
 }
 

@@ -1,8 +1,9 @@
 import { meshCrl } from '../crypto/crl.js';
+import type { LansConfig } from '../model/schema.js';
 import type { MeshState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
-import { planOpenVpnBundle } from './openvpn.js';
+import { bundleFacts } from './facts.js';
 import { planGatewayFiles } from './gateway.js';
+import { planOpenVpnBundle } from './openvpn.js';
 import { buildTopology, type Site, type Topology } from './topology.js';
 import type { BundlePlan, PlannedFile } from './types.js';
 import { planWireGuardBundle } from './wireguard.js';
@@ -23,10 +24,10 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
   const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
   const planWireGuard = topology.routing === 'bgp' ? planWireGuardBgpBundle : planWireGuardBundle;
   const planFiles = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuard(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
+  const facts = (site: Site) => (omit?: ReadonlySet<string>) => bundleFacts(topology, state, site, omit);
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);
-    return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)] };
+    return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)], facts: facts(site) };
   };
-  return { topology, planBundle, planTunnelFiles: (site) => ({ lan: site.name, files: planFiles(site) }) };
+  return { topology, planBundle, planTunnelFiles: (site) => ({ lan: site.name, files: planFiles(site), facts: facts(site) }) };
 }
-

@@ -1,9 +1,7 @@
+import { openvpnDevice, wireguardInterface, wireguardLinkInterface } from '../model/names.js';
 import { IPV4_PATTERN } from '../model/net.js';
-import { openvpnDevice } from './openvpn.js';
-import { peerOf, type Link, type Site, type Topology } from './topology.js';
+import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, type PlannedFile } from './types.js';
-import { wireguardInterface } from './wireguard.js';
-import { wireguardLinkInterface } from './wireguardBgp.js';
 
 /** IPv4 20 + TCP 20: the largest TCP payload that fits the tunnel MTU. */
 const TCP_IPV4_HEADERS = 40;
@@ -148,7 +146,11 @@ function peerLans(links: Link[], peers: PeerRule[], self: string): PeerLan[] {
     if (group) group.push(peers[i]!);
     else groups.set(lan, [peers[i]!]);
   });
-  return [...groups].map(([name, group]) => ({ name, peers: group, dropSet: group.length === 1 ? group[0]!.sourceSet : nftSet([...new Set(group.flatMap((p) => p.sources))]) }));
+  return [...groups].map(([name, group]) => ({
+    name,
+    peers: group,
+    dropSet: group.length === 1 ? group[0]!.sourceSet : nftSet([...new Set(group.flatMap((p) => p.sources))]),
+  }));
 }
 
 /** Each address once, with the tunnels it may leave through: one for a LAN's only gateway, several for a LAN with more. */
@@ -179,13 +181,19 @@ function nftOutputRules(links: Link[], peers: PeerRule[], self: string): { iface
     const tunnels = group.peers.map((p) => p.sources[p.sources.length - 1]!);
     const subnets = group.peers[0]!.sources.slice(0, -1);
     rules.push({ ifaceMatch: `{ ${group.peers.map((p) => `"${p.iface}"`).join(', ')} }`, set: nftSet(subnets) });
-    group.peers.forEach((p, i) => rules.push({ ifaceMatch: `"${p.iface}"`, set: nftSet([tunnels[i]!]) }));
+    group.peers.forEach((p, i) => {
+      rules.push({ ifaceMatch: `"${p.iface}"`, set: nftSet([tunnels[i]!]) });
+    });
   }
   return rules;
 }
 
 /** Under bgp: each peer's BGP and BFD, and this gateway's tunnel addresses, which refuse them from anyone else. */
-function routingRules(topology: Topology, links: Link[], self: string): { bgp: boolean; routingPeers: RoutingPeer[]; ownTunnels: string; ownTunnelList: string[] } {
+function routingRules(
+  topology: Topology,
+  links: Link[],
+  self: string,
+): { bgp: boolean; routingPeers: RoutingPeer[]; ownTunnels: string; ownTunnelList: string[] } {
   if (topology.routing !== 'bgp') return { bgp: false, routingPeers: [], ownTunnels: '', ownTunnelList: [] };
   const routingPeers = links.map((link): RoutingPeer => {
     const { peer, selfEnd } = peerOf(link, self);
@@ -236,7 +244,8 @@ function forwardRules(peers: PeerRule[], local: string[]): { outbound: ForwardRu
 
 function peerRule(topology: Topology, link: Link, self: string): PeerRule {
   const { peer, selfEnd } = peerOf(link, self);
-  if (topology.backend === 'openvpn' || topology.routing === 'bgp') return newPeerRule(peer, tunnelIface(topology, link, peer), link.transitAddresses[1 - selfEnd]!);
+  if (topology.backend === 'openvpn' || topology.routing === 'bgp')
+    return newPeerRule(peer, tunnelIface(topology, link, peer), link.transitAddresses[1 - selfEnd]!);
   let rule = wireguardPeerRules.get(peer);
   if (!rule) wireguardPeerRules.set(peer, (rule = newPeerRule(peer, wireguardInterface(topology.mesh), peer.wgAddress)));
   return rule;
@@ -256,7 +265,12 @@ function newPeerRule(peer: Site, iface: string, tunnelAddress: string): PeerRule
 export function firewallPorts(topology: Topology, site: Site): PortRule[] {
   const links = topology.linksBySite.get(site.name)!;
   if (topology.backend === 'openvpn' || topology.routing === 'bgp') return links.map((link) => portRule(link.port, [peerOf(link, site.name).peer]));
-  return [portRule(site.wgPort, links.map((link) => peerOf(link, site.name).peer))];
+  return [
+    portRule(
+      site.wgPort,
+      links.map((link) => peerOf(link, site.name).peer),
+    ),
+  ];
 }
 
 /** Nothing is resolved here: an endpoint that is a DNS name may move and a missing one is unknown, so such a peer opens the port. */

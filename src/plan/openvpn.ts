@@ -1,13 +1,9 @@
+import { openvpnDevice } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
-import { peerOf, type Link, type Site, type Topology } from './topology.js';
-import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 import { readmeFile } from './readme.js';
 import { planRoutingFiles } from './routing.js';
-
-/** The OpenVPN device of the tunnel to `peer`: 4 + at most 11 characters, within Linux's 15. */
-export function openvpnDevice(peer: string): string {
-  return `vpn-${peer}`;
-}
+import { type Link, peerOf, type Site, type Topology } from './topology.js';
+import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 
 /** One config per peer, the CA and its revocation list, this gateway's certificate and key, one tls-crypt key per link. */
 export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Site, crlPem: string): PlannedFile[] {
@@ -25,7 +21,14 @@ export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Si
     { path: `keys/${site.name}.key`, mode: MODE_SECRET, content: state.secrets.lans[site.name]!.key! },
   ];
   files.push(...tunnelFiles(state, links, tunnels));
-  if (topology.routing === 'bgp') files.push(...planRoutingFiles(topology, site, links.map((link, i) => ({ link, iface: tunnels[i]!.device }))));
+  if (topology.routing === 'bgp')
+    files.push(
+      ...planRoutingFiles(
+        topology,
+        site,
+        links.map((link, i) => ({ link, iface: tunnels[i]!.device })),
+      ),
+    );
   return files;
 }
 
@@ -73,5 +76,15 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
 export const LOG_CAP_KIB = 1024;
 
 function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
-  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall, devicePrefix: openvpnDevice(''), logCapKib: LOG_CAP_KIB, logCapBytes: LOG_CAP_KIB * 1024, bgp: topology.routing === 'bgp' };
+  return {
+    mesh: topology.mesh,
+    self: site.name,
+    lanAddress: site.lanAddress,
+    tunnels,
+    firewall: site.firewall,
+    devicePrefix: openvpnDevice(''),
+    logCapKib: LOG_CAP_KIB,
+    logCapBytes: LOG_CAP_KIB * 1024,
+    bgp: topology.routing === 'bgp',
+  };
 }

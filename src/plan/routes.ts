@@ -27,7 +27,6 @@ export function planRoutesFile(topology: Topology, site: Site): PlannedFile {
     template: 'common/routes.txt',
     view: {
       mesh: topology.mesh,
-      self: site.name,
       lan: site.lan,
       via: nextHopOf(site),
       viaWhat: site.vip === undefined ? "this gateway's LAN address" : 'the VIP that one of its gateways holds',

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { peerOf, type Link, type Site, type Topology } from './topology.js';
+import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, type PlannedFile } from './types.js';
 
 /** A link of this gateway as BIRD sees it: the link and the tunnel interface that carries it. */

@@ -1,9 +1,9 @@
-import { gatewayTransit, pairTransit } from '../allocate/transit.js';
 import { allGateways, type LanGateway } from '../model/gateways.js';
+import { tunnelMtu } from '../model/mtu.js';
 import { containsIp, formatBlock, ipToInt, netmask, parseBlock } from '../model/net.js';
+import type { AwsConfig, Backend, Flavour, LansConfig, Routing } from '../model/schema.js';
+import { gatewayTransit, pairTransit } from '../model/transit.js';
 import type { PublicState } from '../state/types.js';
-import type { AwsConfig, Backend, Flavour, LansConfig, Routing } from '../validate/schema.js';
-import { tunnelMtu } from './mtu.js';
 
 /** One subnet in both notations the data planes use. */
 export interface Route {
@@ -92,7 +92,16 @@ export function buildTopology(config: LansConfig, state: PublicState): Topology 
   });
   const linksBySite = new Map<string, Link[]>(sites.map((s) => [s.name, []]));
   for (const link of links) for (const end of link.ends) linksBySite.get(end.name)!.push(link);
-  return { mesh: config.mesh.name, backend: config.mesh.backend, routing: config.mesh.routing, tunnelMtu: tunnelMtu(config.mesh.backend, config.mesh.underlayMtu), underlayMtu: config.mesh.underlayMtu, sites, links, linksBySite };
+  return {
+    mesh: config.mesh.name,
+    backend: config.mesh.backend,
+    routing: config.mesh.routing,
+    tunnelMtu: tunnelMtu(config.mesh.backend, config.mesh.underlayMtu),
+    underlayMtu: config.mesh.underlayMtu,
+    sites,
+    links,
+    linksBySite,
+  };
 }
 
 function toSite(config: LansConfig, g: LanGateway, number: number, transit: ReturnType<typeof parseBlock>): Site {

@@ -1,28 +1,9 @@
+import { wireguardLinkInterface } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
 import { readmeFile } from './readme.js';
 import { planRoutingFiles, type RoutingLink } from './routing.js';
-import { peerOf, type Link, type Site, type Topology } from './topology.js';
+import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
-
-/**
- * Under routing: bgp, WireGuard has one interface per link, named after the mesh and the link
- * number (stable while the link exists, unique on a host that is in several meshes):
- * 3 + mesh + 1 + digits, which validation holds within Linux's 15 characters.
- */
-export function wireguardLinkInterface(mesh: string, pair: number): string {
-  return `wg-${mesh}-${pair}`;
-}
-
-/** Linux refuses longer interface names (IFNAMSIZ is 16 with the final NUL). */
-export const IFNAMSIZ = 15;
-
-/** Why link `pair`'s interface name would not fit, or undefined when it does. */
-export function wireguardNameProblem(mesh: string, pair: number): string | undefined {
-  const iface = wireguardLinkInterface(mesh, pair);
-  if (iface.length <= IFNAMSIZ) return undefined;
-  const room = IFNAMSIZ - iface.length + mesh.length;
-  return `under routing: bgp each WireGuard link has its own interface, wg-<mesh>-<link>, and link ${pair} would be ${iface}, ${iface.length} characters, over Linux's ${IFNAMSIZ}; use a mesh name of at most ${Math.max(room, 1)} characters`;
-}
 
 /**
  * One wg-quick config per link, each with one peer and `Table = off`: BIRD
@@ -32,7 +13,15 @@ export function wireguardNameProblem(mesh: string, pair: number): string | undef
 export function planWireGuardBgpBundle(topology: Topology, state: MeshState, site: Site): PlannedFile[] {
   const links = topology.linksBySite.get(site.name)!;
   const tunnels = links.map((link) => linkView(topology, state, link, site));
-  const view = { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, mtu: topology.tunnelMtu, links: tunnels, firewall: site.firewall };
+  const view = {
+    mesh: topology.mesh,
+    self: site.name,
+    lanAddress: site.lanAddress,
+    mtu: topology.tunnelMtu,
+    links: tunnels,
+    firewall: site.firewall,
+    bgp: true,
+  };
   const routing: RoutingLink[] = tunnels.map((t, i) => ({ link: links[i]!, iface: t.iface }));
   return [
     readmeFile(topology, site),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { HOSTNAME_PATTERN, LansSchema } from '../validate/schema.js';
 import { IPV4_PATTERN } from '../model/net.js';
+import { HOSTNAME_PATTERN, LansSchema } from '../model/schema.js';
 
 /** Where the schema lives in the repository and in the npm package. */
 export const SCHEMA_PATH = 'schema/lans.schema.json';
@@ -17,11 +17,17 @@ export function lansJsonSchema(): JsonObject {
   const schema = z.toJSONSchema(LansSchema, { io: 'input', target: 'draft-2020-12' }) as JsonObject;
   // zod cannot export a refine(); say the same thing as two patterns.
   const lan = at(schema, ['properties', 'lans', 'items']);
-  for (const path of [['properties', 'gateway'], ['properties', 'gateways', 'items']]) {
+  for (const path of [
+    ['properties', 'gateway'],
+    ['properties', 'gateways', 'items'],
+  ]) {
     at(lan, [...path, 'properties', 'endpoint'])['anyOf'] = [{ pattern: IPV4_PATTERN.source }, { pattern: HOSTNAME_PATTERN.source }];
   }
   // A LAN has one of the two (the superRefine in LanSchema).
-  lan['oneOf'] = [{ properties: { gateway: {} }, required: ['gateway'] }, { properties: { gateways: {}, vip: {} }, required: ['gateways', 'vip'] }];
+  lan['oneOf'] = [
+    { properties: { gateway: {} }, required: ['gateway'] },
+    { properties: { gateways: {}, vip: {} }, required: ['gateways', 'vip'] },
+  ];
   return { $schema: schema['$schema'], title: 'p2pvpn lans.yaml', ...schema };
 }
 

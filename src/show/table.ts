@@ -1,10 +1,14 @@
-import { count } from '../validate/problems.js';
+import { count } from '../model/problems.js';
 import type { GatewayView, LinkView, MeshView } from './view.js';
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
@@ -15,23 +19,38 @@ export function formatView(view: MeshView): string {
   const from = view.source === 'state' ? 'numbers from the saved state' : 'preview: not generated yet, numbers the next generate would give';
   // In a preview everything is pending, so marks would only add noise.
   const marked = view.source === 'state';
-  const pendingNote = marked && (view.lans.some((l) => l.pending) || view.links.some((l) => l.pending)) ? ['', '+ = not generated yet, the next generate adds it'] : [];
+  const pendingNote =
+    marked && (view.lans.some((l) => l.pending) || view.links.some((l) => l.pending)) ? ['', '+ = not generated yet, the next generate adds it'] : [];
   const removed = view.removedLans.length > 0 ? ['', `leaving the mesh at the next generate: ${view.removedLans.join(', ')}`] : [];
   const gateways = view.lans.flatMap((l) => l.gateways.map((g) => ({ lan: l, g })));
   const several = view.lans.filter((l) => l.vip !== null);
   // A LAN with several gateways has a row per gateway; below the table, its VIP and which gateway is preferred.
-  const vips = several.length === 0 ? [] : ['', 'LANs with several gateways (the first listed holds the VIP while its links are up)', ...several.map((l) => `${l.name}: VIP ${l.vip}, gateways ${l.gateways.map((g) => g.id).join(', ')}`)];
-  const lanCount = gateways.length === view.lans.length ? count(view.lans.length, 'LAN') : `${count(view.lans.length, 'LAN')} (${count(gateways.length, 'gateway')})`;
+  const vips =
+    several.length === 0
+      ? []
+      : [
+          '',
+          'LANs with several gateways (the first listed holds the VIP while its links are up)',
+          ...several.map((l) => `${l.name}: VIP ${l.vip}, gateways ${l.gateways.map((g) => g.id).join(', ')}`),
+        ];
+  const lanCount =
+    gateways.length === view.lans.length ? count(view.lans.length, 'LAN') : `${count(view.lans.length, 'LAN')} (${count(gateways.length, 'gateway')})`;
   const routing = view.routing === 'bgp' ? ' with BGP' : '';
   return [
     `mesh ${view.mesh}: ${view.backend}${routing}, ${lanCount}, ${count(view.links.length, 'link')}, tunnel MTU ${view.tunnelMtu} (${from})`,
     '',
     'LANs',
-    formatTable(['#', 'name', 'subnets', 'endpoint', 'LAN address', 'tunnel addresses'], gateways.map(({ lan, g }) => gatewayRow(lan.subnets, g, marked))),
+    formatTable(
+      ['#', 'name', 'subnets', 'endpoint', 'LAN address', 'tunnel addresses'],
+      gateways.map(({ lan, g }) => gatewayRow(lan.subnets, g, marked)),
+    ),
     ...vips,
     '',
     'Links',
-    formatTable(['pair', 'ends', 'ports', 'transit', 'tunnel addresses', 'backend'], view.links.map((l) => linkRow(l, marked))),
+    formatTable(
+      ['pair', 'ends', 'ports', 'transit', 'tunnel addresses', 'backend'],
+      view.links.map((l) => linkRow(l, marked)),
+    ),
     ...pendingNote,
     ...removed,
   ].join('\n');
@@ -49,5 +68,12 @@ function gatewayRow(subnets: string[], g: GatewayView, marked: boolean): string[
 
 function linkRow(link: LinkView, marked: boolean): string[] {
   const ports = link.ports[0] === link.ports[1] ? `udp ${link.ports[0]}` : `udp ${link.ports[0]}/${link.ports[1]}`;
-  return [`${mark(marked && link.pending)}${link.pair}`, `${link.ends[0]} - ${link.ends[1]}`, ports, link.transitBlock ?? '-', `${link.tunnelAddresses[0]} - ${link.tunnelAddresses[1]}`, link.backend];
+  return [
+    `${mark(marked && link.pending)}${link.pair}`,
+    `${link.ends[0]} - ${link.ends[1]}`,
+    ports,
+    link.transitBlock ?? '-',
+    `${link.tunnelAddresses[0]} - ${link.tunnelAddresses[1]}`,
+    link.backend,
+  ];
 }

@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import type { MeshState } from './types.js';
 
 /**
@@ -35,11 +35,17 @@ export function keyMismatches(state: MeshState): string[] {
     }
     if (!good) problems.push(what);
   };
-  if (pub.ca) check('the CA key does not match the CA certificate', () => secrets.caKey !== undefined && keyMatchesCertificate(secrets.caKey, pub.ca!.certificate.pem));
+  if (pub.ca)
+    check('the CA key does not match the CA certificate', () => secrets.caKey !== undefined && keyMatchesCertificate(secrets.caKey, pub.ca!.certificate.pem));
   for (const [name, lan] of Object.entries(pub.lans)) {
     const secret = secrets.lans[name];
-    if (lan.certificate) check(`the key of ${name} does not match its certificate`, () => secret?.key !== undefined && keyMatchesCertificate(secret.key, lan.certificate!.pem));
-    if (lan.wgPublicKey) check(`the WireGuard private key of ${name} does not match its public key`, () => secret?.wgPrivateKey !== undefined && wgKeysMatch(secret.wgPrivateKey, lan.wgPublicKey!));
+    if (lan.certificate)
+      check(`the key of ${name} does not match its certificate`, () => secret?.key !== undefined && keyMatchesCertificate(secret.key, lan.certificate!.pem));
+    if (lan.wgPublicKey)
+      check(
+        `the WireGuard private key of ${name} does not match its public key`,
+        () => secret?.wgPrivateKey !== undefined && wgKeysMatch(secret.wgPrivateKey, lan.wgPublicKey!),
+      );
   }
   return problems;
 }

@@ -1,45 +1,55 @@
 import { z } from 'zod';
-import { GATEWAY_ID_PATTERN, NAME_PATTERN } from '../validate/schema.js';
+import { GATEWAY_ID_PATTERN, NAME_PATTERN } from '../model/schema.js';
+import { fastCheck } from './fastCheck.js';
 
 /**
- * The shape of mesh.json and secrets.json. Values from the state reach
- * generated files (public keys, certificates, secrets), so they are checked
- * like input. Messages never include a value: some of these are secrets.
- * Only what could reach a generated file or break numbering is checked;
- * other keys are left alone (the version check is parseStateFile's).
+ * The shape of mesh.json and secrets.json, the one place it is written: the
+ * types (./types.ts) are inferred from it and the quick check is compiled
+ * from it. Values from the state reach generated files (public keys,
+ * certificates, secrets), so they are checked like input. Messages never
+ * include a value: some of these are secrets. Only what could reach a
+ * generated file or break numbering is checked; other keys are left alone.
  */
 
-/** The patterns the schemas check, shared with the plain-loop check in ./quickShape.ts. */
-export const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+export const STATE_VERSION = 2;
+
+const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 /** One PEM block and nothing else: no line of it can become a directive in a file it is copied to. */
 const pemPattern = (label: string): RegExp => new RegExp(`^-----BEGIN (${label})-----\\n([A-Za-z0-9+/=]{1,64}\\n)+-----END \\1-----\\n?$`);
-export const PRIVATE_KEY_PEM = pemPattern('PRIVATE KEY|RSA PRIVATE KEY');
-export const CERTIFICATE_PEM = pemPattern('CERTIFICATE');
-export const TLS_CRYPT_KEY = /^-----BEGIN OpenVPN Static key V1-----\n([0-9a-f]{32}\n){16}-----END OpenVPN Static key V1-----\n$/;
-export const PAIR_NUMBER = /^[1-9][0-9]*$/;
 
 const name = z.string().regex(NAME_PATTERN, { error: 'is not a LAN name p2pvpn writes' });
-/** Records are kept per gateway: a LAN's name, or <lan>-<gateway>. */
+/** Records are kept per gateway: a LAN's name, or <lan>-<gateway> for one of several. */
 const id = z.string().regex(GATEWAY_ID_PATTERN, { error: 'is not a LAN name p2pvpn writes' });
 const count = z.int({ error: 'expected a whole number' }).min(1, { error: 'must be at least 1' });
 const serial = z.int({ error: 'expected a whole number' }).min(0, { error: 'must not be negative' });
 const isoDate = z.iso.datetime({ error: 'expected a date like 2026-01-31T12:00:00.000Z' });
-/** zod's own pattern for the dates above, so the plain-loop check accepts exactly the same dates. */
-export const ISO_DATE: RegExp = isoDate.def.pattern!;
 const base64Key = z.string().regex(BASE64_KEY, { error: 'is not a base64 32-byte key' });
-const privateKey = z.string().regex(PRIVATE_KEY_PEM, { error: 'is not a PEM private key' });
-const tlsCrypt = z.string().regex(TLS_CRYPT_KEY, { error: 'is not an OpenVPN static key' });
+const privateKey = z.string().regex(pemPattern('PRIVATE KEY|RSA PRIVATE KEY'), { error: 'is not a PEM private key' });
+const tlsCrypt = z
+  .string()
+  .regex(/^-----BEGIN OpenVPN Static key V1-----\n([0-9a-f]{32}\n){16}-----END OpenVPN Static key V1-----\n$/, { error: 'is not an OpenVPN static key' });
 
-const CertRecordSchema = z.object({ pem: z.string().regex(CERTIFICATE_PEM, { error: 'is not a PEM certificate' }), serial, notBefore: isoDate, notAfter: isoDate });
+export const CertRecordSchema = z.object({
+  pem: z.string().regex(pemPattern('CERTIFICATE'), { error: 'is not a PEM certificate' }),
+  serial,
+  notBefore: isoDate,
+  notAfter: isoDate,
+});
+/** A gateway's record, under its id; `lan` names the LAN of one of several (a LAN's only gateway is recorded under the LAN's name). */
+export const LanRecordSchema = z.object({ number: count, lan: name.optional(), certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() });
+export const RetiredLanSchema = z.object({ number: count, serial: serial.optional() });
+/** End 1 first: the LAN with the lower number, or the one P2P-VPN named first for an imported pair. */
+export const PairRecordSchema = z.object({ number: count, lans: z.tuple([id, id]) });
 
+/** What is checked of mesh.json once parseStateFile has checked its kind and version. */
 export const PublicStateSchema = z.object({
   mesh: name,
   nextLan: count,
   nextPair: count,
-  lans: z.record(id, z.object({ number: count, lan: name.optional(), certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() })),
-  retired: z.record(id, z.object({ number: count, serial: serial.optional() })),
-  pairs: z.array(z.object({ number: count, lans: z.tuple([id, id]) })),
-  // An imported CA's serial may not fit a JSON number, so it may be absent.
+  lans: z.record(id, LanRecordSchema),
+  retired: z.record(id, RetiredLanSchema),
+  pairs: z.array(PairRecordSchema),
+  // An imported CA's serial may not fit a JSON number, so it may be absent; p2pvpn never needs it.
   ca: z.object({ certificate: CertRecordSchema.extend({ serial: serial.optional() }), nextSerial: serial }).optional(),
   revoked: z.array(z.object({ serial, name: id, date: isoDate })),
 });
@@ -47,5 +57,21 @@ export const PublicStateSchema = z.object({
 export const SecretStateSchema = z.object({
   caKey: privateKey.optional(),
   lans: z.record(id, z.object({ key: privateKey.optional(), wgPrivateKey: base64Key.optional() })),
-  pairs: z.record(z.string().regex(PAIR_NUMBER, { error: 'is not a pair number' }), z.object({ psk: base64Key.optional(), tlsCrypt: tlsCrypt.optional() })),
+  pairs: z.record(z.string().regex(/^[1-9][0-9]*$/, { error: 'is not a pair number' }), z.object({ psk: base64Key.optional(), tlsCrypt: tlsCrypt.optional() })),
 });
+
+/** The header both files carry, checked by parseStateFile before the shape: kind and version, and the generation of the save. */
+const header = <K extends string>(kind: K) => ({
+  version: z.literal(STATE_VERSION),
+  kind: z.literal(kind),
+  /** Bumped by every save, in both files: a pair of files with different generations was torn by a crash. */
+  generation: z.number(),
+});
+
+/** The whole files, header included: what the state's types are inferred from. */
+export const PublicStateFileSchema = PublicStateSchema.extend(header('p2pvpn-state'));
+export const SecretStateFileSchema = SecretStateSchema.extend(header('p2pvpn-secrets'));
+
+/** The checked shapes as plain loops: a sound state passes these and never pays for zod. */
+export const isPublicStateShape = fastCheck(PublicStateSchema);
+export const isSecretStateShape = fastCheck(SecretStateSchema);

@@ -1,61 +1,28 @@
+import type { z } from 'zod';
+import {
+  type CertRecordSchema,
+  type LanRecordSchema,
+  type PairRecordSchema,
+  type PublicStateFileSchema,
+  type RetiredLanSchema,
+  type SecretStateFileSchema,
+  STATE_VERSION,
+} from './schema.js';
+
 /**
- * What survives between runs. The public part (numbers, certificates, public
- * keys) is safe to review and commit; the secret part never leaves the
- * generating machine except each gateway's own keys inside its own bundle.
+ * What survives between runs, as ./schema.ts defines it. The public part
+ * (numbers, certificates, public keys) is safe to review and commit; the
+ * secret part never leaves the generating machine except each gateway's own
+ * keys inside its own bundle.
  */
-export const STATE_VERSION = 2;
+export { STATE_VERSION };
 
-export interface CertRecord {
-  pem: string;
-  serial: number;
-  notBefore: string;
-  notAfter: string;
-}
-
-/** A gateway's record, under its id: the LAN's name, or <lan>-<gateway> for a LAN with several. */
-export interface LanRecord {
-  number: number;
-  /** The LAN of a gateway of a LAN with several; absent for a LAN's only gateway, whose id is the LAN's name. */
-  lan?: string;
-  certificate?: CertRecord;
-  wgPublicKey?: string;
-}
-
-export interface PairRecord {
-  number: number;
-  /** End 1 first: the LAN with the lower number, or the one P2P-VPN named first for an imported pair. */
-  lans: [string, string];
-}
-
-export interface RetiredLan {
-  number: number;
-  serial?: number;
-}
-
-export interface PublicState {
-  version: typeof STATE_VERSION;
-  kind: 'p2pvpn-state';
-  /** Bumped by every save, in both files: a pair of files with different generations was torn by a crash. */
-  generation: number;
-  mesh: string;
-  nextLan: number;
-  nextPair: number;
-  lans: Record<string, LanRecord>;
-  retired: Record<string, RetiredLan>;
-  pairs: PairRecord[];
-  /** An imported CA's serial may be too large for a JSON number; p2pvpn never needs it. */
-  ca?: { certificate: Omit<CertRecord, 'serial'> & { serial?: number }; nextSerial: number };
-  revoked: { serial: number; name: string; date: string }[];
-}
-
-export interface SecretState {
-  version: typeof STATE_VERSION;
-  kind: 'p2pvpn-secrets';
-  generation: number;
-  caKey?: string;
-  lans: Record<string, { key?: string; wgPrivateKey?: string }>;
-  pairs: Record<string, { psk?: string; tlsCrypt?: string }>;
-}
+export type CertRecord = z.output<typeof CertRecordSchema>;
+export type LanRecord = z.output<typeof LanRecordSchema>;
+export type PairRecord = z.output<typeof PairRecordSchema>;
+export type RetiredLan = z.output<typeof RetiredLanSchema>;
+export type PublicState = z.output<typeof PublicStateFileSchema>;
+export type SecretState = z.output<typeof SecretStateFileSchema>;
 
 export interface MeshState {
   public: PublicState;

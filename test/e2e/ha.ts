@@ -4,7 +4,21 @@ import { parse } from 'yaml';
 import { blockEnd, intToIp, parseBlock } from '../../src/model/net.js';
 import { exec, mapLimit, pollUntil } from './exec.js';
 import { UNDERLAY } from './mesh.js';
-import { addGateway, addLanHost, addLanSwitch, addSwitchHost, createUnderlay, execIn, execInGateway, ip, pidsIn, type Gateway, type Lab, type LanHost, type Underlay } from './netns.js';
+import {
+  addGateway,
+  addLanHost,
+  addLanSwitch,
+  addSwitchHost,
+  createUnderlay,
+  execIn,
+  execInGateway,
+  type Gateway,
+  ip,
+  type Lab,
+  type LanHost,
+  pidsIn,
+  type Underlay,
+} from './netns.js';
 
 /** One gateway of the fixture: `id` names its bundle (the LAN's name, or <lan>-<gateway>). */
 export interface GatewaySpec {
@@ -56,7 +70,9 @@ type RawLan = { name: string; subnets: string[]; vip?: string; gateway?: RawGate
 export function readHaFixture(file: string): HaFixture {
   const doc = parse(readFileSync(file, 'utf8')) as { mesh: { name: string; backend: HaFixture['backend']; underlayMtu?: number }; lans: RawLan[] };
   const lans = doc.lans.map((l): HaLanSpec => {
-    const gateways = l.gateways ? l.gateways.map((g) => ({ id: `${l.name}-${g.name}`, lanAddress: g.lanAddress, endpoint: g.endpoint })) : [{ id: l.name, lanAddress: l.gateway!.lanAddress, endpoint: l.gateway!.endpoint }];
+    const gateways = l.gateways
+      ? l.gateways.map((g) => ({ id: `${l.name}-${g.name}`, lanAddress: g.lanAddress, endpoint: g.endpoint }))
+      : [{ id: l.name, lanAddress: l.gateway!.lanAddress, endpoint: l.gateway!.endpoint }];
     return { name: l.name, subnets: l.subnets, vip: l.vip, via: l.vip ?? gateways[0]!.lanAddress, gateways };
   });
   return { mesh: doc.mesh.name, backend: doc.mesh.backend, underlayMtu: doc.mesh.underlayMtu ?? 1500, lans };
@@ -81,7 +97,12 @@ async function buildHaSite(lab: Lab, underlay: Underlay, spec: HaLanSpec): Promi
   const lanSwitch = await addLanSwitch(lab, spec.name);
   const gateways: HaGateway[] = [];
   for (const g of spec.gateways) {
-    const gateway = await addGateway(lab, underlay, { name: g.id, wanAddress: g.endpoint, lanAddresses: [`${g.lanAddress}/${prefix(g.lanAddress)}`], lanSwitch });
+    const gateway = await addGateway(lab, underlay, {
+      name: g.id,
+      wanAddress: g.endpoint,
+      lanAddresses: [`${g.lanAddress}/${prefix(g.lanAddress)}`],
+      lanSwitch,
+    });
     gateways.push({ spec: g, lan: spec.name, gateway, bundle: '' });
   }
   const hosts = [await addSwitchHost(lab, lanSwitch, `${topHost(spec.subnets[0]!)}/${spec.subnets[0]!.split('/')[1]}`, spec.vip)];
@@ -138,7 +159,11 @@ export async function holdsAddress(g: HaGateway, address: string): Promise<boole
 /** Subnets this gateway's kernel routes through BIRD. */
 export async function birdRoutes(g: HaGateway): Promise<string[]> {
   const { stdout } = await ip(g.gateway.ns, '-4', 'route', 'show', 'proto', 'bird');
-  return stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0]!).sort();
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ')[0]!)
+    .sort();
 }
 
 /** The BIRD and keepalived processes of the gateway's namespace, as `pid comm`. */
@@ -197,11 +222,16 @@ export async function pingHaMatrix(network: HaNetwork): Promise<{ from: string; 
 /** Polls until every gateway's BIRD has every session established. */
 export async function waitBgpUp(network: HaNetwork, timeoutMs: number): Promise<void> {
   let down: string[] = [];
-  await pollUntil('every BGP session to be established', timeoutMs, async () => {
-    const states = await Promise.all(allGateways(network).map(async (g) => ({ id: g.spec.id, ...(await bgpSessions(g)) })));
-    down = states.filter((s) => s.all === 0 || s.up < s.all).map((s) => `${s.id} ${s.up}/${s.all}`);
-    return down.length === 0 ? true : undefined;
-  }, 250).catch((err: Error) => {
+  await pollUntil(
+    'every BGP session to be established',
+    timeoutMs,
+    async () => {
+      const states = await Promise.all(allGateways(network).map(async (g) => ({ id: g.spec.id, ...(await bgpSessions(g)) })));
+      down = states.filter((s) => s.all === 0 || s.up < s.all).map((s) => `${s.id} ${s.up}/${s.all}`);
+      return down.length === 0 ? true : undefined;
+    },
+    250,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; not yet: ${down.join(', ')}`);
   });
 }

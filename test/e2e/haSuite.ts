@@ -11,6 +11,8 @@ import {
   birdRoutes,
   buildHaNetwork,
   countForwarded,
+  type HaGateway,
+  type HaNetwork,
   holdsAddress,
   killGateway,
   pingHaMatrix,
@@ -21,12 +23,10 @@ import {
   vrrpLog,
   vrrpState,
   waitBgpUp,
-  type HaGateway,
-  type HaNetwork,
 } from './ha.js';
 import { outDir, WG_USERSPACE_ENV } from './mesh.js';
-import { cleanup, createLab, execInGateway, ip, remainingNamespaces, snapshot, type Lab, type Snapshot } from './netns.js';
-import { startPing, type ContinuousPing, type PingTally } from './ping.js';
+import { cleanup, createLab, execInGateway, ip, type Lab, remainingNamespaces, type Snapshot, snapshot } from './netns.js';
+import { type ContinuousPing, type PingTally, startPing } from './ping.js';
 import { missingPrerequisite, ROUTING_TOOLS, skipUnlessRequired } from './prerequisites.js';
 
 const READY_MS = 60_000;
@@ -65,14 +65,22 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
       if (missing) assert.fail(`P2PVPN_E2E=required, but ${missing}`);
       lab = createLab();
       const state = join(lab.workDir, 'state');
-      [network] = await Promise.all([buildHaNetwork(lab, spec), exec([process.execPath, BIN, 'generate', fixture, '--out', outDir(lab), '--state', state], { timeoutMs: 120_000 })]);
+      [network] = await Promise.all([
+        buildHaNetwork(lab, spec),
+        exec([process.execPath, BIN, 'generate', fixture, '--out', outDir(lab), '--state', state], { timeoutMs: 120_000 }),
+      ]);
       for (const g of allGateways(network)) {
         const dir = join(lab.workDir, 'gateways', g.spec.id);
         await exec(['mkdir', '-p', '-m', '0700', dir]);
         await execInGateway(g.gateway, ['tar', '-C', dir, '-xzf', join(outDir(lab), `${g.spec.id}.tar.gz`)]);
         g.bundle = join(dir, g.spec.id);
         // A veth to the LAN switch reports NO-CARRIER for a moment: the snapshot taken before up.sh must be the settled one.
-        await pollUntil(`${g.spec.id}'s LAN link to be up`, 5_000, async () => ((await ip(g.gateway.ns, 'link', 'show', 'lan')).stdout.includes('state UP') ? true : undefined), 50);
+        await pollUntil(
+          `${g.spec.id}'s LAN link to be up`,
+          5_000,
+          async () => ((await ip(g.gateway.ns, 'link', 'show', 'lan')).stdout.includes('state UP') ? true : undefined),
+          50,
+        );
       }
     });
 
@@ -80,7 +88,9 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
       if (!lab) return;
       assert.deepEqual(cleanup(lab), [], 'every process started in the namespaces is gone');
       assert.deepEqual(remainingNamespaces(lab.prefix), [], 'every namespace of the run is deleted');
-      process.stderr.write(`${backendName} high availability end-to-end: ${((Date.now() - started) / 1000).toFixed(1)} s\n${measured.map((l) => `  ${l}\n`).join('')}`);
+      process.stderr.write(
+        `${backendName} high availability end-to-end: ${((Date.now() - started) / 1000).toFixed(1)} s\n${measured.map((l) => `  ${l}\n`).join('')}`,
+      );
     });
 
     it('up.sh everywhere: every BGP session is established and the first gateway holds the VIP', async () => {
@@ -90,20 +100,28 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
       before0 = new Map(await Promise.all(allGateways(network).map(async (g) => [g.spec.id, await snapshot(g.gateway)] as const)));
       await Promise.all(allGateways(network).map(up));
       await waitBgpUp(network, READY_MS);
-      await pollUntil(`${first().spec.id} to hold the VIP`, 15_000, async () => (vrrpState(first()) === 'MASTER' && vrrpState(second()) === 'BACKUP' ? true : undefined));
+      await pollUntil(`${first().spec.id} to hold the VIP`, 15_000, async () =>
+        vrrpState(first()) === 'MASTER' && vrrpState(second()) === 'BACKUP' ? true : undefined,
+      );
       assert.ok(await holdsAddress(first(), spec.lans[0]!.vip!), 'the VIP is on the first gateway');
       assert.ok(!(await holdsAddress(second(), spec.lans[0]!.vip!)), 'and only there');
     });
 
     it('every gateway routes exactly the other LANs through BIRD, no default route, none to its own LAN', async () => {
       for (const g of allGateways(network)) {
-        const others = spec.lans.filter((l) => l.name !== g.lan).flatMap((l) => l.subnets).sort();
+        const others = spec.lans
+          .filter((l) => l.name !== g.lan)
+          .flatMap((l) => l.subnets)
+          .sort();
         assert.deepEqual(await birdRoutes(g), others, `${g.spec.id}'s BIRD routes`);
       }
     });
 
     it('every host reaches every host of every other LAN; LAN alpha through its VIP', async () => {
-      assert.deepEqual((await pingHaMatrix(network)).filter((p) => !p.ok), []);
+      assert.deepEqual(
+        (await pingHaMatrix(network)).filter((p) => !p.ok),
+        [],
+      );
     });
 
     it('while both gateways are up, both directions of a flow pass the one that holds the VIP', async () => {
@@ -130,21 +148,36 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
       const conf = join(rogue.bundle, 'bird/bird.conf');
       const original = readFileSync(conf, 'utf8');
       const lies = ['10.1.0.0/16', '10.1.128.0/17', '0.0.0.0/0', '192.168.20.0/24'];
-      writeFileSync(conf, original.replace('  route 10.40.0.0/20 blackhole;\n', `  route 10.40.0.0/20 blackhole;\n${lies.map((l) => `  route ${l} blackhole;\n`).join('')}`));
+      writeFileSync(
+        conf,
+        original.replace('  route 10.40.0.0/20 blackhole;\n', `  route 10.40.0.0/20 blackhole;\n${lies.map((l) => `  route ${l} blackhole;\n`).join('')}`),
+      );
       try {
         assert.match((await birdc(rogue, 'configure')).stdout, /Reconfigured/);
         // delta does announce them: the peers refuse them.
-        await pollUntil('delta to export its lies', 10_000, async () => ((await birdc(rogue, 'show', 'route', 'export', 'gw_bravo')).stdout.includes('0.0.0.0/0') ? true : undefined));
+        await pollUntil('delta to export its lies', 10_000, async () =>
+          (await birdc(rogue, 'show', 'route', 'export', 'gw_bravo')).stdout.includes('0.0.0.0/0') ? true : undefined,
+        );
         await sleep(1_000);
         for (const g of allGateways(network).filter((x) => x !== rogue)) {
-          const others = spec.lans.filter((l) => l.name !== g.lan).flatMap((l) => l.subnets).sort();
+          const others = spec.lans
+            .filter((l) => l.name !== g.lan)
+            .flatMap((l) => l.subnets)
+            .sort();
           assert.deepEqual(await birdRoutes(g), others, `${g.spec.id} believes only the true routes`);
           const fromDelta = (await birdc(g, 'show', 'route', 'protocol', 'gw_delta')).stdout;
           assert.doesNotMatch(fromDelta, /0\.0\.0\.0\/0|10\.1\.|192\.168\.20\./, `${g.spec.id} holds none of delta's lies`);
         }
         const stats = (await birdc(site('bravo').gateways[0]!, 'show', 'protocols', 'all', 'gw_delta')).stdout;
         assert.match(stats, /Import updates:\s+\d+\s+\d+\s+([1-9]\d*)/, 'bravo counts them as filtered');
-        assert.ok((await exec(['ip', 'netns', 'exec', site('bravo').hosts[0]!.ns, 'ping', '-n', '-q', '-c', '2', '-i', '0.2', '-w', '5', ha().hosts[0]!.address], { allowFail: true })).code === 0, 'bravo still reaches alpha');
+        assert.ok(
+          (
+            await exec(['ip', 'netns', 'exec', site('bravo').hosts[0]!.ns, 'ping', '-n', '-q', '-c', '2', '-i', '0.2', '-w', '5', ha().hosts[0]!.address], {
+              allowFail: true,
+            })
+          ).code === 0,
+          'bravo still reaches alpha',
+        );
       } finally {
         writeFileSync(conf, original);
         await birdc(rogue, 'configure');
@@ -167,7 +200,12 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
     it('the gateway holding the VIP dies (underlay down, every daemon killed): each other LAN loses at most 3 s', async () => {
       await whilePinging('failover', async () => {
         await killGateway(first());
-        await pollUntil(`${second().spec.id} to take the VIP`, 10_000, async () => ((await holdsAddress(second(), spec.lans[0]!.vip!)) ? true : undefined), 100);
+        await pollUntil(
+          `${second().spec.id} to take the VIP`,
+          10_000,
+          async () => ((await holdsAddress(second(), spec.lans[0]!.vip!)) ? true : undefined),
+          100,
+        );
         await sleep(4_000);
       });
       assert.equal(vrrpState(second()), 'MASTER');
@@ -181,7 +219,10 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
       });
       assert.equal(vrrpState(second()), 'BACKUP');
       await waitBgpUp(network, READY_MS);
-      assert.deepEqual((await pingHaMatrix(network)).filter((p) => !p.ok), []);
+      assert.deepEqual(
+        (await pingHaMatrix(network)).filter((p) => !p.ok),
+        [],
+      );
     });
 
     it('up.sh again keeps every daemon; with a changed bird.conf BIRD rereads it in place', async () => {
@@ -190,7 +231,9 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
       await Promise.all(allGateways(network).map(up));
       assert.deepEqual(allGateways(network).map(routingDaemons), daemons, 'same BIRD and keepalived processes');
       const again = await Promise.all(allGateways(network).map((g) => snapshot(g.gateway)));
-      allGateways(network).forEach((g, i) => assert.deepEqual(again[i]!.processes, snaps[i]!.processes, `${g.spec.id}: same processes`));
+      allGateways(network).forEach((g, i) => {
+        assert.deepEqual(again[i]!.processes, snaps[i]!.processes, `${g.spec.id}: same processes`);
+      });
       const bravo = site('bravo').gateways[0]!;
       appendFileSync(join(bravo.bundle, 'bird/bird.conf'), '# changed\n');
       const r = await up(bravo);
@@ -213,8 +256,13 @@ export function describeHaSuite(backendName: 'openvpn' | 'wireguard'): void {
       assert.equal(routingDaemons(bravo).filter((d) => d.endsWith(' bird')).length, 1, 'BIRD is back on bravo');
       assert.equal(routingDaemons(backup).filter((d) => d.endsWith(' keepalived')).length, 2, `keepalived is back on ${backup.spec.id}`);
       await waitBgpUp(network, READY_MS);
-      await pollUntil(`${backup.spec.id} to be BACKUP again`, 15_000, async () => (vrrpState(backup) === 'BACKUP' && vrrpState(first()) === 'MASTER' ? true : undefined));
-      assert.deepEqual((await pingHaMatrix(network)).filter((p) => !p.ok), []);
+      await pollUntil(`${backup.spec.id} to be BACKUP again`, 15_000, async () =>
+        vrrpState(backup) === 'BACKUP' && vrrpState(first()) === 'MASTER' ? true : undefined,
+      );
+      assert.deepEqual(
+        (await pingHaMatrix(network)).filter((p) => !p.ok),
+        [],
+      );
     });
 
     it('down.sh puts back addresses, routes, links, forwarding, rp_filter and processes; no BIRD or keepalived is left', async () => {

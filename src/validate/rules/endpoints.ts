@@ -1,7 +1,7 @@
 import { allGateways, type LanGateway } from '../../model/gateways.js';
-import { IPV4_PATTERN, containsIp, ipToInt, parseBlock, specialUse, type Block } from '../../model/net.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import { type Block, containsIp, IPV4_PATTERN, ipToInt, parseBlock, specialUse } from '../../model/net.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
 
 /** Endpoints are dialable, do not loop into the mesh, are not shared, and every link has at least one end to dial. */
 export function checkEndpoints(config: LansConfig, report: Report): void {
@@ -22,12 +22,19 @@ function checkEveryLinkCanStart(gateways: LanGateway[], report: Report): void {
   for (const g of gateways) {
     if (g.gateway.endpoint !== undefined) continue;
     if (first === undefined) first = g;
-    else if (first.lan !== g.lan) report(g.path, `neither ${first.id} nor ${g.id} has an endpoint, so no tunnel can start between them; give one of them an endpoint`);
+    else if (first.lan !== g.lan)
+      report(g.path, `neither ${first.id} nor ${g.id} has an endpoint, so no tunnel can start between them; give one of them an endpoint`);
   }
 }
 
 /** An endpoint inside the mesh itself, or one no packet can be sent to, would loop or go nowhere. */
-function checkEndpointAddress(config: LansConfig, subnets: { lan: string; cidr: string; block: Block }[], endpoint: string, path: (string | number)[], report: Report): void {
+function checkEndpointAddress(
+  config: LansConfig,
+  subnets: { lan: string; cidr: string; block: Block }[],
+  endpoint: string,
+  path: (string | number)[],
+  report: Report,
+): void {
   if (!IPV4_PATTERN.test(endpoint)) {
     if (/(^|\.)localhost$/i.test(endpoint)) report(path, `"${endpoint}" always means the gateway itself (RFC 6761), give the name peers use to reach it`);
     return;
@@ -37,7 +44,8 @@ function checkEndpointAddress(config: LansConfig, subnets: { lan: string; cidr: 
   const ip = ipToInt(endpoint);
   const inside = subnets.find((s) => containsIp(s.block, ip));
   if (inside) report(path, `${endpoint} is inside ${inside.cidr} of ${inside.lan}, tunnels would loop through themselves; give the gateway's public address`);
-  if (containsIp(parseBlock(config.mesh.transit), ip)) report(path, `${endpoint} is inside the transit range ${config.mesh.transit}, give the gateway's public address`);
+  if (containsIp(parseBlock(config.mesh.transit), ip))
+    report(path, `${endpoint} is inside the transit range ${config.mesh.transit}, give the gateway's public address`);
 }
 
 /**
@@ -59,9 +67,23 @@ function checkSharedEndpoints(config: LansConfig, gateways: LanGateway[], report
       continue;
     }
     const path = [...g.path, 'endpoint'];
-    if (first.lan === g.lan) report(path, `${endpoint} is also the endpoint of ${first.id}, another gateway of ${g.lan.name}: one address for both means one failure for both; give each gateway its own endpoint`);
+    if (first.lan === g.lan)
+      report(
+        path,
+        `${endpoint} is also the endpoint of ${first.id}, another gateway of ${g.lan.name}:` +
+          ' one address for both means one failure for both; give each gateway its own endpoint',
+      );
     else if (perGateway) report(path, `${endpoint} port ${port} is already used by ${first.id}, give this gateway another endpoint or its own gateway.port`);
-    else if (config.mesh.backend === 'openvpn') report(path, `${endpoint} is also the endpoint of ${first.id}, and with OpenVPN the tunnel between them would use one port at one address for both ends; give each gateway its own endpoint`);
-    else report(path, `${endpoint} is also the endpoint of ${first.id}; under routing: bgp each link uses one port at both ends, so give each gateway its own endpoint`);
+    else if (config.mesh.backend === 'openvpn')
+      report(
+        path,
+        `${endpoint} is also the endpoint of ${first.id}, and with OpenVPN the tunnel between them would use one port at one address for both ends;` +
+          ' give each gateway its own endpoint',
+      );
+    else
+      report(
+        path,
+        `${endpoint} is also the endpoint of ${first.id}; under routing: bgp each link uses one port at both ends, so give each gateway its own endpoint`,
+      );
   }
 }

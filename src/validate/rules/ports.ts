@@ -1,6 +1,6 @@
 import { allGateways } from '../../model/gateways.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
 
 /** gateway.port is WireGuard's listen port with static routes; OpenVPN, and WireGuard under bgp, derive every port from the link number. */
 export function checkPorts(config: LansConfig, report: Report): void {

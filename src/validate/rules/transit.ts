@@ -1,8 +1,8 @@
-import { blockSize, formatBlock, hasHostBits, isPrivate, networkOf, parseBlock } from '../../model/net.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
-import { perLinkTransit, transitCapacity } from '../../allocate/transit.js';
 import { linkCount } from '../../model/gateways.js';
+import { blockSize, formatBlock, hasHostBits, isPrivate, networkOf, parseBlock } from '../../model/net.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
+import { perLinkTransit, transitCapacity } from '../../model/transit.js';
 
 /** The transit range is private and holds every tunnel address the mesh needs. */
 export function checkTransit(config: LansConfig, report: Report): void {

@@ -1,12 +1,17 @@
-import type { Backend, Routing, TransitLayout } from '../validate/schema.js';
-import { intToIp, type Block } from '../model/net.js';
+import { type Block, intToIp } from './net.js';
+import type { Backend, Routing, TransitLayout } from './schema.js';
 
 /** OpenVPN links, and WireGuard links under bgp, get a /30 each (.1 and .2 used); WireGuard gateways with static routes one address each. */
 const PAIR_BLOCK = 4;
 /** P2P-VPN gave pair N the addresses .1 and .2 of 172.17.N.0/24; /24 number 0 was never used. */
 const P2P_VPN_BLOCK = 256;
 
-export function transitCapacity(backend: Backend, size: number, layout: TransitLayout = 'compact', routing: Routing = 'static'): { count: number; unit: string } {
+export function transitCapacity(
+  backend: Backend,
+  size: number,
+  layout: TransitLayout = 'compact',
+  routing: Routing = 'static',
+): { count: number; unit: string } {
   if (backend === 'wireguard' && routing === 'static') return { count: Math.max(0, size - 2), unit: 'gateway addresses' };
   if (layout === 'p2p-vpn') return { count: Math.max(0, Math.floor(size / P2P_VPN_BLOCK) - 1), unit: 'links (a /24 each, P2P-VPN layout)' };
   return { count: Math.floor(size / PAIR_BLOCK), unit: 'links (a /30 each)' };
