@@ -12,3 +12,17 @@ export const OVERHEAD: Record<Backend, number> = { wireguard: 60, openvpn: 52 };
 export function tunnelMtu(backend: Backend, underlayMtu: number): number {
   return underlayMtu - OVERHEAD[backend];
 }
+
+/** VXLAN's UDP port (IANA, RFC 7348); Linux's iproute2 defaults to the older 8472 unless told. */
+export const VXLAN_PORT = 4789;
+
+/**
+ * What VXLAN adds to an Ethernet frame of a segment inside the tunnel (RFC 7348):
+ * outer IPv4 20 + UDP 8 + VXLAN header 8 + the inner Ethernet header 14 = 50.
+ */
+export const VXLAN_OVERHEAD = 50;
+
+/** The largest IP packet a host on a segment can send: its frame, wrapped, fills the tunnel MTU exactly. */
+export function segmentMtu(tunnel: number): number {
+  return tunnel - VXLAN_OVERHEAD;
+}

@@ -30,3 +30,11 @@ export function wireguardNameProblem(mesh: string, pair: number): string | undef
     ` ${iface.length} characters, over Linux's ${IFNAMSIZ}; use a mesh name of at most ${Math.max(room, 1)} characters`
   );
 }
+
+/** The VXLAN device of segment `segment` on each member gateway: 3 + at most 11 characters, within Linux's 15. */
+export function vxlanDevice(segment: string): string {
+  return `vx-${segment}`;
+}
+
+/** Prefixes of the interfaces bundles make themselves (OpenVPN, WireGuard, VXLAN): a bridge named so would be taken for one. */
+export const OWN_INTERFACE_PREFIXES = ['vpn-', 'wg-', 'vx-'] as const;

@@ -128,6 +128,13 @@ export const SshSchema = z
   )
   .describe('How p2pvpn deploy reaches this gateway over SSH (Ansible); a gateway with neither ssh.host nor endpoint cannot be deployed');
 
+/** A Linux interface name (IFNAMSIZ: at most 15 characters) that is also safe unquoted in shell and never an option (no leading "-" or "."). */
+export const INTERFACE_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
+
+const bridge = z.string({ error: 'expected a bridge name' }).regex(INTERFACE_PATTERN, {
+  error: 'must be a Linux interface name: 1 to 15 letters, digits, "_", "." and "-", not starting with "." or "-", like br0 or br-office',
+});
+
 export const GatewaySchema = z
   .strictObject(
     {
@@ -138,8 +145,12 @@ export const GatewaySchema = z
       firewall: FirewallOverrideSchema.optional(),
       aws: AwsSchema.optional(),
       ssh: SshSchema.optional(),
+      bridges: z
+        .record(z.string(), bridge, { error: 'expected a mapping of segment names to bridge names, like { office: br-office }' })
+        .optional()
+        .describe('Per segment of mesh.segments this LAN is in: the Linux bridge on the LAN side that it joins (up.sh makes it if absent)'),
     },
-    { error: 'expected a mapping with lanAddress and optionally endpoint, listen, port, firewall, aws and ssh' },
+    { error: 'expected a mapping with lanAddress and optionally endpoint, listen, port, firewall, aws, ssh and bridges' },
   )
   .describe('The Linux box at the edge of the LAN that terminates the tunnels');
 
@@ -150,7 +161,7 @@ export const MAX_GATEWAYS = 8;
 export const NamedGatewaySchema = z
   .strictObject(
     { name: name.describe("The gateway's name within its LAN; its bundle is <lan>-<name>"), ...GatewaySchema.shape },
-    { error: 'expected a mapping with name, lanAddress and optionally endpoint, listen, port, firewall, aws and ssh' },
+    { error: 'expected a mapping with name, lanAddress and optionally endpoint, listen, port, firewall, aws, ssh and bridges' },
   )
   .describe('One of the gateways of a LAN with several');
 
@@ -207,6 +218,27 @@ const CertificatesSchema = z
   )
   .describe('OpenVPN certificate authority settings');
 
+/** VXLAN's network identifier is 24 bits (RFC 7348); 0 is left out, as many switches reserve it. */
+export const MAX_VNI = 16_777_215;
+
+export const SegmentSchema = z
+  .strictObject(
+    {
+      name: name.describe('Names the segment and its VXLAN device on each member gateway, vx-<name>'),
+      vni: z
+        .int({ error: 'expected a whole number' })
+        .min(1, { error: `must be a VNI from 1 to ${MAX_VNI}` })
+        .max(MAX_VNI, { error: `must be a VNI from 1 to ${MAX_VNI}` })
+        .describe('VXLAN network identifier, unique in the mesh'),
+      lans: z
+        .array(name, { error: 'expected a list of LAN names' })
+        .min(2, { error: 'must list at least two LANs, a segment joins two or more' })
+        .describe('The member LANs: each gives the bridge the segment joins in gateway.bridges'),
+    },
+    { error: 'expected a mapping with name, vni and lans' },
+  )
+  .describe('One Ethernet segment stretched across LANs: VXLAN inside the tunnels, joined to a bridge on each member gateway');
+
 export const MeshSchema = z
   .strictObject(
     {
@@ -248,8 +280,14 @@ export const MeshSchema = z
         .describe('WireGuard settings'),
       certificates: CertificatesSchema.prefault({}),
       firewall: FirewallSchema.prefault({}),
+      segments: z
+        .array(SegmentSchema, { error: 'expected a list of segments' })
+        .default([])
+        .describe('L2 segments: Ethernet broadcast domains stretched across LANs over the tunnels (VXLAN)'),
     },
-    { error: 'expected a mapping with name, backend and optionally routing, transit, underlayMtu, openvpn, wireguard, certificates, firewall' },
+    {
+      error: 'expected a mapping with name, backend and optionally routing, transit, underlayMtu, openvpn, wireguard, certificates, firewall, segments',
+    },
   )
   .describe('Settings that apply to the whole mesh');
 
@@ -272,4 +310,5 @@ export type Backend = LansConfig['mesh']['backend'];
 export type Flavour = (typeof FLAVOURS)[number];
 export type AwsConfig = NonNullable<Gateway['aws']>;
 export type SshConfig = NonNullable<Gateway['ssh']>;
+export type Segment = LansConfig['mesh']['segments'][number];
 export type TransitLayout = NonNullable<LansConfig['mesh']['openvpn']['transitLayout']>;

@@ -1,6 +1,8 @@
-import { openvpnDevice, wireguardInterface, wireguardLinkInterface } from '../model/names.js';
+import { VXLAN_PORT } from '../model/mtu.js';
+import { wireguardInterface } from '../model/names.js';
 import { IPV4_PATTERN } from '../model/net.js';
-import { type Link, peerOf, type Site, type Topology } from './topology.js';
+import { type SegmentPeer, siteSegments } from './segments.js';
+import { type Link, linkInterface, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, type PlannedFile } from './types.js';
 
 /** IPv4 20 + TCP 20: the largest TCP payload that fits the tunnel MTU. */
@@ -134,7 +136,13 @@ export function firewallView(topology: Topology, site: Site) {
     nftOutput: nftOutputRules(links, peers, site.name),
     ...forwardRules(peers, local),
     ...routingRules(topology, links, site.name),
+    ...segmentRules(topology, site),
   };
+}
+
+/** A member of a segment admits VXLAN only through a tunnel, from another member's tunnel address to its own, with the segment's VNI. */
+function segmentRules(topology: Topology, site: Site): { vxlan: SegmentPeer[]; vxlanPort: number } {
+  return { vxlan: siteSegments(topology, site).flatMap((s) => s.peers), vxlanPort: VXLAN_PORT };
 }
 
 /** The peers grouped by the LAN they carry, in order of first appearance. */
@@ -197,16 +205,10 @@ function routingRules(
   if (topology.routing !== 'bgp') return { bgp: false, routingPeers: [], ownTunnels: '', ownTunnelList: [] };
   const routingPeers = links.map((link): RoutingPeer => {
     const { peer, selfEnd } = peerOf(link, self);
-    return { peer: peer.name, iface: tunnelIface(topology, link, peer), from: link.transitAddresses[1 - selfEnd]!, to: link.transitAddresses[selfEnd]! };
+    return { peer: peer.name, iface: linkInterface(topology, link, peer), from: link.transitAddresses[1 - selfEnd]!, to: link.transitAddresses[selfEnd]! };
   });
   const own = routingPeers.map((r) => r.to);
   return { bgp: true, routingPeers, ownTunnels: nftSet(own), ownTunnelList: own };
-}
-
-/** The interface of a link at this end: OpenVPN's device per peer, WireGuard's one interface or, under bgp, one per link. */
-function tunnelIface(topology: Topology, link: Link, peer: Site): string {
-  if (topology.backend === 'openvpn') return openvpnDevice(peer.name);
-  return topology.routing === 'bgp' ? wireguardLinkInterface(topology.mesh, link.pair) : wireguardInterface(topology.mesh);
 }
 
 /** This gateway's tunnel addresses: one per link for OpenVPN and for WireGuard under bgp, one for WireGuard. */
@@ -214,7 +216,7 @@ function ownAddresses(topology: Topology, site: Site, links: Link[]): OwnAddress
   if (topology.backend === 'wireguard' && topology.routing === 'static') return [{ address: site.wgAddress, iface: wireguardInterface(topology.mesh) }];
   return links.map((link) => {
     const { peer, selfEnd } = peerOf(link, site.name);
-    return { address: link.transitAddresses[selfEnd]!, iface: tunnelIface(topology, link, peer) };
+    return { address: link.transitAddresses[selfEnd]!, iface: linkInterface(topology, link, peer) };
   });
 }
 
@@ -245,7 +247,7 @@ function forwardRules(peers: PeerRule[], local: string[]): { outbound: ForwardRu
 function peerRule(topology: Topology, link: Link, self: string): PeerRule {
   const { peer, selfEnd } = peerOf(link, self);
   if (topology.backend === 'openvpn' || topology.routing === 'bgp')
-    return newPeerRule(peer, tunnelIface(topology, link, peer), link.transitAddresses[1 - selfEnd]!);
+    return newPeerRule(peer, linkInterface(topology, link, peer), link.transitAddresses[1 - selfEnd]!);
   let rule = wireguardPeerRules.get(peer);
   if (!rule) wireguardPeerRules.set(peer, (rule = newPeerRule(peer, wireguardInterface(topology.mesh), peer.wgAddress)));
   return rule;

@@ -2,6 +2,7 @@ import { openvpnDevice } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
 import { readmeFile } from './readme.js';
 import { planRoutingFiles } from './routing.js';
+import { inSegment } from './segments.js';
 import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 
@@ -86,5 +87,6 @@ function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
     logCapKib: LOG_CAP_KIB,
     logCapBytes: LOG_CAP_KIB * 1024,
     bgp: topology.routing === 'bgp',
+    segments: inSegment(topology, site),
   };
 }

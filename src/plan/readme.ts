@@ -2,6 +2,7 @@ import { firewallNames, firewallPorts } from './firewall.js';
 import { installDir, REPAIR_INTERVAL_SECONDS, repairUnitNames, unitName } from './install.js';
 import { nextHopOf, remoteSubnets } from './routes.js';
 import { asnOf } from './routing.js';
+import { siteSegments } from './segments.js';
 import { peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, type PlannedFile } from './types.js';
 
@@ -34,6 +35,7 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
       openvpn: topology.backend === 'openvpn',
       gateway: gatewayView(topology, site),
       routing: topology.routing === 'bgp' ? routingView(site) : undefined,
+      segments: segmentsView(topology, site),
     },
   };
 }
@@ -46,6 +48,11 @@ function routingView(site: Site) {
     vip: site.vip?.address,
     siblings: site.siblings.map((s) => `${s.name} (${s.lanAddress})`).join(', '),
   };
+}
+
+/** The README's segments section: one line per segment this gateway is in. */
+function segmentsView(topology: Topology, site: Site) {
+  return siteSegments(topology, site).map((s) => ({ ...s, members: s.peers.map((p) => p.peer).join(', ') }));
 }
 
 /** The README's gateway checklist: what install.sh, the firewall and aws.sh do on this gateway. */

@@ -1,5 +1,6 @@
 import { allGateways, type LanGateway } from '../model/gateways.js';
-import { tunnelMtu } from '../model/mtu.js';
+import { segmentMtu, tunnelMtu } from '../model/mtu.js';
+import { openvpnDevice, wireguardInterface, wireguardLinkInterface } from '../model/names.js';
 import { containsIp, formatBlock, ipToInt, netmask, parseBlock } from '../model/net.js';
 import type { AwsConfig, Backend, Flavour, LansConfig, Routing } from '../model/schema.js';
 import { gatewayTransit, pairTransit } from '../model/transit.js';
@@ -57,6 +58,16 @@ export interface Link {
   tlsClient: string;
 }
 
+/** An L2 segment of mesh.segments: its members (gateways of LANs with one) and the bridge each joins. */
+export interface TopologySegment {
+  name: string;
+  vni: number;
+  /** The tunnel MTU less VXLAN's 50 bytes. */
+  mtu: number;
+  /** Member gateway (its id, its LAN's name) → its bridge, in the order the segment lists them. */
+  bridges: Map<string, string>;
+}
+
 export interface Topology {
   mesh: string;
   backend: Backend;
@@ -66,6 +77,7 @@ export interface Topology {
   sites: Site[];
   links: Link[];
   linksBySite: Map<string, Link[]>;
+  segments: TopologySegment[];
 }
 
 /** Resolves the validated input and the allocation into everything the bundles say. */
@@ -92,16 +104,29 @@ export function buildTopology(config: LansConfig, state: PublicState): Topology 
   });
   const linksBySite = new Map<string, Link[]>(sites.map((s) => [s.name, []]));
   for (const link of links) for (const end of link.ends) linksBySite.get(end.name)!.push(link);
+  const mtu = tunnelMtu(config.mesh.backend, config.mesh.underlayMtu);
   return {
     mesh: config.mesh.name,
     backend: config.mesh.backend,
     routing: config.mesh.routing,
-    tunnelMtu: tunnelMtu(config.mesh.backend, config.mesh.underlayMtu),
+    tunnelMtu: mtu,
     underlayMtu: config.mesh.underlayMtu,
     sites,
     links,
     linksBySite,
+    segments: toSegments(config, mtu),
   };
+}
+
+/** Validation made sure every member is a LAN with one gateway, whose id is the LAN's name, and that it names a bridge. */
+function toSegments(config: LansConfig, mtu: number): TopologySegment[] {
+  const byName = new Map(config.lans.map((lan) => [lan.name, lan]));
+  return config.mesh.segments.map((segment) => ({
+    name: segment.name,
+    vni: segment.vni,
+    mtu: segmentMtu(mtu),
+    bridges: new Map(segment.lans.map((lan) => [lan, byName.get(lan)!.gateway!.bridges![segment.name]!])),
+  }));
 }
 
 function toSite(config: LansConfig, g: LanGateway, number: number, transit: ReturnType<typeof parseBlock>): Site {
@@ -152,6 +177,12 @@ function linkSiblings(sites: Site[]): void {
 function toRoute(cidr: string): Route {
   const block = parseBlock(cidr);
   return { cidr: formatBlock(block), network: cidr.split('/')[0]!, netmask: netmask(block.prefix) };
+}
+
+/** The interface of a link at this end: OpenVPN's device per peer, WireGuard's one interface or, under bgp, one per link. */
+export function linkInterface(topology: Topology, link: Link, peer: Site): string {
+  if (topology.backend === 'openvpn') return openvpnDevice(peer.name);
+  return topology.routing === 'bgp' ? wireguardLinkInterface(topology.mesh, link.pair) : wireguardInterface(topology.mesh);
 }
 
 /** The other end of a link, seen from `self`. */

@@ -1,6 +1,7 @@
 import { wireguardInterface } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
 import { readmeFile } from './readme.js';
+import { inSegment } from './segments.js';
 import { peerOf, type Site, type Topology } from './topology.js';
 import { MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 
@@ -36,6 +37,7 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
     firewall: site.firewall,
     // The partials shared with routing: bgp ask; this planner serves static routing only.
     bgp: false,
+    segments: inSegment(topology, site),
   };
   return [
     readmeFile(topology, site),

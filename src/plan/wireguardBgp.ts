@@ -2,6 +2,7 @@ import { wireguardLinkInterface } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
 import { readmeFile } from './readme.js';
 import { planRoutingFiles, type RoutingLink } from './routing.js';
+import { inSegment } from './segments.js';
 import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 
@@ -21,6 +22,7 @@ export function planWireGuardBgpBundle(topology: Topology, state: MeshState, sit
     links: tunnels,
     firewall: site.firewall,
     bgp: true,
+    segments: inSegment(topology, site),
   };
   const routing: RoutingLink[] = tunnels.map((t, i) => ({ link: links[i]!, iface: t.iface }));
   return [

@@ -5,7 +5,7 @@ import { formatPath, type Problem } from '../model/problems.js';
 import { type Lan, LanSchema, type LansConfig, LansSchema, MeshSchema } from '../model/schema.js';
 import { keyPositionOf, parseLans, positionOf, type SourceDoc } from '../parse/parseLans.js';
 import { rules } from './rules/index.js';
-import { fileIndex } from './rules/lanRef.js';
+import { declaredLanNames, fileIndex } from './rules/lanRef.js';
 
 export interface ValidationResult {
   config?: LansConfig;
@@ -56,6 +56,8 @@ function runRulesOnValidParts(data: unknown, report: Report): void {
     report(real, message, severity);
   };
   const config: LansConfig = { mesh: parsedMesh.data, lans: valid.map((v) => v.lan) };
+  const names = lans.map((raw) => (raw as { name?: unknown } | null)?.name).filter((name): name is string => typeof name === 'string');
+  declaredLanNames.set(config, new Set(names));
   for (const rule of rules) rule(config, remapped);
 }
 

@@ -8,6 +8,7 @@ import { checkGateways } from './gateways.js';
 import { checkMtu } from './mtu.js';
 import { checkNames } from './names.js';
 import { checkPorts } from './ports.js';
+import { checkSegments } from './segments.js';
 import { checkSsh } from './ssh.js';
 import { checkSubnets } from './subnets.js';
 import { checkTransit } from './transit.js';
@@ -27,4 +28,5 @@ export const rules: readonly Rule[] = [
   checkMtu,
   checkAws,
   checkSsh,
+  checkSegments,
 ];

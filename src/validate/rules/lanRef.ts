@@ -11,3 +11,9 @@ export function lanRef(config: LansConfig, i: number): string {
   const lan = config.lans[i]!;
   return `lans[${fileIndex.get(lan) ?? i}] (${lan.name})`;
 }
+
+/**
+ * The names of every LAN in the file, when rules see only the LANs that passed the schema:
+ * a rule that looks a LAN up by name then tells a LAN that is missing from one that is invalid.
+ */
+export const declaredLanNames = new WeakMap<LansConfig, ReadonlySet<string>>();
