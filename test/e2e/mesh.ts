@@ -79,15 +79,19 @@ export async function buildNetwork(lab: Lab, lans: LanSpec[], underlayMtu = 1500
 /** Adds one more LAN to a running network (a LAN that joins the mesh later). */
 export async function addSite(mesh: Mesh, spec: LanSpec): Promise<Site> {
   const site = await buildSite(mesh, spec, mesh.sites.length);
-  // A bridge reports UNKNOWN until its first port is up: wait, so a snapshot taken now is the settled one.
+  await waitLanBridgeUp(site);
+  mesh.sites.push(site);
+  return site;
+}
+
+/** A bridge reports UNKNOWN until its first port is up: wait, so that a snapshot taken next is the settled one. */
+export async function waitLanBridgeUp(site: Site): Promise<void> {
   await pollUntil(
-    `${spec.name}'s LAN bridge to be up`,
+    `${site.spec.name}'s LAN bridge to be up`,
     5_000,
     async () => ((await ip(site.gateway.ns, 'link', 'show', 'lan')).stdout.includes('state UP') ? true : undefined),
     50,
   );
-  mesh.sites.push(site);
-  return site;
 }
 
 /**

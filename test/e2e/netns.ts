@@ -195,13 +195,23 @@ export async function addSwitchHost(lab: Lab, lanSwitch: LanSwitch, cidr: string
 
 /** A host on the gateway's LAN bridge whose default route is `via` (the gateway). */
 export async function addLanHost(lab: Lab, gateway: Gateway, cidr: string, via: string): Promise<LanHost> {
+  const host = await addBridgeHost(lab, gateway, 'lan', cidr);
+  await ip(host.ns, 'route', 'add', 'default', 'via', via);
+  return host;
+}
+
+/**
+ * A host on bridge `bridge` of the gateway (its LAN's, or an L2 segment's), with no route
+ * beyond its subnet. Its port on the bridge is `h<n>`, with `portMac` when given.
+ */
+export async function addBridgeHost(lab: Lab, gateway: Gateway, bridge: string, cidr: string, portMac?: string): Promise<LanHost> {
   const index = ++gateway.hosts;
   const ns = await addNamespace(lab, `h-${gateway.name}-${index}`);
-  await ip(gateway.ns, 'link', 'add', `h${index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
-  await ip(gateway.ns, 'link', 'set', `h${index}`, 'master', 'lan', 'up');
+  const port = `h${index}`;
+  await ip(gateway.ns, 'link', 'add', port, ...(portMac ? ['address', portMac] : []), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+  await ip(gateway.ns, 'link', 'set', port, 'master', bridge, 'up');
   await ip(ns, 'addr', 'add', cidr, 'dev', 'eth0');
   await ip(ns, 'link', 'set', 'eth0', 'up');
-  await ip(ns, 'route', 'add', 'default', 'via', via);
   return { lan: gateway.name, ns, address: cidr.split('/')[0]! };
 }
 

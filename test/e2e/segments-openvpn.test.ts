@@ -1,0 +1,3 @@
+import { describeSegmentSuite } from './segmentSuite.js';
+
+describeSegmentSuite('openvpn');
