@@ -20,7 +20,8 @@ import { snapshot } from './support/snapshot.js';
  */
 const UPDATE = process.env['P2PVPN_UPDATE_GOLDENS'] === '1';
 const CLI_CASES = new Set(['yaml-syntax', 'yaml-too-large', 'text-injection', 'endpoints-not-addresses', 'warnings-with-errors', 'out-preserved', 'state-contradiction', 'state-newer-version']);
-const cases = readdirSync(FIXTURES).filter((d) => d.startsWith('invalid-')).sort();
+// invalid-import-*: P2P-VPN folders that `import` refuses, checked by test/import-refusals.test.ts.
+const cases = readdirSync(FIXTURES).filter((d) => d.startsWith('invalid-') && !d.startsWith('invalid-import-')).sort();
 
 type StateEdit = { file: string; text: string } | { file: string; path: (string | number)[]; value?: unknown; delete?: boolean };
 

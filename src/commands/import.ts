@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { existsSync, linkSync, unlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Streams } from '../cli/io.js';
@@ -9,7 +10,7 @@ import { syncDir, writeFileAtomic } from '../io/files.js';
 import { withStateLock } from '../io/lock.js';
 import { PUBLIC_FILE, SECRETS_FILE, saveState } from '../io/stateStore.js';
 import { emptyState } from '../state/types.js';
-import { hasErrors } from '../validate/problems.js';
+import { hasErrors, printable } from '../validate/problems.js';
 import { NAME_PATTERN, NAME_RULE } from '../validate/schema.js';
 import { validateLans } from '../validate/validate.js';
 import { defaultStateDir } from './generate.js';
@@ -27,9 +28,10 @@ export async function runImport(folder: string, opts: ImportOptions, io: Streams
   const stateDir = opts.state ?? defaultStateDir(opts.out);
   refuseToOverwrite(opts.out, stateDir);
   const { result, problems } = importAncestor(readAncestorFolder(folder), mesh, new Date());
+  // Everything below echoes the folder's names and text: escaped, like validate's messages.
   if (!result) {
-    for (const p of problems) out.error(`p2pvpn: ${p}`);
-    out.error(`p2pvpn: ${folder} was not imported, nothing was written`);
+    for (const p of problems) out.error(printable(`p2pvpn: ${p}`));
+    out.error(printable(`p2pvpn: ${folder} was not imported, nothing was written`));
     return 1;
   }
   const checked = validateLans(opts.out, result.lansYaml);
@@ -43,7 +45,7 @@ export async function runImport(folder: string, opts: ImportOptions, io: Streams
     saveState(stateDir, result.state, { state: emptyState(mesh), existed: false, highestGeneration: 0 });
     writeNewFile(opts.out, result.lansYaml);
   });
-  for (const line of summary(folder, opts.out, stateDir, result)) out.info(line);
+  for (const line of summary(folder, opts.out, stateDir, result)) out.info(printable(line));
   return 0;
 }
 
@@ -78,6 +80,7 @@ function writeNewFile(path: string, text: string): void {
 function summary(folder: string, lansFile: string, stateDir: string, r: AncestorImport): string[] {
   const pairLine = (p: AncestorImport['pairs'][number]): string => `    pair ${p.number}: ${p.ends[0]} (end 1) - ${p.ends[1]} (end 2), UDP ${11000 + p.number}, 172.17.${p.number}.1 - 172.17.${p.number}.2`;
   const kept = r.gateways.filter((g) => r.keys.certificates.has(g.name)).map((g) => g.name);
+  const noEku = kept.filter((name) => new X509Certificate(r.keys.certificates.get(name)!.certificate.pem).keyUsage === undefined);
   return [
     `imported ${folder} as mesh "${r.state.public.mesh}" into ${lansFile} and ${stateDir}/`,
     `  ${r.gateways.length} gateways, numbered in cache.txt order: ${r.gateways.map((g) => g.name).join(', ')}`,
@@ -85,7 +88,8 @@ function summary(folder: string, lansFile: string, stateDir: string, r: Ancestor
     ...r.pairs.map(pairLine),
     `  CA "${r.keys.caName}" kept; certificates and keys kept for: ${kept.join(', ') || 'none'}; next certificate serial ${r.state.public.ca!.nextSerial}`,
     ...[...r.keys.renewed].map(([name, why]) => `  ${name} gets a new key and certificate: ${why}`),
-    ...(r.keys.revoked.length > 0 ? [`  revoked certificates kept: ${r.keys.revoked.map((x) => `${x.name} (serial ${x.serial})`).join(', ')}`] : []),
+    ...(r.keys.revoked.length > 0 ? [`  revoked (in every bundle's CRL): ${r.keys.revoked.map((x) => `${x.name} (serial ${x.serial})`).join(', ')}`] : []),
+    ...(noEku.length > 0 ? [`  certificates without extendedKeyUsage, as P2P-VPN made them: ${noEku.join(', ')}; their peers verify them by name, CA and CRL (no remote-cert-tls) until "p2pvpn rotate --ca" reissues them`] : []),
     ...(r.missingPairs.length > 0 ? [`  pairs P2P-VPN never made get new numbers from ${r.state.public.nextPair} at the next generate: ${r.missingPairs.map((p) => p.join(' - ')).join(', ')}`] : []),
     'Every gateway needs its new bundle once: p2pvpn protects each link with a tls-crypt key, which P2P-VPN did not have.',
     `Check ${lansFile}: P2P-VPN did not record each gateway's address on its LAN, so .1 of its subnet was assumed.`,
