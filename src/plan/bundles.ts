@@ -1,7 +1,6 @@
-import { meshCrl } from '../crypto/crl.js';
 import type { MeshState } from '../state/types.js';
 import type { LansConfig } from '../validate/schema.js';
-import { planOpenVpnBundle } from './openvpn.js';
+import { openVpnTrust, planOpenVpnBundle } from './openvpn.js';
 import { planGatewayFiles } from './gateway.js';
 import { buildTopology, type Site, type Topology } from './topology.js';
 import type { BundlePlan, PlannedFile } from './types.js';
@@ -18,9 +17,9 @@ export interface BundlePlanner {
 /** The mesh's topology, and a planner for each gateway's bundle in it. */
 export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlanner {
   const topology = buildTopology(config, state.public);
-  // One CRL for the whole mesh, signed once: every OpenVPN bundle ships the same file.
-  const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
-  const planFiles = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
+  // The trust and revocation files of the whole mesh, made once: every OpenVPN bundle ships the same ones.
+  const trust = topology.backend === 'openvpn' ? openVpnTrust(state) : undefined;
+  const planFiles = (site: Site): PlannedFile[] => (trust === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, trust));
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);
     return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)] };
