@@ -105,15 +105,21 @@ ${EXIT_CODES}`)
 
   program
     .command('rotate')
-    .description("re-key one gateway: new key and certificate (the old one revoked) and new keys for each of its links")
+    .description("re-key one gateway: new key and certificate (the old one revoked) and new keys for each of its links; or, with --ca, rotate the mesh's CA")
     .argument('<lans.yaml>', 'the mesh declaration')
-    .argument('<lan>', 'the LAN whose gateway gets new keys')
+    .argument('[lan]', 'the LAN whose gateway gets new keys')
+    .option('--ca', 'step 1 of a CA rotation: the standby CA every bundle already trusts becomes the CA and reissues every certificate; the old CA stays trusted')
+    .option('--finish', 'with --ca, step 2, once every gateway runs its step-1 bundle: the old CA is no longer trusted')
     .option('-o, --out <dir>', 'folder for the tarballs', 'out')
     .option('-s, --state <dir>', 'state folder; default: <lans file stem>.state beside the file')
     .addHelpText('after', `
-Rewrites the state and the bundles that change: the gateway's own and each of its peers'.
+Rewrites the state and the bundles that change: for a LAN, the gateway's own and each of its peers';
+for --ca, every bundle.
 ${EXIT_CODES}`)
-    .action(async (file: string, lan: string, _opts: unknown, cmd: Command) => {
+    .action(async (file: string, lan: string | undefined, opts: { ca?: boolean; finish?: boolean }, cmd: Command) => {
+      if (opts.finish && !opts.ca) cmd.error('error: --finish ends a CA rotation, give it with --ca', { exitCode: ExitCode.usage });
+      if (opts.ca === true && lan !== undefined) cmd.error("error: rotate --ca rotates the whole mesh's CA, give no LAN", { exitCode: ExitCode.usage });
+      if (opts.ca !== true && lan === undefined) cmd.error("error: missing required argument 'lan' (or give --ca)", { exitCode: ExitCode.usage });
       const { runRotate } = await import('../commands/rotate.js');
       code = await runRotate(file, lan, cmd.optsWithGlobals(), io);
     });

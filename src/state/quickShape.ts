@@ -1,5 +1,5 @@
 import { NAME_PATTERN } from '../validate/schema.js';
-import { BASE64_KEY, CERTIFICATE_PEM, ISO_DATE, PAIR_NUMBER, PRIVATE_KEY_PEM, TLS_CRYPT_KEY } from './schema.js';
+import { BASE64_KEY, CERTIFICATE_PEM, CRL_PEM, ISO_DATE, PAIR_NUMBER, PRIVATE_KEY_PEM, TLS_CRYPT_KEY } from './schema.js';
 
 /**
  * PublicStateSchema and SecretStateSchema (./schema.ts) as plain loops over
@@ -10,22 +10,25 @@ import { BASE64_KEY, CERTIFICATE_PEM, ISO_DATE, PAIR_NUMBER, PRIVATE_KEY_PEM, TL
  */
 export function isPublicStateShape(value: unknown): boolean {
   if (!isObject(value)) return false;
-  const { mesh, nextLan, nextPair, lans, retired, pairs, ca, revoked } = value;
+  const { mesh, nextLan, nextPair, lans, retired, pairs, ca, standbyCa, retiringCa, formerCaCrl, revoked } = value;
   return (
     isName(mesh) && isCount(nextLan) && isCount(nextPair) &&
     isRecordOf(lans, NAME_PATTERN, (l) => isCount(l['number']) && optional(l['certificate'], (c) => isObject(c) && isCertificate(c)) && optional(l['wgPublicKey'], isBase64Key)) &&
     isRecordOf(retired, NAME_PATTERN, (r) => isCount(r['number']) && optional(r['serial'], isSerial)) &&
     isArrayOf(pairs, (p) => isCount(p['number']) && isNamePair(p['lans'])) &&
-    optional(ca, (c) => isObject(c) && isObject(c['certificate']) && isCertificate(c['certificate'], true) && isSerial(c['nextSerial'])) &&
+    optional(ca, (c) => isObject(c) && isObject(c['certificate']) && isCertificate(c['certificate'], true) && isSerial(c['nextSerial']) && optional(c['number'], isCount)) &&
+    optional(standbyCa, (c) => isObject(c) && isObject(c['certificate']) && isCertificate(c['certificate']) && isCount(c['number'])) &&
+    optional(formerCaCrl, (c) => matches(c, CRL_PEM)) &&
+    optional(retiringCa, (c) => isObject(c) && isObject(c['certificate']) && isCertificate(c['certificate'], true) && matches(c['since'], ISO_DATE) && isRecordOf(c['certificates'], NAME_PATTERN, (r) => isCertificate(r))) &&
     isArrayOf(revoked, (r) => isSerial(r['serial']) && isName(r['name']) && matches(r['date'], ISO_DATE))
   );
 }
 
 export function isSecretStateShape(value: unknown): boolean {
   if (!isObject(value)) return false;
-  const { caKey, lans, pairs } = value;
+  const { caKey, standbyCaKey, retiringCaKey, lans, pairs } = value;
   return (
-    optional(caKey, (k) => matches(k, PRIVATE_KEY_PEM)) &&
+    [caKey, standbyCaKey, retiringCaKey].every((key) => optional(key, (k) => matches(k, PRIVATE_KEY_PEM))) &&
     isRecordOf(lans, NAME_PATTERN, (l) => optional(l['key'], (k) => matches(k, PRIVATE_KEY_PEM)) && optional(l['wgPrivateKey'], isBase64Key)) &&
     isRecordOf(pairs, PAIR_NUMBER, (p) => optional(p['psk'], isBase64Key) && optional(p['tlsCrypt'], (k) => matches(k, TLS_CRYPT_KEY)))
   );

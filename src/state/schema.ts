@@ -15,6 +15,7 @@ export const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 const pemPattern = (label: string): RegExp => new RegExp(`^-----BEGIN (${label})-----\\n([A-Za-z0-9+/=]{1,64}\\n)+-----END \\1-----\\n?$`);
 export const PRIVATE_KEY_PEM = pemPattern('PRIVATE KEY|RSA PRIVATE KEY');
 export const CERTIFICATE_PEM = pemPattern('CERTIFICATE');
+export const CRL_PEM = pemPattern('X509 CRL');
 export const TLS_CRYPT_KEY = /^-----BEGIN OpenVPN Static key V1-----\n([0-9a-f]{32}\n){16}-----END OpenVPN Static key V1-----\n$/;
 export const PAIR_NUMBER = /^[1-9][0-9]*$/;
 
@@ -29,6 +30,7 @@ const privateKey = z.string().regex(PRIVATE_KEY_PEM, { error: 'is not a PEM priv
 const tlsCrypt = z.string().regex(TLS_CRYPT_KEY, { error: 'is not an OpenVPN static key' });
 
 const CertRecordSchema = z.object({ pem: z.string().regex(CERTIFICATE_PEM, { error: 'is not a PEM certificate' }), serial, notBefore: isoDate, notAfter: isoDate });
+const CaCertRecordSchema = CertRecordSchema.extend({ serial: serial.optional() });
 
 export const PublicStateSchema = z.object({
   mesh: name,
@@ -38,12 +40,17 @@ export const PublicStateSchema = z.object({
   retired: z.record(name, z.object({ number: count, serial: serial.optional() })),
   pairs: z.array(z.object({ number: count, lans: z.tuple([name, name]) })),
   // An imported CA's serial may not fit a JSON number, so it may be absent.
-  ca: z.object({ certificate: CertRecordSchema.extend({ serial: serial.optional() }), nextSerial: serial }).optional(),
+  ca: z.object({ certificate: CaCertRecordSchema, nextSerial: serial, number: count.optional() }).optional(),
+  standbyCa: z.object({ certificate: CertRecordSchema, number: count }).optional(),
+  retiringCa: z.object({ certificate: CaCertRecordSchema, since: isoDate, certificates: z.record(name, CertRecordSchema) }).optional(),
+  formerCaCrl: z.string().regex(CRL_PEM, { error: 'is not a PEM certificate revocation list' }).optional(),
   revoked: z.array(z.object({ serial, name, date: isoDate })),
 });
 
 export const SecretStateSchema = z.object({
   caKey: privateKey.optional(),
+  standbyCaKey: privateKey.optional(),
+  retiringCaKey: privateKey.optional(),
   lans: z.record(name, z.object({ key: privateKey.optional(), wgPrivateKey: base64Key.optional() })),
   pairs: z.record(z.string().regex(PAIR_NUMBER, { error: 'is not a pair number' }), z.object({ psk: base64Key.optional(), tlsCrypt: tlsCrypt.optional() })),
 });

@@ -4,6 +4,7 @@ import type { KeySource } from '../../src/crypto/keys.js';
 import { nodeKeySource } from '../../src/crypto/keys.js';
 import { loadState, saveState } from '../../src/io/stateStore.js';
 import { buildMesh, renderAllBundles } from '../../src/pipeline.js';
+import { sameStateAs, serializeState } from '../../src/state/serialize.js';
 import type { RenderedBundle } from '../../src/render/render.js';
 import { hasErrors, formatReport, type Problem } from '../../src/validate/problems.js';
 import { reporter, validateLans } from '../../src/validate/validate.js';
@@ -26,7 +27,7 @@ export const noNewKeys: KeySource = {
 };
 
 /** Runs the in-process pipeline on a golden fixture with its checked-in state. */
-export async function buildGolden(name: string, keys: KeySource = noNewKeys): Promise<{ bundles: RenderedBundle[]; save: () => void }> {
+export async function buildGolden(name: string, keys: KeySource = noNewKeys): Promise<{ bundles: RenderedBundle[]; stateChanged: boolean; save: () => void }> {
   const dir = join(FIXTURES, name);
   const file = join(dir, 'lans.yaml');
   const { config, source, problems } = validateLans('lans.yaml', readFileSync(file, 'utf8'));
@@ -37,7 +38,8 @@ export async function buildGolden(name: string, keys: KeySource = noNewKeys): Pr
   // A fixed clock: only used when the state lacks keys (regeneration).
   const build = await buildMesh(config, state, keys, new Date('2026-01-01T00:00:00Z'), reporter(source, more));
   if (!build || hasErrors(more)) throw new Error(formatReport(more));
-  return { bundles: renderAllBundles(build), save: () => saveState(stateDir, build.state) };
+  const stateChanged = !sameStateAs(serializeState(build.state), state);
+  return { bundles: renderAllBundles(build), stateChanged, save: () => saveState(stateDir, build.state) };
 }
 
 /** Expected files of a golden case, as path → content, plus modes from expected/MODES. */
@@ -61,8 +63,9 @@ export function modesOf(bundles: RenderedBundle[]): string {
 
 /** Rewrites expected/ from the current code; reviewers read the diff. */
 export async function regenerate(name: string): Promise<void> {
-  const { bundles, save } = await buildGolden(name, nodeKeySource);
-  if (!existsSync(join(FIXTURES, name, 'state', 'mesh.json'))) save();
+  // A state that lacks something this p2pvpn makes (a first run, a new kind of key) gets it, once.
+  const { bundles, stateChanged, save } = await buildGolden(name, nodeKeySource);
+  if (stateChanged || !existsSync(join(FIXTURES, name, 'state', 'mesh.json'))) save();
   const root = join(FIXTURES, name, 'expected');
   rmSync(root, { recursive: true, force: true });
   for (const bundle of bundles) {
