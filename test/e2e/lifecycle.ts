@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec } from './exec.js';
+import { exec, type ExecResult } from './exec.js';
 import { allLinks, assertOutcastRefused, waitLinksUp, type Backend } from './links.js';
 import { addSite, assertRestored, generateBundles, installBundle, outDir, pingAcrossLans, upAll, type Installed, type LanSpec, type Mesh, type Site } from './mesh.js';
 import { execInGateway, ip, processesIn, type Lab } from './netns.js';
@@ -92,10 +92,10 @@ function lanYaml(spec: LanSpec): string {
   return `\n  - name: ${spec.name}\n    subnets: [${spec.subnets.join(', ')}]\n    gateway:\n      endpoint: ${spec.endpoint}\n      lanAddress: ${spec.lanAddress}\n`;
 }
 
-/** Runs the real generate on the suite's state and out/; returns the tarballs and the LANs whose tarball was written. */
-async function regenerate(lab: Lab, lansFile: string): Promise<{ tarballs: Map<string, string>; changed: string[] }> {
+/** Runs the real generate (or `command`) on the suite's state and out/; returns the tarballs and the LANs whose tarball was written. */
+export async function regenerate(lab: Lab, lansFile: string, command = ['generate']): Promise<{ tarballs: Map<string, string>; changed: string[] }> {
   const before = tarballHashes(outDir(lab));
-  const tarballs = await generateBundles(lab, lansFile);
+  const tarballs = await generateBundles(lab, lansFile, 'state', command);
   const after = tarballHashes(outDir(lab));
   return { tarballs, changed: [...after].filter(([lan, hash]) => before.get(lan) !== hash).map(([lan]) => lan).sort() };
 }
@@ -105,12 +105,12 @@ function tarballHashes(out: string): Map<string, string> {
   return new Map(files.map((f) => [f.slice(0, -'.tar.gz'.length), createHash('sha256').update(readFileSync(join(out, f))).digest('hex')]));
 }
 
-function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Backend): Promise<unknown> {
+export function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Backend): Promise<ExecResult> {
   return execInGateway(i.site.gateway, [join(i.bundle, script)], { env: backend.env });
 }
 
 /** Pings across every link between `sites` while `change` runs; the tallies of every ping. */
-async function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
+export async function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
   const pairs = sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const));
   const started = await Promise.allSettled(pairs.map(([from, to]) => startPing(from, to)));
   const pings = started.flatMap((s): ContinuousPing[] => (s.status === 'fulfilled' ? [s.value] : []));
@@ -132,7 +132,7 @@ async function duringPings(sites: Site[], change: () => Promise<void>): Promise<
  * anywhere fail, and every loss is printed with the two ends' tunnel logs, so that a
  * pattern shows in the CI output.
  */
-function assertNoOutage(tallies: PingTally[], installed: Installed[], backend: Backend): void {
+export function assertNoOutage(tallies: PingTally[], installed: Installed[], backend: Backend): void {
   assert.deepEqual(tallies.filter((t) => t.window === 0), [], 'every existing link answered while the mesh changed');
   const lossy = tallies.filter((t) => t.missing.length > 0);
   for (const t of lossy) process.stderr.write(`  lost ping(s) ${t.missing.join(', ')} of ${t.window} from ${t.from} to ${t.to}\n${tunnelLogTails(t, installed, backend)}`);
@@ -156,14 +156,14 @@ function tunnelLogTails(t: PingTally, installed: Installed[], backend: Backend):
 }
 
 /** A tunnel process of a gateway: OpenVPN (one per peer) or wireguard-go. */
-interface TunnelProcess {
+export interface TunnelProcess {
   ns: string;
   pid: string;
   command: string;
 }
 
 /** The tunnel processes of the gateways, except OpenVPN's for the peer `except`. */
-function tunnelProcesses(installed: Installed[], except?: string): TunnelProcess[] {
+export function tunnelProcesses(installed: Installed[], except?: string): TunnelProcess[] {
   return installed.flatMap((i) =>
     processesIn(i.site.gateway.ns)
       .filter((p) => / (openvpn|wireguard-go)$/.test(p))
@@ -173,7 +173,7 @@ function tunnelProcesses(installed: Installed[], except?: string): TunnelProcess
 }
 
 /** The change restarted no tunnel: every process listed before still runs, same PID, same command. */
-function assertStillRunning(before: TunnelProcess[]): void {
+export function assertStillRunning(before: TunnelProcess[]): void {
   assert.ok(before.length > 0, 'the gateways ran tunnel processes before the change');
   const gone = before.filter((p) => !processesIn(p.ns).some((q) => q.split(' ')[0] === p.pid) || readCmdline(p.pid) !== p.command);
   assert.deepEqual(gone, [], 'every tunnel process of the existing links still runs, none restarted');
