@@ -154,6 +154,24 @@ describe('p2pvpn import of genuine P2P-VPN folders', () => {
       assert.match(old.stdout + old.stderr, /certificate revoked/);
     }));
 
+  it('keeps the revocations index.txt records, as openssl ca -revoke leaves them, and serials above them', () =>
+    withTempDir((dir) => {
+      const folder = copyAncestor('partial-4', join(dir, 'p2p-vpn'));
+      // A gateway certified and revoked since, whose files were deleted: only the CA database remembers it.
+      appendFileSync(join(folder, 'keys/index.txt'), 'R\t361201130736Z\t261204140000Z\t05\tunknown\t/C=AU/ST=Western Australia/L=Perth/O=Bench/CN=old/emailAddress=alastair@warpspace.net\n');
+      writeFileSync(join(folder, 'keys/serial'), '06\n');
+      const r = runCli(['import', 'p2p-vpn', '--mesh', 'corp'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /revoked \(in every bundle's CRL\): old \(serial 5\)/);
+      const state = loadState(join(dir, 'lans.state'), 'corp').state.public;
+      assert.deepEqual(state.revoked, [{ serial: 5, name: 'old', date: '2026-12-04T14:00:00.000Z' }]);
+      assert.equal(state.ca!.nextSerial, 6);
+      assert.equal(runCli(['generate', 'lans.yaml'], dir).code, 0);
+      const files = readBundles(join(dir, 'out')).get('lan1')!;
+      writeFileSync(join(dir, 'crl.pem'), files.get('keys/crl.pem')!);
+      assert.match(execFileSync('openssl', ['crl', '-in', join(dir, 'crl.pem'), '-noout', '-text'], { encoding: 'utf8' }), /Serial Number: 05/);
+    }));
+
   it('refuses to overwrite an existing lans.yaml or state', () =>
     withTempDir((dir) => {
       const folder = join(ANCESTOR, 'partial-4');
