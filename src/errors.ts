@@ -13,5 +13,9 @@ export const ExitCode = {
   usage: 2,
   /** `plan`: the mesh's bundles or state would change. */
   changesPending: 3,
+  /** `status`: a link of the mesh is not up (named in the output). */
+  linksDown: 3,
+  /** `deploy`: a gateway failed or was not reached (named in the output). */
+  gatewayFailed: 4,
   internal: 70,
 } as const;

@@ -6,7 +6,7 @@ import type { LansConfig } from '../src/validate/schema.js';
 
 function config(names: string[]): LansConfig {
   return {
-    mesh: { name: 'm', backend: 'wireguard', transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000 }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true } },
+    mesh: { name: 'm', backend: 'wireguard', transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000 }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true, allowWanToLan: false } },
     lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
   };
 }

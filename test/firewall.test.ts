@@ -10,8 +10,8 @@ import { inNetns, missing, run, withNetns } from './support/system.js';
 const OVPN_EXTRA = `  firewall: { flavour: iptables }`;
 const meshes: Record<string, () => Promise<RenderedBundle[]>> = {
   wireguard: () => buildBundles(gatewayMesh('wireguard')),
-  // The whole mesh on iptables, except home, which keeps nftables and only ships the rules.
-  openvpn: () => buildBundles(gatewayMesh('openvpn', OVPN_EXTRA).replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { lanAddress: 192.168.50.1, firewall: { flavour: nftables, apply: false } }')),
+  // The whole mesh on iptables, except home, which keeps nftables, only ships the rules and lets the WAN into its LAN.
+  openvpn: () => buildBundles(gatewayMesh('openvpn', OVPN_EXTRA).replace('gateway: { lanAddress: 192.168.50.1 }', 'gateway: { lanAddress: 192.168.50.1, firewall: { flavour: nftables, apply: false, allowWanToLan: true } }')),
 };
 
 for (const [backend, build] of Object.entries(meshes)) {
@@ -53,8 +53,8 @@ for (const [backend, build] of Object.entries(meshes)) {
           const root = writeBundle(dir, b);
           return b.files.filter((f) => f.path.endsWith('.sh')).map((f) => join(root, f.path));
         });
-        // up, down, firewall, install, uninstall in each; aws.sh in the VPC one.
-        assert.equal(scripts.length, bundles.length * 5 + 1);
+        // up, down, status, firewall, install, uninstall in each; aws.sh in the VPC one.
+        assert.equal(scripts.length, bundles.length * 6 + 1);
         const r = run('shellcheck', ['--shell=sh', '--severity=style', ...scripts]);
         assert.equal(r.status, 0, r.stdout + r.stderr);
       });
@@ -115,6 +115,37 @@ describe('what the rules say', () => {
     assert.match(fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables'), /^-A P2PVPN-GW-OVPN-FWD -o vpn-branch -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1304$/m);
   });
 
+  it('new connections into the LAN from anything but a tunnel or a LAN interface are dropped and counted, after every tunnel rule', () => {
+    const nft = fileOf(lan(wg, 'hq'), 'firewall/rules.nft');
+    assert.match(nft, /  set lan_interfaces \{\n    type ifname\n  \}\n/);
+    assert.match(nft, /    iifname "wg-gw-wg" drop\n    # .*\n    ip daddr \{ 10\.10\.0\.0\/16 \} iifname != @lan_interfaces jump wan_to_lan\n  \}/);
+    assert.match(nft, /  chain wan_to_lan \{\n    ct state established,related accept\n    ct status dnat accept\n    counter drop comment "new connection from the WAN into the LAN"\n  \}/);
+    // conntrack is asked nowhere else: never about traffic through a tunnel.
+    assert.equal(nft.match(/\bct /g)?.length, 2);
+    const ipt = fileOf(lan(ovpn, 'branch'), 'firewall/rules.iptables');
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-FWD -i vpn-home -j DROP\n(#.*\n)+-A P2PVPN-GW-OVPN-FWD -d 192\.168\.10\.0\/24 -j P2PVPN-GW-OVPN-WAN\n-A P2PVPN-GW-OVPN-FWD -d 192\.168\.11\.0\/24 -j P2PVPN-GW-OVPN-WAN\n-A P2PVPN-GW-OVPN-WAN -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n-A P2PVPN-GW-OVPN-WAN -m conntrack --ctstate DNAT -j RETURN\n-A P2PVPN-GW-OVPN-WAN -m comment --comment "new connection from the WAN into the LAN" -j DROP$/m);
+    assert.equal(ipt.match(/conntrack/g)?.length, 2);
+  });
+
+  it('each tunnel address answers only through its own tunnel and to the host itself', () => {
+    assert.match(fileOf(lan(wg, 'hq'), 'firewall/rules.nft'), /    jump spoofing\n    # .*\n    ip daddr 172\.19\.0\.1 iifname != \{ "lo", "wg-gw-wg" \} counter drop comment "tunnel address from outside"\n    # Tunnel ports/);
+    const ipt = fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables');
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-IN -d 172\.19\.0\.1\/32 ! -i vpn-branch -j P2PVPN-GW-OVPN-TADDR\n-A P2PVPN-GW-OVPN-IN -d 172\.19\.0\.5\/32 ! -i vpn-vpc-eu -j P2PVPN-GW-OVPN-TADDR\n/m);
+    assert.match(ipt, /^-A P2PVPN-GW-OVPN-TADDR -i lo -j RETURN\n-A P2PVPN-GW-OVPN-TADDR -m comment --comment "tunnel address from outside" -j DROP$/m);
+  });
+
+  it('allowWanToLan: true leaves out the WAN-to-LAN drop and says so, and keeps the tunnel-address rule', async () => {
+    const open = (await buildBundles(gatewayMesh('wireguard', '  firewall: { allowWanToLan: true }'))).find((b) => b.lan === 'hq')!;
+    const nft = fileOf(open, 'firewall/rules.nft');
+    assert.doesNotMatch(nft, /lan_interfaces|wan_to_lan|\bct /);
+    assert.match(nft, /# firewall\.allowWanToLan is true: new connections from the WAN side into the LAN are let through\./);
+    assert.match(nft, /counter drop comment "tunnel address from outside"/);
+    const ipt = fileOf(open, 'firewall/rules.iptables');
+    assert.doesNotMatch(ipt, /-j P2PVPN-GW-WG-WAN|conntrack/);
+    assert.match(ipt, /^:P2PVPN-GW-WG-WAN - \[0:0\]$/m, 'still declared, so a reload empties it');
+    assert.doesNotMatch(fileOf(open, 'firewall/firewall.sh'), /lan_interfaces\(\)/);
+  });
+
   it('up.sh loads the chosen flavour before the tunnels and down.sh unloads it; apply: false ships only', () => {
     const up = fileOf(lan(wg, 'hq'), 'up.sh');
     assert.ok(up.indexOf('firewall/firewall.sh" load nftables') < up.indexOf('wg-quick up'));
@@ -141,61 +172,107 @@ describe('firewall.sh without its tool', () => {
 });
 
 describe('firewall.sh in a network namespace', { skip: missing('nft', 'iptables', 'iptables-save', 'ip') }, () => {
-  const HOST_NFT = 'table inet host {\n\tchain input {\n    type filter hook input priority filter; policy accept;\n    tcp dport 22 accept\n\t}\n}\n';
+  const HOST_NFT = 'table inet filter {\n\tchain input {\n    type filter hook input priority filter; policy accept;\n    tcp dport 22 accept\n\t}\n}\n';
+  // Only INPUT: load must make FORWARD and OUTPUT, and unload remove exactly those.
   const HOST_IPT = '*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
   /** iptables-save without its timestamped comments and packet counters. */
   const iptablesRules = (ns: string) => inNetns(ns, 'iptables-save', ['-t', 'filter']).stdout.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n');
-
-  it('on a host with no rules, nftables adds its one table and unload leaves nothing, not even iptables tables', async () => {
+  /** Everything both tools show: `nft list ruleset` as it is, iptables-save less its two timestamped comment lines. */
+  const rulesets = (ns: string) => ({
+    nft: inNetns(ns, 'nft', ['list', 'ruleset']).stdout,
+    iptables: inNetns(ns, 'iptables-save', []).stdout.split('\n').filter((l) => !/^# (Generated|Completed) /.test(l)).join('\n'),
+  });
+  const ok = (ns: string, cmd: string, args: string[], input?: string) => {
+    const r = inNetns(ns, cmd, args, { input });
+    assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const addHostFirewall = (ns: string) => {
+    ok(ns, 'nft', ['-f', '-'], HOST_NFT);
+    ok(ns, 'iptables-restore', ['--noflush'], HOST_IPT);
+  };
+  /** hq's LAN: lanAddress 10.10.0.1/16 on bridge lan0, and a route to part of it through bridge lan1. */
+  const addLan = (ns: string) => {
+    for (const args of [['link', 'add', 'name', 'lan0', 'type', 'bridge'], ['addr', 'add', '10.10.0.1/16', 'dev', 'lan0'], ['link', 'add', 'name', 'lan1', 'type', 'bridge'], ['link', 'set', 'lan0', 'up'], ['link', 'set', 'lan1', 'up'], ['route', 'add', '10.10.7.0/24', 'dev', 'lan1']]) ok(ns, 'ip', args);
+  };
+  /** hq's firewall.sh of the WireGuard mesh, unpacked, and a throwaway namespace to run it in. */
+  const withHqFirewall = async (fn: (ns: string, firewall: (...args: string[]) => string) => void) => {
     const [hq] = await buildBundles(gatewayMesh('wireguard'));
     await withTempDir(async (dir) => {
       const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
-      await withNetns((ns) => {
-        assert.equal(inNetns(ns, script, ['load', 'nftables']).status, 0);
-        assert.equal(inNetns(ns, 'nft', ['list', 'tables']).stdout, 'table inet p2pvpn_gw_wg\n');
-        assert.equal(inNetns(ns, script, ['unload']).status, 0);
-        assert.equal(inNetns(ns, 'nft', ['list', 'ruleset']).stdout, '');
+      await withNetns((ns) => fn(ns, (...args) => ok(ns, script, args)));
+    });
+  };
+
+  it('on a host with no rules, nftables adds its one table and unload leaves nothing, not even iptables tables', async () => {
+    await withHqFirewall((ns, firewall) => {
+      firewall('load', 'nftables');
+      assert.equal(ok(ns, 'nft', ['list', 'tables']), 'table inet p2pvpn_gw_wg\n');
+      firewall('unload');
+      assert.equal(ok(ns, 'nft', ['list', 'ruleset']), '');
+    });
+  });
+
+  // iptables-nft makes table ip filter and its INPUT, FORWARD, OUTPUT chains on first use; unload
+  // must remove what load made and nothing else, even after the other flavour's unload ran too.
+  for (const host of ['no rules', 'its own inet filter table and iptables rules']) {
+    for (const flavour of ['nftables', 'iptables']) {
+      it(`${flavour} on a host with ${host}: after load, reload and unload, nft list ruleset and iptables-save are as before`, async () => {
+        await withHqFirewall((ns, firewall) => {
+          addLan(ns);
+          if (host !== 'no rules') addHostFirewall(ns);
+          const before = rulesets(ns);
+          firewall('load', flavour);
+          firewall('load', flavour);
+          // The LAN's interfaces were found and loaded with the rules.
+          if (flavour === 'nftables') assert.match(ok(ns, 'nft', ['list', 'set', 'inet', 'p2pvpn_gw_wg', 'lan_interfaces']), /elements = \{ "lan0",\s+"lan1" \}/);
+          else assert.match(ok(ns, 'iptables', ['-S', 'P2PVPN-GW-WG-WAN']), /^-A P2PVPN-GW-WG-WAN -i lan1 -j RETURN\n-A P2PVPN-GW-WG-WAN -i lan0 -j RETURN\n-A P2PVPN-GW-WG-WAN -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n/m);
+          assert.notDeepEqual(rulesets(ns), before, 'the rules are loaded');
+          firewall('unload');
+          firewall('unload');
+          assert.deepEqual(rulesets(ns), before);
+        });
       });
+    }
+  }
+
+  it('unload keeps a chain load made once the host put a rule of its own in it', async () => {
+    await withHqFirewall((ns, firewall) => {
+      firewall('load', 'iptables');
+      ok(ns, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT']);
+      firewall('unload');
+      const left = ok(ns, 'nft', ['list', 'ruleset']).replace(/\s+/g, ' ').replace(/ counter packets \d+ bytes \d+/g, '').trim();
+      assert.equal(left, 'table ip filter { chain FORWARD { type filter hook forward priority filter; policy accept; tcp dport 22 accept } }');
     });
   });
 
   it('loads atomically and idempotently, switches flavour, and unloads to exactly what was there', async () => {
-    const [hq] = await buildBundles(gatewayMesh('wireguard'));
-    await withTempDir(async (dir) => {
-      const script = join(writeBundle(dir, hq!), 'firewall/firewall.sh');
-      await withNetns((ns) => {
-        const sh = (...args: string[]) => {
-          const r = inNetns(ns, script, args);
-          assert.equal(r.status, 0, r.stderr);
-          return r.stdout;
-        };
-        assert.equal(inNetns(ns, 'nft', ['-f', '-'], { input: HOST_NFT }).status, 0);
-        assert.equal(inNetns(ns, 'iptables-restore', ['--noflush'], { input: HOST_IPT }).status, 0);
-        const hostTable = inNetns(ns, 'nft', ['list', 'table', 'inet', 'host']).stdout;
-        const hostRules = iptablesRules(ns);
+    await withHqFirewall((ns, firewall) => {
+      addHostFirewall(ns);
+      const hostTable = ok(ns, 'nft', ['list', 'table', 'inet', 'filter']);
+      const hostRules = iptablesRules(ns);
+      const before = rulesets(ns);
 
-        sh('load', 'nftables');
-        sh('load', 'nftables');
-        const tables = inNetns(ns, 'nft', ['list', 'tables']).stdout;
-        assert.equal(tables.split('\n').filter((t) => t === 'table inet p2pvpn_gw_wg').length, 1, tables);
-        assert.equal(inNetns(ns, 'nft', ['list', 'table', 'inet', 'host']).stdout, hostTable);
-        assert.equal(iptablesRules(ns), hostRules);
+      firewall('load', 'nftables');
+      firewall('load', 'nftables');
+      const tables = ok(ns, 'nft', ['list', 'tables']);
+      assert.equal(tables.split('\n').filter((t) => t === 'table inet p2pvpn_gw_wg').length, 1, tables);
+      assert.equal(ok(ns, 'nft', ['list', 'table', 'inet', 'filter']), hostTable);
+      assert.equal(iptablesRules(ns), hostRules);
 
-        sh('load', 'iptables');
-        sh('load', 'iptables');
-        assert.doesNotMatch(inNetns(ns, 'nft', ['list', 'tables']).stdout, /p2pvpn/);
-        const rules = iptablesRules(ns);
-        for (const [hook, chain] of [['INPUT', 'IN'], ['FORWARD', 'FWD'], ['OUTPUT', 'OUT']]) {
-          assert.equal(rules.split('\n').filter((l) => l === `-A ${hook} -j P2PVPN-GW-WG-${chain}`).length, 1, rules);
-        }
-        assert.match(rules, /^-A INPUT -j P2PVPN-GW-WG-IN\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT$/m);
+      firewall('load', 'iptables');
+      firewall('load', 'iptables');
+      assert.doesNotMatch(ok(ns, 'nft', ['list', 'tables']), /p2pvpn/);
+      const rules = iptablesRules(ns);
+      for (const [hook, chain] of [['INPUT', 'IN'], ['FORWARD', 'FWD'], ['OUTPUT', 'OUT']]) {
+        assert.equal(rules.split('\n').filter((l) => l === `-A ${hook} -j P2PVPN-GW-WG-${chain}`).length, 1, rules);
+      }
+      assert.match(rules, /^-A INPUT -j P2PVPN-GW-WG-IN\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT$/m);
+      firewall('load', 'nftables');
 
-        sh('unload');
-        sh('unload');
-        assert.equal(iptablesRules(ns), hostRules);
-        assert.equal(inNetns(ns, 'nft', ['list', 'table', 'inet', 'host']).stdout, hostTable);
-        assert.doesNotMatch(inNetns(ns, 'nft', ['list', 'tables']).stdout, /p2pvpn/);
-      });
+      firewall('unload');
+      firewall('unload');
+      assert.deepEqual(rulesets(ns), before);
     });
   });
 });

@@ -91,5 +91,20 @@ describe('hq firewall on the wire', { skip }, () => {
       sh('gw', 'ip route replace 192.168.10.0/24 via 172.19.0.2');
       firewallSh('unload');
     });
+
+    it(`${flavour}: the WAN opens nothing into the LAN and gets no answer from the tunnel address; the LAN's own connections get their replies`, () => {
+      // wan routes hq's LAN (see before) and its tunnel address via hq's WAN address, as any WAN neighbour could.
+      sh('wan', 'ip route replace 172.19.0.1/32 via 203.0.113.1');
+      firewallSh('unload');
+      assert.ok(pings('wan', '10.10.0.5'), 'without the firewall: the WAN gets into the LAN');
+      assert.ok(pings('wan', '172.19.0.1'), 'without the firewall: the tunnel address answers the WAN');
+
+      firewallSh('load', flavour);
+      assert.ok(dropped('wan', '10.10.0.5'), 'a new connection from the WAN into the LAN is dropped');
+      assert.ok(dropped('wan', '172.19.0.1'), 'the tunnel address does not answer the WAN');
+      assert.ok(pings('lan', '203.0.113.2'), "the replies to the LAN's own connection out the WAN come back");
+      assert.ok(pings('peer', '172.19.0.1', '172.19.0.2'), 'the tunnel address answers through the tunnel');
+      firewallSh('unload');
+    });
   }
 });

@@ -195,7 +195,7 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
         assert.doesNotMatch(r.stderr, /^\s+at |internal error/m, text);
         if (r.code === 1) return assertPositioned(r.stderr, text);
         const config = validateLans('lans.yaml', text).config!;
-        const bundles = readdirSync(join(dir, 'out')).map((f): RenderedBundle => {
+        const bundles = readdirSync(join(dir, 'out')).filter((f) => f.endsWith('.tar.gz')).map((f): RenderedBundle => {
           const entries = readTarGz(readFileSync(join(dir, 'out', f))).filter((e) => e.type === 'file');
           const lan = f.replace(/\.tar\.gz$/, '');
           return { lan, files: entries.map((e) => ({ path: e.name.slice(lan.length + 1), mode: e.mode, content: e.content.toString('utf8') })) };

@@ -44,11 +44,11 @@ describe('lans.yaml: firewall', () => {
   it('defaults to nftables, applied, and a gateway overrides only what it names', () => {
     const { config } = validateLans('lans.yaml', lans('', '      firewall: { flavour: iptables }'));
     assert.ok(config);
-    assert.deepEqual(config.mesh.firewall, { flavour: 'nftables', apply: true });
+    assert.deepEqual(config.mesh.firewall, { flavour: 'nftables', apply: true, allowWanToLan: false });
     const topology = buildTopology(config, allocate(config, emptyState('m').public).state);
     assert.deepEqual(topology.sites.map((s) => [s.name, s.firewall]), [
-      ['a', { flavour: 'nftables', apply: true }],
-      ['b', { flavour: 'iptables', apply: true }],
+      ['a', { flavour: 'nftables', apply: true, allowWanToLan: false }],
+      ['b', { flavour: 'iptables', apply: true, allowWanToLan: false }],
     ]);
   });
 
@@ -58,10 +58,17 @@ describe('lans.yaml: firewall', () => {
     assert.deepEqual(topology.sites.map((s) => s.firewall.apply), [false, true]);
   });
 
+  it('allowWanToLan is set for the mesh or per gateway, like the other firewall fields', () => {
+    const { config } = validateLans('lans.yaml', lans('  firewall: { allowWanToLan: true }', '      firewall: { allowWanToLan: false }'));
+    const topology = buildTopology(config!, allocate(config!, emptyState('m').public).state);
+    assert.deepEqual(topology.sites.map((s) => s.firewall.allowWanToLan), [true, false]);
+  });
+
   const bad: [string, string, string, string][] = [
     ['an unknown flavour', '  firewall: { flavour: pf }', '', 'lans.yaml:4:24: mesh.firewall.flavour: must be "nftables" or "iptables"'],
     ['apply as text', '  firewall: { apply: yes please }', '', 'lans.yaml:4:22: mesh.firewall.apply: expected true or false, found the text "yes please"'],
-    ['an unknown key', '  firewall: { flavor: nftables }', '', 'lans.yaml:4:15: mesh.firewall.flavor: unknown key "flavor", expected one of: flavour, apply'],
+    ['an unknown key', '  firewall: { flavor: nftables }', '', 'lans.yaml:4:15: mesh.firewall.flavor: unknown key "flavor", expected one of: flavour, apply, allowWanToLan'],
+    ['allowWanToLan as text', '', '      firewall: { allowWanToLan: "no" }', 'lans.yaml:16:34: lans[1].gateway.firewall.allowWanToLan: expected true or false, found the text "no"'],
   ];
   for (const [name, mesh, b, want] of bad) {
     it(`refuses ${name}`, () => assert.deepEqual(errors(lans(mesh, b)), [want]));

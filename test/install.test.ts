@@ -75,6 +75,27 @@ describe('install.sh and uninstall.sh', () => {
     });
   });
 
+  it('--sha256 records the tarball an install came from; an install without it drops the record; uninstall removes it', async () => {
+    await withTempDir((dir) => {
+      const bundle = writeBundle(join(dir, 'unpacked'), wg);
+      const root = join(dir, 'root');
+      mkdirSync(root);
+      const record = join(root, 'etc/p2pvpn/gw-wg/.bundle.sha256');
+      const sha = 'ab'.repeat(32);
+      assert.equal(sh(bundle, 'install.sh', '--force', '--root', root, '--sha256', 'not-hex').status, 2, 'a value that is not a sha256 is refused');
+      const first = sh(bundle, 'install.sh', '--force', '--root', root, '--sha256', sha);
+      assert.equal(first.status, 0, first.stderr);
+      assert.equal(readFileSync(record, 'utf8'), `${sha}\n`);
+      assert.equal(lstatSync(record).mode & 0o777, 0o600);
+      const byHand = sh(bundle, 'install.sh', '--force', '--root', root);
+      assert.equal(byHand.status, 0, byHand.stderr);
+      assert.throws(() => readFileSync(record), /ENOENT/, 'a bundle installed by hand is no longer the recorded tarball');
+      assert.equal(sh(bundle, 'install.sh', '--force', '--root', root, '--sha256', sha).status, 0);
+      assert.equal(sh(bundle, 'uninstall.sh', '--force', '--root', root).status, 0);
+      assert.deepEqual(snapshot(root), [], 'uninstall leaves nothing, the record included');
+    });
+  });
+
   it('an empty root comes back empty: install removes only the folders it made', async () => {
     await withTempDir((dir) => {
       const bundle = writeBundle(join(dir, 'unpacked'), wg);
@@ -150,30 +171,39 @@ describe('install.sh and uninstall.sh', () => {
       const r = run('unshare', ['-m', '-n', 'sh', '-c', script, 'sh', bundle, dir], { env: { PATH: `${join(dir, 'bin')}:${process.env['PATH']}` } });
       assert.equal(r.status, 0, r.stderr);
       const unit = 'p2pvpn-gw-wg.service';
+      const timer = 'p2pvpn-gw-wg-repair.timer';
       assert.deepEqual(readFileSync(join(dir, 'calls'), 'utf8').trimEnd().split('\n'), [
-        'daemon-reload', `enable ${unit}`, `is-active --quiet ${unit}`, `start ${unit}`,
-        'daemon-reload', `enable ${unit}`, `is-active --quiet ${unit}`, `reload ${unit}`,
-        `disable --now ${unit}`, 'daemon-reload',
+        'daemon-reload', `enable ${unit}`, `is-active --quiet ${unit}`, `start ${unit}`, `start ${timer}`,
+        'daemon-reload', `enable ${unit}`, `is-active --quiet ${unit}`, `reload ${unit}`, `start ${timer}`,
+        `disable --now ${unit}`, `stop ${timer}`, 'daemon-reload',
       ]);
       assert.match(r.stdout, /stopped|firewall: removed/, 'the copy started by hand from the unpacked bundle was taken down first');
-      assert.ok(readFileSync(join(dir, 'installed'), 'utf8').includes(`/etc/systemd/system/${unit}\n`));
+      for (const installed of [unit, timer, 'p2pvpn-gw-wg-repair.service']) assert.ok(readFileSync(join(dir, 'installed'), 'utf8').includes(`/etc/systemd/system/${installed}\n`), installed);
       assert.equal(readFileSync(join(dir, 'uninstalled'), 'utf8'), '/etc\n');
     });
   });
 
-  it('systemd-analyze verify accepts the unit', { skip: missingQuietly('systemd-analyze') }, async () => {
+  it('systemd-analyze verify accepts the unit, the repair timer and its service', { skip: missingQuietly('systemd-analyze') }, async () => {
     await withTempDir((dir) => {
       const bundle = writeBundle(join(dir, 'unpacked'), wg);
       const root = join(dir, 'root');
       mkdirSync(root);
       assert.equal(sh(bundle, 'install.sh', '--force', '--root', root).status, 0);
-      // verify wants ExecStart to exist: point the unit at the copy under the root, nothing else changes.
-      const unit = fileOf(wg, 'systemd/p2pvpn-gw-wg.service').replaceAll('/etc/p2pvpn/gw-wg/', `${root}/etc/p2pvpn/gw-wg/`);
+      // verify wants ExecStart to exist: point the units at the copy under the root, nothing else changes.
       mkdirSync(join(dir, 'units'));
-      writeFileSync(join(dir, 'units/p2pvpn-gw-wg.service'), unit);
-      const r = run('systemd-analyze', ['verify', join(dir, 'units/p2pvpn-gw-wg.service')]);
+      const units = ['p2pvpn-gw-wg.service', 'p2pvpn-gw-wg-repair.service', 'p2pvpn-gw-wg-repair.timer'];
+      for (const unit of units) writeFileSync(join(dir, 'units', unit), fileOf(wg, `systemd/${unit}`).replaceAll('/etc/p2pvpn/gw-wg', `${root}/etc/p2pvpn/gw-wg`));
+      const r = run('systemd-analyze', ['verify', ...units.map((unit) => join(dir, 'units', unit))]);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stderr, '', 'no warnings either');
     });
+  });
+
+  it('the repair timer runs up.sh --repair every 30 s while the mesh unit runs, and stops with it', () => {
+    const timer = fileOf(wg, 'systemd/p2pvpn-gw-wg-repair.timer');
+    assert.match(timer, /^OnUnitActiveSec=30$/m);
+    assert.match(timer, /^PartOf=p2pvpn-gw-wg\.service$/m);
+    assert.match(fileOf(wg, 'systemd/p2pvpn-gw-wg-repair.service'), /^ExecStart=\/etc\/p2pvpn\/gw-wg\/up\.sh --repair$/m);
+    assert.match(fileOf(wg, 'systemd/p2pvpn-gw-wg.service'), /^Wants=network-online\.target p2pvpn-gw-wg-repair\.timer$/m);
   });
 });

@@ -85,7 +85,7 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const now = await readOut(join(dir, 'out'));
     for (const lan of FOUR) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: ['keys/tls-crypt/branch-2.key', 'openvpn/branch-2.conf'], removed: [], changed: ['README', ...GATEWAY_FILES, 'install.sh', 'routes.txt', 'up.sh'] }, lan);
+      assert.deepEqual(changes, { added: ['keys/tls-crypt/branch-2.key', 'openvpn/branch-2.conf'], removed: [], changed: ['README', ...GATEWAY_FILES, 'install.sh', 'routes.txt', 'status.sh', 'up.sh'] }, lan);
       for (const path of changes.changed) assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
     }
     assert.deepEqual(pairsWithout(dir, 'branch-2'), oldPairs, 'existing links keep their keys');
@@ -103,7 +103,7 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const now = await readOut(join(dir, 'out'));
     for (const lan of WITHOUT_VPC_US) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: [], removed: ['keys/tls-crypt/vpc-us.key', 'openvpn/vpc-us.conf'], changed: ['README', ...GATEWAY_FILES, 'install.sh', 'keys/crl.pem', 'routes.txt', 'up.sh'] }, lan);
+      assert.deepEqual(changes, { added: [], removed: ['keys/tls-crypt/vpc-us.key', 'openvpn/vpc-us.conf'], changed: ['README', ...GATEWAY_FILES, 'install.sh', 'keys/crl.pem', 'routes.txt', 'status.sh', 'up.sh'] }, lan);
       for (const [path, bytes] of now.get(lan)!) assert.ok(!bytes.includes('vpc-us'), `${lan}/${path} no longer names vpc-us`);
     }
     const hq = now.get('hq')!;
@@ -196,7 +196,7 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
     const now = await readOut(join(dir, 'out'));
     for (const lan of FOUR) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: [], removed: [], changed: ['README', ...GATEWAY_FILES, 'routes.txt', 'up.sh', conf] }, lan);
+      assert.deepEqual(changes, { added: [], removed: [], changed: ['README', ...GATEWAY_FILES, 'routes.txt', 'status.sh', 'up.sh', conf] }, lan);
       for (const path of changes.changed) assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
       const text = now.get(lan)!.get(conf)!.toString();
       assert.equal(text.split('[Peer]').length - old.get(lan)!.get(conf)!.toString().split('[Peer]').length, 1, `${lan} gains one [Peer]`);

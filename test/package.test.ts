@@ -50,7 +50,7 @@ describe('the npm package', { skip: npmMissing ? 'npm is not installed' : undefi
 
       run(bin, ['generate', 'lans.yaml'], app);
       run(bin, ['graph', 'lans.yaml'], app);
-      assert.deepEqual(readdirSync(join(app, 'out')).sort(), ['cloud.tar.gz', 'example.dot', 'example.mmd', 'example.svg', 'office.tar.gz']);
+      assert.deepEqual(readdirSync(join(app, 'out')).sort(), ['cloud.tar.gz', 'example.dot', 'example.mmd', 'example.svg', 'inventory.yml', 'office.tar.gz']);
       assert.match(readFileSync(join(app, 'out/example.svg'), 'utf8'), /<svg /);
     }));
 

@@ -20,7 +20,7 @@ describe('generated up.sh and down.sh', { skip }, () => {
         assert.equal(r.code, 0, r.stderr);
         const out = join(dir, 'out');
         const scripts: string[] = [];
-        for (const tarball of readdirSync(out)) {
+        for (const tarball of readdirSync(out).filter((f) => f.endsWith('.tar.gz'))) {
           for (const entry of readTarGz(readFileSync(join(out, tarball)))) {
             if (!/\/(up|down)\.sh$/.test(entry.name)) continue;
             const file = join(dir, entry.name.replace('/', '-'));

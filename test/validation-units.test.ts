@@ -15,7 +15,7 @@ import { FIXTURES, withTempDir } from './support/cli.js';
 
 function config(backend: 'openvpn' | 'wireguard', names = ['a', 'b', 'c']): LansConfig {
   return {
-    mesh: { name: 'm', backend, transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000 }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true } },
+    mesh: { name: 'm', backend, transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000 }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true, allowWanToLan: false } },
     lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
   };
 }

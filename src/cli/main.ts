@@ -10,7 +10,10 @@ Exit codes:
   0  success
   1  bad input: lans.yaml or the state folder has a problem (each one is listed)
   2  usage error: unknown command or option
+  2  deploy, status: ansible-playbook or ansible is not installed
   3  plan: changes are pending (bundles or state would change); 0 means nothing would
+  3  status: a link is not up (each one is named, with what each end sees)
+  4  deploy: a gateway failed or was not reached (each one is named)
   70 internal error: a bug in p2pvpn, please report it`;
 
 /** Parses the command line and runs one command; returns the exit code, never exits. */
@@ -123,6 +126,44 @@ ${EXIT_CODES}`)
       const { runRotate } = await import('../commands/rotate.js');
       code = await runRotate(file, lan, cmd.optsWithGlobals(), io);
     });
+  program
+    .command('deploy')
+    .description('roll out/*.tar.gz out to the gateways with Ansible: new gateways first, then the others N at a time')
+    .argument('<lans.yaml>', 'the mesh declaration')
+    .argument('[ansible-args...]', 'after "--": more arguments for ansible-playbook (-e, -v, --private-key, ...)')
+    .option('-o, --out <dir>', 'folder of the tarballs and inventory.yml', 'out')
+    .option('--check', 'say which gateways would change; change nothing')
+    .option('-l, --limit <lans>', 'only these gateways (comma-separated LAN names)')
+    .option('--serial <n>', 'how many changed gateways to update at once', '1')
+    .option('--keep-going', 'go on with the others after a gateway fails (default: stop at the first failed batch)')
+    .addHelpText('after', `
+Runs ansible-playbook with <p2pvpn>/ansible/deploy.yml and out/inventory.yml (written by generate).
+A gateway gets its tarball only when it differs from the one installed (its sha256), installed with
+the bundle's own install.sh; its links to the peers already updated must then come up.
+Prints one line per gateway: changed, unchanged, or failed and why.
+${EXIT_CODES}`)
+    .action(async (file: string, ansibleArgs: string[], _opts: unknown, cmd: Command) => {
+      const { runDeploy } = await import('../commands/deploy.js');
+      code = await runDeploy(file, cmd.optsWithGlobals(), ansibleArgs, io);
+    });
+
+  program
+    .command('status')
+    .description("run every gateway's status.sh through Ansible, at once, and show the mesh as a LAN x LAN matrix")
+    .argument('<lans.yaml>', 'the mesh declaration')
+    .argument('[ansible-args...]', 'after "--": more arguments for ansible (-v, --private-key, ...)')
+    .option('-o, --out <dir>', 'folder of inventory.yml', 'out')
+    .option('--json', 'print JSON (kind "p2pvpn-mesh-status", version 1) instead of the matrix')
+    .addHelpText('after', `
+The cell in row A, column B is what gateway A says of its link to B: up, DOWN, ? (A gave no
+answer) or - (A is not asked: it has neither endpoint nor ssh.host); "!" marks a cell the
+other end contradicts. Every link that is not up is then named, with what each end sees.
+${EXIT_CODES}`)
+    .action(async (file: string, ansibleArgs: string[], _opts: unknown, cmd: Command) => {
+      const { runStatus } = await import('../commands/status.js');
+      code = await runStatus(file, cmd.optsWithGlobals(), ansibleArgs, io);
+    });
+
   program
     .command('import')
     .description('turn a P2P-VPN working folder into lans.yaml and a state that keep its pair numbers, ports, tunnel addresses and keys')

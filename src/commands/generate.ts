@@ -3,6 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Streams } from '../cli/io.js';
 import { output, type GlobalOptions, type Output } from '../cli/output.js';
 import { UserError } from '../errors.js';
+import { INVENTORY_FILE, inventoryHosts, renderInventory } from '../deploy/inventory.js';
 import { withStateLock } from '../io/lock.js';
 import { loadState, saveState } from '../io/stateStore.js';
 import type { SourceDoc } from '../parse/parseLans.js';
@@ -59,6 +60,7 @@ async function generateLocked(file: string, config: LansConfig, source: SourceDo
   const store = bundleStore(opts.out);
   try {
     const gateways = await emitBundles(build, store);
+    await store.stageFile(INVENTORY_FILE, renderInventory(config, inventoryHosts(config, store.digest)));
     const texts = serializeState(build.state);
     const stateChanged = !sameStateAs(texts, prev, loaded.texts);
     if (stateChanged || loaded.upgradedFrom !== undefined) saveState(stateDir, build.state, loaded, undefined, texts);

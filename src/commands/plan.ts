@@ -4,7 +4,7 @@ import { reportExpiries } from '../change/expiryWarnings.js';
 import { formatExpiries, formatGateways, formatTotals } from '../change/format.js';
 import { placeholderKeySource } from '../crypto/placeholderKeys.js';
 import { ExitCode } from '../errors.js';
-import { bundleStore } from '../io/bundleStore.js';
+import { readTarball } from '../io/bundleStore.js';
 import { loadState } from '../io/stateStore.js';
 import { emitBundles } from '../emit/emitBundles.js';
 import { buildMesh } from '../pipeline.js';
@@ -39,7 +39,7 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
   if (!build || hasErrors(problems)) return ExitCode.userError;
 
   // Nothing is written, so nothing is compressed: equal tar streams are enough to tell unchanged bundles.
-  const gateways = await emitBundles(build, { previous: bundleStore(opts.out).previous });
+  const gateways = await emitBundles(build, { previous: (lan) => readTarball(opts.out, lan) });
   const plan = meshPlan(build.topology.mesh, gateways, build.changes.removedLans, !sameStateAs(serializeState(build.state), prev, loaded.texts), build.state.public, now);
   if (opts.json) writeLine(io.stdout, JSON.stringify(plan, null, 2));
   else {

@@ -10,6 +10,7 @@ export function exampleLans(schemaRef: string): string {
 #   p2pvpn validate lans.yaml    check this file, write nothing
 #   p2pvpn show lans.yaml        LANs, links, ports and addresses as a table
 #   p2pvpn generate lans.yaml    write out/<lan>.tar.gz for every gateway
+#   p2pvpn deploy lans.yaml      roll the bundles out to the gateways with Ansible
 # Fields marked (default) may be left out; the value shown is the default.
 
 mesh:
@@ -38,10 +39,12 @@ mesh:
     caDays: 3650           # (default) lifetime of the CA certificate, in days
     certDays: 1095         # (default) lifetime of each gateway certificate, in days
   # Firewall rules every bundle carries in firewall/: tunnel ports only from the
-  # peers, forwarding only through the tunnels, no spoofed sources, fail closed.
+  # peers, forwarding only through the tunnels, no spoofed sources, fail closed,
+  # and no new connections from the WAN side into the LAN.
   firewall:
-    flavour: nftables  # (default) or iptables, for older hosts; both flavours are shipped
-    apply: true        # (default) up.sh loads the rules and down.sh removes them; false ships them only
+    flavour: nftables     # (default) or iptables, for older hosts; both flavours are shipped
+    apply: true           # (default) up.sh loads the rules and down.sh removes them; false ships them only
+    allowWanToLan: false  # (default) true lets new connections from the WAN side into the LAN
 
 # Every LAN (site) and its gateway; a mesh needs at least two. The order does
 # not matter: numbers, ports and addresses are kept in the state folder beside
@@ -57,6 +60,10 @@ lans:
       lanAddress: 192.168.1.1    # the gateway's address on its LAN: hosts route remote LANs via it
       firewall:                  # (optional) this gateway's own choice, over mesh.firewall
         flavour: iptables
+      ssh:                       # (optional) how "p2pvpn deploy" logs in to it (Ansible over SSH)
+        host: vpn.example.com    # (default: endpoint) the name or address to connect to
+        user: root               # (default) the user to log in as
+        port: 22                 # (default) the SSH port
 
   - name: cloud
     description: Cloud VPC

@@ -51,13 +51,26 @@ export interface ForwardRule {
   dst: string;
 }
 
-/** Names of this mesh's own firewall objects: one nftables table, four iptables chains. */
+/** A tunnel address of this gateway and the tunnel it belongs to: it answers only through that tunnel. */
+export interface OwnAddress {
+  address: string;
+  iface: string;
+}
+
+/** Names of this mesh's own firewall objects: one nftables table, six iptables chains. */
 export function firewallNames(mesh: string) {
   const prefix = `P2PVPN-${mesh.toUpperCase()}`;
   return {
     // nft identifiers take no "-"; LAN and mesh names take no "_", so this cannot collide.
     table: `p2pvpn_${mesh.replaceAll('-', '_')}`,
-    chains: { input: `${prefix}-IN`, forward: `${prefix}-FWD`, output: `${prefix}-OUT`, spoofing: `${prefix}-SPOOF` },
+    chains: {
+      input: `${prefix}-IN`,
+      forward: `${prefix}-FWD`,
+      output: `${prefix}-OUT`,
+      spoofing: `${prefix}-SPOOF`,
+      wan: `${prefix}-WAN`,
+      tunnelAddress: `${prefix}-TADDR`,
+    },
   };
 }
 
@@ -72,8 +85,14 @@ export function firewallView(topology: Topology, site: Site) {
     self: site.name,
     backend: topology.backend === 'openvpn' ? 'OpenVPN' : 'WireGuard',
     ...firewallNames(topology.mesh),
+    lanAddress: site.lanAddress,
     local,
     localSet: nftSet(local),
+    localWords: local.join(' '),
+    allowWanToLan: site.firewall.allowWanToLan,
+    /** The default: the LAN's interfaces are found at load time, and new connections into the LAN from any other interface but a tunnel are dropped. */
+    dropWanToLan: !site.firewall.allowWanToLan,
+    ownAddresses: ownAddresses(topology, site, links),
     tunnelMtu: topology.tunnelMtu,
     mss,
     mssAbove: mss + 1,
@@ -83,6 +102,15 @@ export function firewallView(topology: Topology, site: Site) {
     addresses: ([] as PeerAddress[]).concat(...peers.map((peer) => peer.addresses)),
     ...forwardRules(peers, local),
   };
+}
+
+/** This gateway's tunnel addresses: one per link for OpenVPN, one for WireGuard. */
+function ownAddresses(topology: Topology, site: Site, links: Link[]): OwnAddress[] {
+  if (topology.backend === 'wireguard') return [{ address: site.wgAddress, iface: wireguardInterface(topology.mesh) }];
+  return links.map((link) => {
+    const { peer, selfEnd } = peerOf(link, site.name);
+    return { address: link.transitAddresses[selfEnd], iface: openvpnDevice(peer.name) };
+  });
 }
 
 /** Peers and their addresses by tunnel interface, in order of first appearance: one for WireGuard, one per peer for OpenVPN. */

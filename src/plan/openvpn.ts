@@ -51,6 +51,7 @@ export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Si
     readmeFile(topology, site),
     { path: 'up.sh', mode: MODE_SCRIPT, template: 'openvpn/up.sh', view: scriptView(topology, site, tunnels) },
     { path: 'down.sh', mode: MODE_SCRIPT, template: 'openvpn/down.sh', view: scriptView(topology, site, tunnels) },
+    { path: 'status.sh', mode: MODE_SCRIPT, template: 'openvpn/status.sh', view: scriptView(topology, site, tunnels) },
     { path: 'keys/ca.crt', mode: MODE_PUBLIC, content: trust.caPem },
     { path: 'keys/crl.pem', mode: MODE_PUBLIC, content: trust.crlPem },
     { path: `keys/${site.name}.crt`, mode: MODE_PUBLIC, content: record.certificate!.pem },
@@ -115,6 +116,9 @@ function tunnelView(topology: Topology, link: Link, selfName: string, trust: Ope
   };
 }
 
+/** Each tunnel's log is emptied by up.sh (and its repair timer) once past this; the previous part is kept as <peer>.log.1. */
+export const LOG_CAP_KIB = 1024;
+
 function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
-  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall };
+  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall, devicePrefix: openvpnDevice(''), logCapKib: LOG_CAP_KIB, logCapBytes: LOG_CAP_KIB * 1024 };
 }

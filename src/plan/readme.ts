@@ -1,5 +1,5 @@
 import { firewallNames, firewallPorts } from './firewall.js';
-import { installDir, unitName } from './install.js';
+import { installDir, REPAIR_INTERVAL_SECONDS, repairUnitNames, unitName } from './install.js';
 import { remoteSubnets } from './routes.js';
 import { peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, type PlannedFile } from './types.js';
@@ -39,8 +39,11 @@ function gatewayView(topology: Topology, site: Site) {
   return {
     dir: installDir(topology.mesh),
     unit: unitName(topology.mesh),
+    repairTimer: repairUnitNames(topology.mesh).timer,
+    repairInterval: REPAIR_INTERVAL_SECONDS,
     flavour: site.firewall.flavour,
     apply: site.firewall.apply,
+    allowWanToLan: site.firewall.allowWanToLan,
     nftables: site.firewall.flavour === 'nftables',
     table: names.table,
     chains: Object.values(names.chains).join(', '),

@@ -26,7 +26,7 @@ export interface Site {
   /** Sends keepalives: it sits behind NAT or cannot be dialled. */
   behindNat: boolean;
   /** mesh.firewall with this gateway's override applied. */
-  firewall: { flavour: Flavour; apply: boolean };
+  firewall: { flavour: Flavour; apply: boolean; allowWanToLan: boolean };
   /** Present when the LAN is an AWS VPC. */
   aws?: AwsConfig;
 }

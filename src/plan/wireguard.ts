@@ -19,6 +19,7 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
     return {
       name: peer.name,
       publicKey: state.public.lans[peer.name]!.wgPublicKey!,
+      tunnelAddress: peer.wgAddress,
       presharedKey: state.secrets.pairs[link.pair]!.psk!,
       endpoint: seen.endpoint,
       allowedIps: seen.allowedIps,
@@ -42,6 +43,7 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
     readmeFile(topology, site),
     { path: 'up.sh', mode: MODE_SCRIPT, template: 'wireguard/up.sh', view },
     { path: 'down.sh', mode: MODE_SCRIPT, template: 'wireguard/down.sh', view },
+    { path: 'status.sh', mode: MODE_SCRIPT, template: 'wireguard/status.sh', view },
     { path: `wireguard/${iface}.conf`, mode: MODE_SECRET, template: 'wireguard/wg.conf', view },
   ];
 }

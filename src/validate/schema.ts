@@ -43,14 +43,20 @@ const endpoint = z
 const FLAVOURS = ['nftables', 'iptables'] as const;
 const flavour = z.enum(FLAVOURS, { error: 'must be "nftables" or "iptables"' }).describe('Which firewall up.sh loads: nftables (one table of its own) or iptables (chains of its own, for older hosts)');
 const apply = z.boolean({ error: 'expected true or false' }).describe('Whether up.sh loads the firewall rules and down.sh removes them; false ships them in firewall/ only');
+const allowWanToLan = z
+  .boolean({ error: 'expected true or false' })
+  .describe("Whether new connections from outside the mesh and the LAN (the WAN side) may be forwarded into the LAN; by default only replies and the host's own port forwards (DNAT) pass");
 
 export const FirewallSchema = z
-  .strictObject({ flavour: flavour.default('nftables'), apply: apply.default(true) }, { error: 'expected a mapping with flavour and apply' })
-  .describe('Firewall rules every bundle carries: tunnel ports only from peers, forwarding only through the tunnels, no spoofed sources');
+  .strictObject(
+    { flavour: flavour.default('nftables'), apply: apply.default(true), allowWanToLan: allowWanToLan.default(false) },
+    { error: 'expected a mapping with flavour, apply and allowWanToLan' },
+  )
+  .describe('Firewall rules every bundle carries: tunnel ports only from peers, forwarding only through the tunnels, no spoofed sources, no new connections from the WAN into the LAN');
 
 /** A per-gateway override: what it leaves out comes from mesh.firewall. */
 const FirewallOverrideSchema = z
-  .strictObject({ flavour: flavour.optional(), apply: apply.optional() }, { error: 'expected a mapping with flavour and apply' })
+  .strictObject({ flavour: flavour.optional(), apply: apply.optional(), allowWanToLan: allowWanToLan.optional() }, { error: 'expected a mapping with flavour, apply and allowWanToLan' })
   .describe("This gateway's firewall choice where it differs from mesh.firewall (e.g. iptables on an older host)");
 
 /** AWS ids as the console shows them: a prefix and 8 or 17 lowercase hex digits. They reach a shell script, so nothing else passes. */
@@ -72,6 +78,26 @@ export const AwsSchema = z
   }, { error: 'expected a mapping with region, instance, routeTables and securityGroup' })
   .describe('This LAN is an AWS VPC: the bundle carries aws.sh, which sets up routes, security group and instance with the aws CLI');
 
+/** A login name as useradd(8) accepts it by default; it reaches the Ansible inventory, so nothing else passes. */
+export const USER_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** How `p2pvpn deploy` reaches the gateway; every field has a default, so the mapping may be left out. */
+export const SshSchema = z
+  .strictObject({
+    host: z
+      .string({ error: 'expected a DNS name or IPv4 address' })
+      .regex(ENDPOINT_PATTERN, { error: (iss) => endpointProblem(String(iss.input)) })
+      .optional()
+      .describe('DNS name or IPv4 address p2pvpn deploy connects to; defaults to endpoint'),
+    user: z
+      .string({ error: 'expected a user name' })
+      .regex(USER_PATTERN, { error: 'must be a login name: 1 to 32 lowercase letters, digits, "_" and "-", starting with a letter or "_", like "root" or "deploy"' })
+      .optional()
+      .describe('User p2pvpn deploy logs in as; defaults to root'),
+    port: port.optional().describe('SSH port of the gateway; defaults to 22'),
+  }, { error: 'expected a mapping with host, user and port' })
+  .describe('How p2pvpn deploy reaches this gateway over SSH (Ansible); a gateway with neither ssh.host nor endpoint cannot be deployed');
+
 export const GatewaySchema = z
   .strictObject({
     endpoint: endpoint.optional(),
@@ -80,7 +106,8 @@ export const GatewaySchema = z
     lanAddress: ipv4.describe("The gateway's own address on its LAN: hosts route remote LANs via it"),
     firewall: FirewallOverrideSchema.optional(),
     aws: AwsSchema.optional(),
-  }, { error: 'expected a mapping with lanAddress and optionally endpoint, listen, port, firewall and aws' })
+    ssh: SshSchema.optional(),
+  }, { error: 'expected a mapping with lanAddress and optionally endpoint, listen, port, firewall, aws and ssh' })
   .describe('The Linux box at the edge of the LAN that terminates the tunnels');
 
 export const LanSchema = z
@@ -146,4 +173,5 @@ export type Gateway = Lan['gateway'];
 export type Backend = LansConfig['mesh']['backend'];
 export type Flavour = (typeof FLAVOURS)[number];
 export type AwsConfig = NonNullable<Gateway['aws']>;
+export type SshConfig = NonNullable<Gateway['ssh']>;
 export type TransitLayout = NonNullable<LansConfig['mesh']['openvpn']['transitLayout']>;

@@ -65,3 +65,37 @@ export async function breakTunnel(backend: 'openvpn' | 'wireguard', mesh: string
   await execInGateway(gateway, ['kill', pid]);
   await pollUntil(`openvpn ${pid} to exit`, 10_000, async () => ((await execInGateway(gateway, ['ip', 'link', 'show', `vpn-${peer.site.spec.name}`], { allowFail: true })).code !== 0 ? true : undefined));
 }
+
+const WAN_TO_LAN = 'new connection from the WAN into the LAN';
+const TUNNEL_ADDRESS = 'tunnel address from outside';
+
+/** Packets the gateway's firewall dropped as new connections from the WAN into the LAN, and as packets for a tunnel address from outside. */
+export async function dropCounts(end: Installed, mesh: string, flavour: string): Promise<{ wanToLan: number; tunnelAddress: number }> {
+  const gateway = end.site.gateway;
+  if (flavour === 'nftables') {
+    const { stdout } = await execInGateway(gateway, ['nft', 'list', 'table', 'inet', `p2pvpn_${mesh.replaceAll('-', '_')}`]);
+    const sum = (comment: string) => [...stdout.matchAll(new RegExp(`counter packets (\\d+) bytes \\d+ drop comment "${comment}"`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
+    return { wanToLan: sum(WAN_TO_LAN), tunnelAddress: sum(TUNNEL_ADDRESS) };
+  }
+  const dropped = async (chain: string, comment: string) => {
+    const { stdout } = await execInGateway(gateway, ['iptables', '-w', '-n', '-v', '-x', '-L', `P2PVPN-${mesh.toUpperCase()}-${chain}`]);
+    const line = stdout.split('\n').find((l) => l.includes(`/* ${comment} */`) && / DROP /.test(l));
+    if (!line) throw new Error(`no DROP rule "${comment}" in chain ${chain}`);
+    return Number(line.trim().split(/\s+/)[0]);
+  };
+  return { wanToLan: await dropped('WAN', WAN_TO_LAN), tunnelAddress: await dropped('TADDR', TUNNEL_ADDRESS) };
+}
+
+/** A host firewall of the gateway's own, there before p2pvpn: an `inet filter` table, and iptables rules in INPUT only. */
+const HOST_NFT = 'table inet filter {\n  chain input {\n    type filter hook input priority filter; policy accept;\n    tcp dport 22 accept\n  }\n}\n';
+const HOST_IPTABLES = '*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+
+export async function addHostFirewall(gateway: Gateway): Promise<void> {
+  await execInGateway(gateway, ['sh', '-c', `printf '%s' '${HOST_NFT}' | nft -f - && printf '%s' '${HOST_IPTABLES}' | iptables-restore -w --noflush`]);
+}
+
+/** Takes the host firewall away again (the mesh is down): the gateway is an empty host after it. */
+export async function removeHostFirewall(gateway: Gateway): Promise<void> {
+  await execInGateway(gateway, ['nft', 'delete', 'table', 'inet', 'filter']);
+  await execInGateway(gateway, ['nft', 'delete', 'table', 'ip', 'filter']);
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exec, type ExecResult } from './exec.js';
 import { allLinks, assertOutcastRefused, waitLinksUp, type Backend } from './links.js';
 import { addSite, assertRestored, generateBundles, installBundle, outDir, pingAcrossLans, upAll, type Installed, type LanSpec, type Mesh, type Site } from './mesh.js';
-import { execInGateway, ip, processesIn, type Lab } from './netns.js';
+import { execInGateway, ip, processesIn, type Lab, type LanHost } from './netns.js';
 import { startPing, type ContinuousPing, type PingTally } from './ping.js';
 
 /** The running mesh of a suite, changed in place by the steps below. */
@@ -88,7 +88,8 @@ export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> 
   await assertRestored([outcast]);
 }
 
-function lanYaml(spec: LanSpec): string {
+/** The lines that add `spec` to the end of a fixture's lans.yaml. */
+export function lanYaml(spec: LanSpec): string {
   return `\n  - name: ${spec.name}\n    subnets: [${spec.subnets.join(', ')}]\n    gateway:\n      endpoint: ${spec.endpoint}\n      lanAddress: ${spec.lanAddress}\n`;
 }
 
@@ -110,8 +111,12 @@ export function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Ba
 }
 
 /** Pings across every link between `sites` while `change` runs; the tallies of every ping. */
-export async function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
-  const pairs = sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const));
+export function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
+  return duringPingsBetween(sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const)), change);
+}
+
+/** Pings between each pair of hosts while `change` runs; the tallies of every ping. */
+export async function duringPingsBetween(pairs: (readonly [LanHost, LanHost])[], change: () => Promise<void>): Promise<PingTally[]> {
   const started = await Promise.allSettled(pairs.map(([from, to]) => startPing(from, to)));
   const pings = started.flatMap((s): ContinuousPing[] => (s.status === 'fulfilled' ? [s.value] : []));
   try {

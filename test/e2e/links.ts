@@ -91,13 +91,16 @@ export function openvpnWarnings(installed: Installed[]): string[] {
   );
 }
 
-/** OpenVPN logs this once the TLS handshake, the tun device and the routes are done. */
+/** OpenVPN logs this once the TLS handshake, the tun device and the routes are done (in <peer>.log, or its part up.sh moved to <peer>.log.1). */
 function openvpnInitialised(self: Installed, peer: Installed): boolean {
-  try {
-    return readFileSync(join(self.bundle, 'run', `${peer.site.spec.name}.log`), 'utf8').includes('Initialization Sequence Completed');
-  } catch {
-    return false;
-  }
+  const log = join(self.bundle, 'run', `${peer.site.spec.name}.log`);
+  return [`${log}.1`, log].some((file) => {
+    try {
+      return readFileSync(file, 'utf8').includes('Initialization Sequence Completed');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A non-zero latest-handshake for the peer, found by the LAN subnet in its allowed IPs (public keys are never shown). */

@@ -32,6 +32,16 @@ export interface Mesh {
   lab: Lab;
   underlay: Underlay;
   sites: Site[];
+  /** Gateways of their own (private /run, /etc/p2pvpn, /tmp, /root), reached over SSH: see privateRootOf. */
+  deployable?: boolean;
+}
+
+/** SSH port a NAT router that admits nothing else forwards to its gateway. */
+export const NAT_SSH_PORT = 2222;
+
+/** Where a deployable gateway's private folders live on the host. */
+export function privateRootOf(lab: Lab, lan: string): string {
+  return join(lab.workDir, 'gateways', lan, 'private');
 }
 
 export function readFixture(file: string): { mesh: string; backend: string; underlayMtu: number; lans: LanSpec[] } {
@@ -42,9 +52,9 @@ export function readFixture(file: string): { mesh: string; backend: string; unde
 }
 
 /** The underlay (every link of it `underlayMtu` bytes) and every LAN of the fixture, built in parallel. */
-export async function buildNetwork(lab: Lab, lans: LanSpec[], underlayMtu = 1500): Promise<Mesh> {
+export async function buildNetwork(lab: Lab, lans: LanSpec[], underlayMtu = 1500, deployable = false): Promise<Mesh> {
   const underlay = await createUnderlay(lab, UNDERLAY.address, UNDERLAY.prefix, underlayMtu);
-  const mesh: Mesh = { lab, underlay, sites: [] };
+  const mesh: Mesh = { lab, underlay, sites: [], deployable };
   mesh.sites = await Promise.all(lans.map((spec, i) => buildSite(mesh, spec, i)));
   return mesh;
 }
@@ -68,11 +78,11 @@ async function buildSite(mesh: Mesh, spec: LanSpec, index: number): Promise<Site
   const lanAddresses = spec.subnets.map((cidr) => `${gatewayAddressIn(spec, cidr)}/${cidr.split('/')[1]}`);
   const options: GatewayOptions =
     endpoint === undefined
-      ? { name: spec.name, wanAddress: `100.64.${101 + index}.2`, lanAddresses, nat: { publicAddress: `198.51.100.${101 + index}`, inbound: false } }
+      ? { name: spec.name, wanAddress: `100.64.${101 + index}.2`, lanAddresses, nat: { publicAddress: `198.51.100.${101 + index}`, inbound: false, ...(mesh.deployable ? { sshPort: NAT_SSH_PORT } : {}) } }
       : spec.listen !== undefined && spec.listen !== endpoint
         ? { name: spec.name, wanAddress: spec.listen, lanAddresses, nat: { publicAddress: endpoint, inbound: true } }
         : { name: spec.name, wanAddress: endpoint, lanAddresses };
-  const gateway = await addGateway(mesh.lab, mesh.underlay, options);
+  const gateway = await addGateway(mesh.lab, mesh.underlay, mesh.deployable ? { ...options, privateRoot: privateRootOf(mesh.lab, spec.name) } : options);
   const hosts: LanHost[] = [];
   for (const cidr of spec.subnets) hosts.push(await addLanHost(mesh.lab, gateway, `${topHost(cidr)}/${cidr.split('/')[1]}`, gatewayAddressIn(spec, cidr)));
   return { spec, gateway, hosts };
@@ -186,10 +196,13 @@ export function tunnelMtuOf(bundle: string, backend: string, mesh: string, peer:
   return Number(m[1]);
 }
 
-/** Lines of two snapshots that differ, for a readable assertion. */
-export function snapshotDiff(before: Snapshot, after: Snapshot): string[] {
+/**
+ * Lines of two snapshots that differ, for a readable assertion. `counters: false` while
+ * the mesh runs: its firewall counters count, and a reload by up.sh resets them.
+ */
+export function snapshotDiff(before: Snapshot, after: Snapshot, opts = { counters: true }): string[] {
   const diff: string[] = [];
-  for (const key of ['addresses', 'routes', 'links', 'ipForward'] as const) {
+  for (const key of ['addresses', 'routes', 'links', 'ipForward', opts.counters ? 'firewall' : 'firewallRules'] as const) {
     if (before[key] !== after[key]) diff.push(`${key}:\n--- before up.sh\n${before[key]}\n--- after down.sh\n${after[key]}`);
   }
   if (before.processes.join() !== after.processes.join()) diff.push(`processes: before [${before.processes.join(', ')}] after [${after.processes.join(', ')}]`);

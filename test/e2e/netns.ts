@@ -85,7 +85,13 @@ export interface GatewayOptions {
    * `inbound` maps it 1:1 (a cloud elastic IP); otherwise only outgoing traffic
    * is masqueraded and nobody can dial the gateway (an office behind a router).
    */
-  nat?: { publicAddress: string; inbound: boolean };
+  nat?: { publicAddress: string; inbound: boolean; /** A TCP port of the router forwarded to the gateway's SSH (22). */ sshPort?: number };
+  /**
+   * A gateway of its own, as a real one is: private /run, /etc/p2pvpn, /tmp
+   * and /root (bind mounts of folders under `privateRoot`), so what a deploy
+   * writes there stays on this gateway. Without it only /run/wireguard is.
+   */
+  privateRoot?: string;
 }
 
 /** A gateway namespace: `wan` on the underlay (or behind a NAT router on it), bridge `lan` with its LAN addresses. */
@@ -100,8 +106,16 @@ export async function addGateway(lab: Lab, underlay: Underlay, opts: GatewayOpti
   await ip(ns, 'link', 'add', 'lan', 'type', 'bridge');
   for (const cidr of opts.lanAddresses) await ip(ns, 'addr', 'add', cidr, 'dev', 'lan');
   await ip(ns, 'link', 'set', 'lan', 'up');
-  const mnt = await addMountNamespace(lab, ns);
+  const mnt = await addMountNamespace(lab, ns, opts.privateRoot);
   return { name: opts.name, ns, mnt, wanAddress: opts.wanAddress, hosts: 0 };
+}
+
+/** A namespace on the underlay itself (a machine on the internet, say the one that deploys). */
+export async function addUnderlayHost(lab: Lab, underlay: Underlay, name: string, address: string): Promise<string> {
+  const ns = await addNamespace(lab, name);
+  await plugIntoUnderlay(underlay, ns, 'wan', address);
+  await ip(ns, 'route', 'add', 'default', 'via', underlay.address);
+  return ns;
 }
 
 /** A veth from `ns` (named `dev`, holding `address`) to a port of the underlay bridge. */
@@ -132,6 +146,7 @@ async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, nam
   await nft('add', 'chain', 'ip', 'nat', 'in', '{ type nat hook prerouting priority dstnat; }');
   await nft('add', 'chain', 'ip', 'nat', 'out', '{ type nat hook postrouting priority srcnat; }');
   if (nat.inbound) await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'dnat', 'to', wanAddress);
+  else if (nat.sshPort !== undefined) await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'tcp', 'dport', String(nat.sshPort), 'dnat', 'to', `${wanAddress}:22`);
   await nft('add', 'rule', 'ip', 'nat', 'out', 'ip', 'saddr', wanAddress, 'snat', 'to', publicAddress);
 }
 
@@ -167,17 +182,45 @@ export interface Snapshot {
   routes: string;
   links: string;
   ipForward: string;
+  /** `nft list ruleset` as it prints, then iptables-save less its two timestamped comments. */
+  firewall: string;
+  /** The same rules without counters (`nft -s`; iptables-save prints none): for comparing a running mesh. */
+  firewallRules: string;
   processes: string[];
 }
 
 export async function snapshot(gateway: Gateway): Promise<Snapshot> {
-  const [addresses, routes, links, ipForward] = await Promise.all([
+  const [addresses, routes, links, ipForward, nft, nftRules, iptables] = await Promise.all([
     ip(gateway.ns, '-4', 'addr', 'show'),
     ip(gateway.ns, '-4', 'route', 'show', 'table', 'all'),
     ip(gateway.ns, 'link', 'show'),
     execInGateway(gateway, ['cat', '/proc/sys/net/ipv4/ip_forward']),
+    execInGateway(gateway, ['nft', 'list', 'ruleset']),
+    execInGateway(gateway, ['nft', '-s', 'list', 'ruleset']),
+    execInGateway(gateway, ['iptables-save']),
   ]);
-  return { addresses: addresses.stdout, routes: routes.stdout, links: links.stdout, ipForward: ipForward.stdout.trim(), processes: processesIn(gateway.ns) };
+  const saved = `--- iptables-save\n${iptables.stdout.split('\n').filter((l) => !/^# (Generated|Completed) /.test(l)).join('\n')}`;
+  return {
+    addresses: addresses.stdout,
+    routes: routes.stdout,
+    links: links.stdout,
+    ipForward: ipForward.stdout.trim(),
+    firewall: nft.stdout + saved,
+    firewallRules: nftRules.stdout + saved,
+    processes: processesIn(gateway.ns),
+  };
+}
+
+/** A host of no LAN on the underlay bridge: a WAN neighbour (another tenant, the ISP's router). */
+export async function addStranger(lab: Lab, underlay: Underlay, address: string): Promise<string> {
+  const ns = await addNamespace(lab, 'stranger');
+  await plugIntoUnderlay(underlay, ns, 'wan', address);
+  return ns;
+}
+
+/** The NAT router in front of a gateway built with `nat` (addGateway). */
+export function natRouterOf(lab: Lab, gateway: Gateway): string {
+  return `${lab.prefix}-nat-${gateway.name}`;
 }
 
 /** `pid command` of every process whose network namespace is `ns`. */
@@ -246,13 +289,30 @@ async function addNamespace(lab: Lab, suffix: string): Promise<string> {
  * network namespace: each gateway gets a private one. The namespace persists
  * as a bind-mounted file so up.sh, wg show and down.sh all enter the same one.
  */
-async function addMountNamespace(lab: Lab, ns: string): Promise<string> {
+async function addMountNamespace(lab: Lab, ns: string, privateRoot?: string): Promise<string> {
   const file = join(lab.runDir, `${ns}.mnt`);
   writeFileSync(file, '');
   lab.mountFiles.push(file);
-  const setup = 'mount -t tmpfs -o mode=0700 p2pe /run/wireguard && umount -l /sys && mount -t sysfs sysfs /sys';
+  const setup = privateRoot === undefined ? 'mount -t tmpfs -o mode=0700 p2pe /run/wireguard && umount -l /sys && mount -t sysfs sysfs /sys' : privateMounts(privateRoot);
   await exec(['nsenter', `--net=/run/netns/${ns}`, '--', 'unshare', `--mount=${file}`, '--propagation', 'private', '--', 'sh', '-c', setup]);
   return file;
+}
+
+/** The mounts of a gateway of its own; /tmp last, since its source lies under the host's /tmp. */
+function privateMounts(root: string): string {
+  for (const dir of ['etc-p2pvpn', 'root', 'tmp']) mkdirSync(join(root, dir), { recursive: true, mode: 0o700 });
+  // The mount point must exist on the host; an empty folder is all this leaves there.
+  mkdirSync('/etc/p2pvpn', { recursive: true, mode: 0o700 });
+  return [
+    `mount --bind ${join(root, 'etc-p2pvpn')} /etc/p2pvpn`,
+    `mount --bind ${join(root, 'root')} /root`,
+    'mount -t tmpfs -o mode=0755 p2pe /run',
+    'mkdir -m 0700 /run/wireguard /run/sshd',
+    `mount --bind ${join(root, 'tmp')} /tmp`,
+    'chmod 1777 /tmp',
+    'umount -l /sys',
+    'mount -t sysfs sysfs /sys',
+  ].join(' && ');
 }
 
 function listNamespaces(): string[] {

@@ -29,8 +29,8 @@ const SUMMARY = /^(\d+) packets transmitted, (\d+) received/m;
  * reply is in, so that the link is known to carry traffic before the change.
  * ping is exec'd by `ip netns exec`, so the child's PID is ping's own.
  */
-export async function startPing(from: LanHost, to: LanHost, firstReplyMs = 5_000): Promise<ContinuousPing> {
-  const child = spawn('ip', ['netns', 'exec', from.ns, 'ping', '-n', '-i', INTERVAL, to.address], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+export async function startPing(from: LanHost, to: LanHost, firstReplyMs = 5_000, interval = INTERVAL): Promise<ContinuousPing> {
+  const child = spawn('ip', ['netns', 'exec', from.ns, 'ping', '-n', '-i', interval, to.address], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const replies = new Set<number>();
   let output = '';

@@ -25,8 +25,10 @@ import {
   type Installed,
   type Mesh,
 } from './mesh.js';
-import { breakTunnel, firewallSh, loadedFirewall, watchPackets } from './firewall.js';
-import { cleanup, createLab, execIn, execInGateway, remainingNamespaces, snapshot, type Lab } from './netns.js';
+import { addHostFirewall, breakTunnel, firewallSh, loadedFirewall, removeHostFirewall, watchPackets } from './firewall.js';
+import { addStranger, cleanup, createLab, execIn, execInGateway, remainingNamespaces, snapshot, type Lab } from './netns.js';
+import { assertBrokenTunnelRepaired, assertLogCapped } from './repair.js';
+import { assertStrangerShutOut, STRANGER, tunnelAddressOf } from './stranger.js';
 import { missingPrerequisite, skipUnlessRequired } from './prerequisites.js';
 
 /** Bundles of one gateway, unpacked: where a negative case edits keys before running up.sh. */
@@ -46,6 +48,12 @@ export interface MeshSuite {
 const READY_MS = 40_000;
 /** The fixtures put charlie on iptables; every other gateway has the default, nftables. */
 const FIREWALL: Record<string, string> = { charlie: 'iptables' };
+/**
+ * Gateways with a firewall of their own before the mesh (an `inet filter` table and
+ * iptables rules): bravo throughout, charlie until its second up.sh/down.sh, so each
+ * flavour is shown leaving both an empty host and a host with rules as it found it.
+ */
+const HOST_FIREWALL = ['bravo', 'charlie'];
 /** An address of no LAN and no tunnel, to spoof from. */
 const SPOOFED = '10.99.0.1';
 /** Long enough for several handshake attempts (OpenVPN retries every 2 s, WireGuard every 5 s). */
@@ -63,12 +71,16 @@ export function describeMeshSuite(suite: MeshSuite): void {
     let tarballs: Map<string, string>;
     let otherTarballs: Map<string, string>;
     let installed: Installed[] = [];
+    let stranger: string;
     const started = Date.now();
+    const site = (name: string) => mesh.sites.find((s) => s.spec.name === name)!;
 
     before(async () => {
       if (missing) assert.fail(`P2PVPN_E2E=required, but ${missing}`);
       lab = createLab();
       [mesh, tarballs, otherTarballs] = await Promise.all([buildNetwork(lab, spec.lans, spec.underlayMtu), generateBundles(lab, fixture), generateBundles(lab, fixture, 'other-state')]);
+      stranger = await addStranger(lab, mesh.underlay, STRANGER);
+      for (const name of HOST_FIREWALL) await addHostFirewall(site(name).gateway);
     });
 
     after(() => {
@@ -152,6 +164,22 @@ export function describeMeshSuite(suite: MeshSuite): void {
       assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'up.sh mended it');
     });
 
+    it('a stranger on the WAN segment reaches no LAN host and no tunnel address, and the firewall counts it; the host\'s own NAT and port forward still work', async () => {
+      const byName = (name: string) => installed.find((i) => i.site.spec.name === name)!;
+      // alpha sits on the underlay (nftables); charlie behind its 1:1 NAT router, which routes its LAN to it (iptables).
+      for (const [name, via] of [['alpha', spec.lans[0]!.endpoint!], ['charlie', spec.lans[2]!.endpoint!]] as const) {
+        const end = byName(name);
+        const tunnelAddress = tunnelAddressOf(end, suite.backend, spec.mesh, 'bravo');
+        await assertStrangerShutOut(lab, spec.mesh, stranger, { end, flavour: FIREWALL[name] ?? 'nftables', via }, tunnelAddress);
+      }
+      assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the mesh still carries every LAN');
+    });
+
+    it('a tunnel broken under its daemon (device deleted; WireGuard: wireguard-go killed too) is mended by up.sh and by up.sh --repair; every other link keeps passing pings', async () => {
+      await assertBrokenTunnelRepaired(backend, installed, READY_MS);
+      if (suite.backend === 'openvpn') await assertLogCapped(backend, installed[0]!, installed[1]!);
+    });
+
     it(`a full-size packet with the DF bit crosses every tunnel over a ${spec.underlayMtu}-byte underlay, and the underlay fragments nothing`, async () => {
       const first = installed[0]!;
       const mtu = tunnelMtuOf(first.bundle, suite.backend, spec.mesh, installed[1]!.site.spec.name);
@@ -166,7 +194,7 @@ export function describeMeshSuite(suite: MeshSuite): void {
       const before = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
       await Promise.all(installed.map((i) => execInGateway(i.site.gateway, [join(i.bundle, 'up.sh')], { env: backend.env })));
       const after = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
-      installed.forEach((i, n) => assert.deepEqual(snapshotDiff(before[n]!, after[n]!), [], `${i.site.spec.name} unchanged`));
+      installed.forEach((i, n) => assert.deepEqual(snapshotDiff(before[n]!, after[n]!, { counters: false }), [], `${i.site.spec.name} unchanged`));
       assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), []);
     });
 
@@ -199,7 +227,7 @@ export function describeMeshSuite(suite: MeshSuite): void {
       });
     }
 
-    it('down.sh puts back addresses, routes, links, forwarding and processes', async () => {
+    it('down.sh puts back addresses, routes, links, forwarding, processes, and nft list ruleset and iptables-save as they were', async () => {
       await downAll(installed, backend.env);
       await assertRestored(installed);
     });
@@ -207,6 +235,13 @@ export function describeMeshSuite(suite: MeshSuite): void {
     it('down.sh removed every firewall rule it loaded', async () => {
       const loaded = await Promise.all(installed.map(async (i) => `${i.site.spec.name}: ${(await loadedFirewall(i, spec.mesh)).join(', ')}`));
       assert.deepEqual(loaded, installed.map((i) => `${i.site.spec.name}: `));
+    });
+
+    it('up.sh --repair (the repair timer) on a gateway whose mesh was taken down starts nothing and changes nothing', async () => {
+      const before = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
+      await Promise.all(installed.map((i) => execInGateway(i.site.gateway, [join(i.bundle, 'up.sh'), '--repair'], { env: backend.env })));
+      const after = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
+      installed.forEach((i, n) => assert.deepEqual(snapshotDiff(before[n]!, after[n]!), [], `${i.site.spec.name} unchanged`));
     });
 
     it("a gateway given another gateway's bundle refuses to start and changes nothing", async () => {
@@ -222,6 +257,8 @@ export function describeMeshSuite(suite: MeshSuite): void {
     });
 
     it('a link whose key or certificate was swapped never completes its handshake; the others do', async () => {
+      // charlie is an empty host from now on: its second up.sh and down.sh must leave no iptables table there either.
+      await removeHostFirewall(site('charlie').gateway);
       const bundles = new Map<string, string>();
       for (const site of mesh.sites) bundles.set(site.spec.name, await installBundle(lab, site.gateway, tarballs.get(site.spec.name)!, site.spec.name, 'swapped'));
       const broken = await suite.breakLinks({ lab, bundles, other: otherTarballs });

@@ -6,6 +6,7 @@ import { checkGatewayAddresses } from './gatewayAddresses.js';
 import { checkMtu } from './mtu.js';
 import { checkNames } from './names.js';
 import { checkPorts } from './ports.js';
+import { checkSsh } from './ssh.js';
 import { checkSubnets } from './subnets.js';
 import { checkTransit } from './transit.js';
 
@@ -13,4 +14,4 @@ export type Report = (path: (string | number)[], message: string, severity?: 'er
 export type Rule = (config: LansConfig, report: Report) => void;
 
 /** Every rule runs on every input, so the user sees all problems at once. */
-export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkPorts, checkCertificates, checkMtu, checkAws];
+export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkPorts, checkCertificates, checkMtu, checkAws, checkSsh];

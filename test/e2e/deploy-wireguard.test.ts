@@ -1,0 +1,3 @@
+import { describeDeploySuite } from './deploySuite.js';
+
+describeDeploySuite('wireguard');
