@@ -40,10 +40,10 @@ describe('NAT and endpoints', () => {
     assert.match(waiting, /^tls-server$/m);
   });
 
-  it('OpenVPN: on such a link the dialler restarts after 10 s of silence, and the end it dials says when it stops', () => {
+  it('OpenVPN: on such a link the dialler restarts after 8 s of silence, and the end it dials says when it stops', () => {
     const keepalive = (conf: string): string[] => conf.split('\n').filter((l) => /^(ping|ping-restart|explicit-exit-notify) /.test(l));
-    assert.deepEqual(keepalive(fileOf(lan(ovpn, 'home'), 'openvpn/hq.conf')), ['ping 2', 'ping-restart 10']);
-    assert.deepEqual(keepalive(fileOf(lan(ovpn, 'hq'), 'openvpn/home.conf')), ['ping 2', 'ping-restart 10', 'explicit-exit-notify 1']);
+    assert.deepEqual(keepalive(fileOf(lan(ovpn, 'home'), 'openvpn/hq.conf')), ['ping 2', 'ping-restart 8']);
+    assert.deepEqual(keepalive(fileOf(lan(ovpn, 'hq'), 'openvpn/home.conf')), ['ping 2', 'ping-restart 8', 'explicit-exit-notify 1']);
     // Where both ends can dial, nothing waits on the other: the defaults stay, and no exit delays a restart.
     assert.deepEqual(keepalive(fileOf(lan(ovpn, 'hq'), 'openvpn/branch.conf')), ['ping 10', 'ping-restart 60']);
   });
