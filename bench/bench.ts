@@ -3,8 +3,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Backend } from '../src/validate/schema.js';
-import { generate, hasPlanCommand, plan, ROOT, runCli, snapshot, writtenFiles, type CliRun } from './cli.js';
+import type { Backend } from '../src/model/schema.js';
+import { type CliRun, generate, hasPlanCommand, plan, ROOT, runCli, snapshot, writtenFiles } from './cli.js';
 import { measureFloor } from './floor.js';
 import { meshYaml } from './mesh.js';
 import { checkTargets, formatTable, type Row, type Scenario } from './report.js';
@@ -114,9 +114,17 @@ async function benchMesh(root: string, backend: Backend, lans: number, withPlan:
     rmSync(dir, { recursive: true, force: true });
   }
   rows.push(row(backend, lans, 'add-one', added, addWork, await floorOf(addWork!)));
-  rows.push(withPlan ? row(backend, lans, 'plan', planned, undefined, undefined) : { backend, lans, links: (lans * (lans - 1)) / 2, scenario: 'plan', ms: undefined, runsMs: [] });
+  rows.push(
+    withPlan
+      ? row(backend, lans, 'plan', planned, undefined, undefined)
+      : { backend, lans, links: (lans * (lans - 1)) / 2, scenario: 'plan', ms: undefined, runsMs: [] },
+  );
   rmSync(base, { recursive: true, force: true });
-  for (const r of rows) progress(`  ${r.scenario}: ${r.ms === undefined ? 'n/a' : `${Math.round(r.ms)} ms`}${r.floorMs === undefined ? '' : `, floor ${Math.round(r.floorMs)} ms`}, runs ${r.runsMs.join(' ')}`);
+  for (const r of rows)
+    progress(
+      `  ${r.scenario}: ${r.ms === undefined ? 'n/a' : `${Math.round(r.ms)} ms`}` +
+        `${r.floorMs === undefined ? '' : `, floor ${Math.round(r.floorMs)} ms`}, runs ${r.runsMs.join(' ')}`,
+    );
   return rows;
 }
 
@@ -136,7 +144,13 @@ async function main(): Promise<void> {
     for (const backend of backends) for (const lans of sizes) rows.push(...(await benchMesh(root, backend, lans, withPlan)));
     const targets = checkTargets(rows, helpMs);
     process.stdout.write(`${formatTable(rows, helpMs, targets)}\n`);
-    const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+    const machine = {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    };
     const results = { kind: 'p2pvpn-bench', version: 1, date: new Date().toISOString(), machine, reps, helpMs, rows, targets };
     writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
     progress(`results written to ${opts.out}`);

@@ -8,18 +8,25 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BIN } from '../test/support/cli.js';
-import { exec, type ExecResult } from '../test/e2e/exec.js';
-import { buildNetwork, privateRootOf, type LanSpec } from '../test/e2e/mesh.js';
+import { type ExecResult, exec } from '../test/e2e/exec.js';
+import { buildNetwork, type LanSpec, privateRootOf } from '../test/e2e/mesh.js';
 import { addUnderlayHost, cleanup, createLab } from '../test/e2e/netns.js';
 import { sshClient, startSshd } from '../test/e2e/sshd.js';
+import { BIN } from '../test/support/cli.js';
 
 const { values } = parseArgs({ options: { lans: { type: 'string', default: '10' }, reps: { type: 'string', default: '5' } } });
 const count = Number(values.lans);
 const reps = Number(values.reps);
 
-const specs: LanSpec[] = Array.from({ length: count }, (_, i) => ({ name: `gw${i + 1}`, subnets: [`10.${i + 1}.0.0/24`], lanAddress: `10.${i + 1}.0.1`, endpoint: `198.51.100.${11 + i}` }));
-const yaml = `mesh: { name: bench, backend: wireguard, underlayMtu: 1400 }\nlans:\n${specs.map((s) => `  - name: ${s.name}\n    subnets: [${s.subnets[0]}]\n    gateway: { endpoint: ${s.endpoint}, lanAddress: ${s.lanAddress} }\n`).join('')}`;
+const specs: LanSpec[] = Array.from({ length: count }, (_, i) => ({
+  name: `gw${i + 1}`,
+  subnets: [`10.${i + 1}.0.0/24`],
+  lanAddress: `10.${i + 1}.0.1`,
+  endpoint: `198.51.100.${11 + i}`,
+}));
+const lanYaml = (s: (typeof specs)[number]): string =>
+  `  - name: ${s.name}\n    subnets: [${s.subnets[0]}]\n    gateway: { endpoint: ${s.endpoint}, lanAddress: ${s.lanAddress} }\n`;
+const yaml = `mesh: { name: bench, backend: wireguard, underlayMtu: 1400 }\nlans:\n${specs.map(lanYaml).join('')}`;
 
 const lab = createLab();
 try {
@@ -31,7 +38,8 @@ try {
   for (const site of mesh.sites) known += (await startSshd(site.gateway, privateRootOf(lab, site.spec.name), client, [site.spec.endpoint!])).knownHosts;
   writeFileSync(client.knownHosts, known);
   const out = join(lab.workDir, 'out');
-  const inCtl = (argv: string[]): Promise<ExecResult> => exec(['ip', 'netns', 'exec', controller, ...argv], { env: { ...client.env, LC_ALL: 'C.UTF-8' }, allowFail: true, timeoutMs: 600_000 });
+  const inCtl = (argv: string[]): Promise<ExecResult> =>
+    exec(['ip', 'netns', 'exec', controller, ...argv], { env: { ...client.env, LC_ALL: 'C.UTF-8' }, allowFail: true, timeoutMs: 600_000 });
   const p2pvpn = (...args: string[]): Promise<ExecResult> => inCtl([process.execPath, BIN, ...args]);
   must(await p2pvpn('generate', lans, '--out', out, '--state', join(lab.workDir, 'state')), 'generate');
   must(await p2pvpn('deploy', lans, '--out', out, '--serial', String(count)), 'the first deploy');
@@ -51,9 +59,13 @@ try {
     }
   }
   const medians = times.map((t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
-  runs.forEach(([name], i) => process.stderr.write(`${name}: ${times[i]!.map((t) => t.toFixed(2)).join(' ')} s\n`));
+  for (const [i, [name]] of runs.entries()) process.stderr.write(`${name}: ${times[i]!.map((t) => t.toFixed(2)).join(' ')} s\n`);
   const floor = medians[0]!;
-  const lines = ['| run | gateways | median | / floor |', '|---|---:|---:|---:|', ...runs.map(([name], i) => `| ${name} | ${count} | ${medians[i]!.toFixed(2)} s | ${(medians[i]! / floor).toFixed(2)}× |`)];
+  const lines = [
+    '| run | gateways | median | / floor |',
+    '|---|---:|---:|---:|',
+    ...runs.map(([name], i) => `| ${name} | ${count} | ${medians[i]!.toFixed(2)} s | ${(medians[i]! / floor).toFixed(2)}× |`),
+  ];
   process.stdout.write(`${lines.join('\n')}\n\nmedian of ${reps} runs each; targets: deploy and status within 2× the floor\n`);
   for (const [name] of runs.slice(1)) {
     const ratio = medians[runs.findIndex((r) => r[0] === name)]! / floor;

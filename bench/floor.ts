@@ -1,12 +1,12 @@
-import { generateKeyPair, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { GZIP_LEVEL } from '../src/pack/tarball.js';
 import { RSA_BITS } from '../src/crypto/keys.js';
+import { GZIP_LEVEL } from '../src/pack/tarball.js';
 import type { Work } from './work.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -28,10 +28,16 @@ export async function measureFloor(work: Work, signer: KeyObject): Promise<numbe
     const start = process.hrtime.bigint();
     const compressedBytes = await Promise.all([
       ...times(work.rsaKeyPairs, () =>
-        generateKeyPairAsync('rsa', { modulusLength: RSA_BITS, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }),
+        generateKeyPairAsync('rsa', {
+          modulusLength: RSA_BITS,
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+        }),
       ),
       ...times(work.signatures, () => signAsync('sha256', TBS, signer)),
-      ...times(work.x25519KeyPairs, () => generateKeyPairAsync('x25519', { privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } })),
+      ...times(work.x25519KeyPairs, () =>
+        generateKeyPairAsync('x25519', { privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } }),
+      ),
       ...randomInChunks(work.tlsCryptKeys * 256 + work.presharedKeys * 32),
       ...work.tars.map(async (tar, i) => {
         const gz = await gzipAsync(tar, { level: GZIP_LEVEL });

@@ -1,4 +1,4 @@
-import type { Backend } from '../src/validate/schema.js';
+import type { Backend } from '../src/model/schema.js';
 
 /**
  * A synthetic lans.yaml of `count` LANs. Subnets: 10.<64+i/256>.<i%256>.0/24

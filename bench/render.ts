@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { defaultStateDir } from '../src/commands/generate.js';
+import { defaultStateDir } from '../src/io/lansFile.js';
 import { loadState } from '../src/io/stateStore.js';
 import { bundlePlanner } from '../src/plan/bundles.js';
 import { renderBundle } from '../src/render/render.js';

@@ -1,4 +1,4 @@
-import type { Backend } from '../src/validate/schema.js';
+import type { Backend } from '../src/model/schema.js';
 
 export type Scenario = 'cold' | 'warm' | 'add-one' | 'plan';
 
@@ -42,7 +42,12 @@ export function checkTargets(rows: Row[], helpMs: number): Target[] {
     add(`${backend} add one LAN to 100`, find(rows, backend, 100, 'add-one')?.ms, addLimit, 'ms');
     add(`${backend} plan one LAN added to 100`, find(rows, backend, 100, 'plan')?.ms, 1000, 'ms');
     for (const scenario of ['cold', 'warm', 'add-one'] as const) {
-      add(`${backend} ${scenario}: 200 vs 100 LANs beyond floor`, beyondFloorGrowth(find(rows, backend, 100, scenario), find(rows, backend, 200, scenario)), 4.5, '×');
+      add(
+        `${backend} ${scenario}: 200 vs 100 LANs beyond floor`,
+        beyondFloorGrowth(find(rows, backend, 100, scenario), find(rows, backend, 200, scenario)),
+        4.5,
+        '×',
+      );
     }
     add(`${backend} peak memory at 200 LANs`, peakAt(rows, backend, 200), 400, 'MiB');
   }

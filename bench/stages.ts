@@ -8,13 +8,14 @@
  *
  *   node dist/bench/stages.js [--backend wireguard|openvpn] [--lans 100]
  */
-import { cpuUsage } from 'node:process';
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuUsage } from 'node:process';
 import { parseArgs } from 'node:util';
-import type { Backend } from '../src/validate/schema.js';
 import { readIfExists } from '../src/io/files.js';
+import type { Backend } from '../src/model/schema.js';
 import { generate } from './cli.js';
 import { meshYaml } from './mesh.js';
 
@@ -98,7 +99,8 @@ function report(): void {
       `${backend}, one LAN added to ${lans}: CPU per stage, one stage at a time`,
       ...rows,
       `${'total'.padEnd(30)} ${total.toFixed(0).padStart(6)} ms`,
-      `best schedule on ${cores} cores: ${serial.toFixed(0)} ms alone + ${(total - serial).toFixed(0)} ms / ${cores} = ${(serial + (total - serial) / cores).toFixed(0)} ms wall`,
+      `best schedule on ${cores} cores: ${serial.toFixed(0)} ms alone + ${(total - serial).toFixed(0)} ms / ${cores}` +
+        ` = ${(serial + (total - serial) / cores).toFixed(0)} ms wall`,
       '',
     ].join('\n'),
   );

@@ -22,7 +22,8 @@ export interface StateFiles {
 }
 
 export function readState(stateDir: string): StateFiles {
-  const read = <T>(name: string): T | undefined => (existsSync(join(stateDir, name)) ? (JSON.parse(readFileSync(join(stateDir, name), 'utf8')) as T) : undefined);
+  const read = <T>(name: string): T | undefined =>
+    existsSync(join(stateDir, name)) ? (JSON.parse(readFileSync(join(stateDir, name), 'utf8')) as T) : undefined;
   return { pub: read<PublicState>('mesh.json'), secrets: read<SecretState>('secrets.json') };
 }
 
@@ -54,5 +55,10 @@ export function describeWork(w: Work): string {
     [w.presharedKeys, 'PSKs'],
     [w.tars.length, 'tarballs'],
   ] as const;
-  return parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(', ') || 'nothing';
+  return (
+    parts
+      .filter(([n]) => n > 0)
+      .map(([n, what]) => `${n} ${what}`)
+      .join(', ') || 'nothing'
+  );
 }

@@ -19,3 +19,5 @@ export const ExitCode = {
   gatewayFailed: 4,
   internal: 70,
 } as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

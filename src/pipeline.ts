@@ -1,14 +1,14 @@
-import { allocate, type AllocationChanges } from './allocate/allocate.js';
-import { carriesFacts } from './change/summary.js';
+import { type AllocationChanges, allocate } from './allocate/allocate.js';
 import { checkAllocation } from './allocate/checkAllocation.js';
 import type { KeySource } from './crypto/keys.js';
-import { provisionMaterial, type KeyProgress } from './crypto/material.js';
+import { type KeyProgress, provisionMaterial } from './crypto/material.js';
+import type { Report } from './model/problems.js';
+import type { LansConfig } from './model/schema.js';
 import { bundlePlanner } from './plan/bundles.js';
+import { carriesFacts } from './plan/facts.js';
 import type { Site, Topology } from './plan/topology.js';
-import { renderBundle, type RenderedBundle } from './render/render.js';
+import { type RenderedBundle, renderBundle } from './render/render.js';
 import type { MeshState } from './state/types.js';
-import type { Report } from './validate/rules/index.js';
-import type { LansConfig } from './validate/schema.js';
 
 export interface MeshBuild {
   state: MeshState;
@@ -20,7 +20,7 @@ export interface MeshBuild {
    * text, and a run should hold only the few bundles it is packing.
    */
   renderBundle(site: Site): RenderedBundle;
-  /** Only the files of that bundle a summary reads facts from: what plan renders first. */
+  /** Only the files of that bundle that carry facts, to compare with an old tarball's: what plan renders first. */
   renderFacts(site: Site): RenderedBundle;
 }
 
@@ -30,7 +30,14 @@ export interface MeshBuild {
  * arguments; nothing here touches the file system. Returns undefined when a
  * check that needs the allocation reported an error.
  */
-export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySource, now: Date, report: Report, onProgress?: KeyProgress): Promise<MeshBuild | undefined> {
+export async function buildMesh(
+  config: LansConfig,
+  prev: MeshState,
+  keys: KeySource,
+  now: Date,
+  report: Report,
+  onProgress?: KeyProgress,
+): Promise<MeshBuild | undefined> {
   const { state: numbered, changes } = allocate(config, prev.public);
   let failed = false;
   checkAllocation(config, numbered, (path, message, severity = 'error') => {
@@ -42,7 +49,7 @@ export async function buildMesh(config: LansConfig, prev: MeshState, keys: KeySo
   const { topology, planBundle, planTunnelFiles } = bundlePlanner(config, state);
   const renderFacts = (site: Site): RenderedBundle => {
     const tunnel = planTunnelFiles(site);
-    return renderBundle({ lan: tunnel.lan, files: tunnel.files.filter((f) => carriesFacts(f.path)) });
+    return renderBundle({ ...tunnel, files: tunnel.files.filter((f) => carriesFacts(f.path)) });
   };
   return { state, changes, topology, renderBundle: (site) => renderBundle(planBundle(site)), renderFacts };
 }

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allocate } from '../src/allocate/allocate.js';
+import type { LansConfig } from '../src/model/schema.js';
 import { emptyState } from '../src/state/types.js';
-import type { LansConfig } from '../src/validate/schema.js';
+import { meshConfig } from './support/meshes.js';
 
 function config(names: string[]): LansConfig {
-  return {
-    mesh: { name: 'm', backend: 'wireguard', transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000 }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true, allowWanToLan: false } },
-    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
-  };
+  return meshConfig('wireguard', names);
 }
 
 describe('allocate', () => {
@@ -30,7 +28,14 @@ describe('allocate', () => {
     assert.equal(state.lans['new']!.number, 4);
     for (const pair of first.pairs) assert.ok(state.pairs.some((p) => p.number === pair.number && p.lans.join() === pair.lans.join()));
     assert.deepEqual(changes.addedLans, ['new']);
-    assert.deepEqual(changes.addedPairs.map((p) => [p.number, p.lans]), [[4, ['a', 'new']], [5, ['b', 'new']], [6, ['c', 'new']]]);
+    assert.deepEqual(
+      changes.addedPairs.map((p) => [p.number, p.lans]),
+      [
+        [4, ['a', 'new']],
+        [5, ['b', 'new']],
+        [6, ['c', 'new']],
+      ],
+    );
   });
 
   it('retires the numbers of a removed LAN and never hands them out again', () => {
@@ -41,6 +46,9 @@ describe('allocate', () => {
     assert.equal(second.state.retired['b']!.number, 2);
     const third = allocate(config(['a', 'c', 'd']), second.state).state;
     assert.equal(third.lans['d']!.number, 4);
-    assert.deepEqual(third.pairs.map((p) => p.number), [2, 4, 5]);
+    assert.deepEqual(
+      third.pairs.map((p) => p.number),
+      [2, 4, 5],
+    );
   });
 });

@@ -35,11 +35,20 @@ const TABLES = ['rtb-0123456789abcdef0', 'rtb-89abcdef'];
 const REMOTE = ['10.10.0.0/16', '192.168.10.0/24', '192.168.11.0/24', '192.168.50.0/24'];
 const INSTANCE = 'i-0123456789abcdef0';
 const PREFIX = '--region eu-west-1 ec2';
-const route = (verb: string, table: string, cidr: string) => `${PREFIX} ${verb} --route-table-id ${table} --destination-cidr-block ${cidr} --instance-id ${INSTANCE}`;
+const route = (verb: string, table: string, cidr: string) =>
+  `${PREFIX} ${verb} --route-table-id ${table} --destination-cidr-block ${cidr} --instance-id ${INSTANCE}`;
 const ingress = (rest: string) => `${PREFIX} authorize-security-group-ingress --group-id sg-0123456789abcdef0 ${rest}`;
 // vpc-eu's WireGuard port: open to all for hq (a DNS name) and home (no endpoint), from its /32 for branch.
-const INGRESS = [ingress('--protocol udp --port 51820 --cidr 0.0.0.0/0'), ingress('--protocol udp --port 51820 --cidr 198.51.100.20/32'), ...REMOTE.map((c) => ingress(`--protocol all --cidr ${c}`))];
-const FIRST_RUN = [`${PREFIX} modify-instance-attribute --instance-id ${INSTANCE} --no-source-dest-check`, ...TABLES.flatMap((t) => REMOTE.map((c) => route('create-route', t, c))), ...INGRESS];
+const INGRESS = [
+  ingress('--protocol udp --port 51820 --cidr 0.0.0.0/0'),
+  ingress('--protocol udp --port 51820 --cidr 198.51.100.20/32'),
+  ...REMOTE.map((c) => ingress(`--protocol all --cidr ${c}`)),
+];
+const FIRST_RUN = [
+  `${PREFIX} modify-instance-attribute --instance-id ${INSTANCE} --no-source-dest-check`,
+  ...TABLES.flatMap((t) => REMOTE.map((c) => route('create-route', t, c))),
+  ...INGRESS,
+];
 
 describe('aws.sh', () => {
   let vpc: RenderedBundle;
@@ -65,7 +74,9 @@ describe('aws.sh', () => {
       const r = runAws(dir, ['--dry-run']);
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(r.calls, []);
-      const expected = FIRST_RUN.flatMap((c) => (c.includes(' create-route ') ? [`aws ${c}`, `#   (if it exists: aws ${c.replace('create-route', 'replace-route')})`] : [`aws ${c}`]));
+      const expected = FIRST_RUN.flatMap((c) =>
+        c.includes(' create-route ') ? [`aws ${c}`, `#   (if it exists: aws ${c.replace('create-route', 'replace-route')})`] : [`aws ${c}`],
+      );
       assert.deepEqual(r.stdout.trimEnd().split('\n'), expected);
     });
   });
@@ -79,11 +90,7 @@ describe('aws.sh', () => {
 
       const second = runAws(dir, []);
       assert.equal(second.status, 0, second.stderr);
-      const again = [
-        FIRST_RUN[0]!,
-        ...TABLES.flatMap((t) => REMOTE.flatMap((c) => [route('create-route', t, c), route('replace-route', t, c)])),
-        ...INGRESS,
-      ];
+      const again = [FIRST_RUN[0]!, ...TABLES.flatMap((t) => REMOTE.flatMap((c) => [route('create-route', t, c), route('replace-route', t, c)])), ...INGRESS];
       assert.deepEqual(second.calls.slice(FIRST_RUN.length), again);
       assert.match(second.stdout, /^route 192\.168\.50\.0\/24 in rtb-0123456789abcdef0: replaced$/m);
       assert.match(second.stdout, /^ingress udp 51820 from 198\.51\.100\.20\/32: already there$/m);

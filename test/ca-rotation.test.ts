@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,9 @@ type Bundles = Map<string, Map<string, Buffer>>;
 
 /** The CN of every CA in a keys/ca.crt, in order. */
 function caNames(pem: Buffer): string[] {
-  return (pem.toString().match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\n/g) ?? []).map((c) => /CN=([^\n]+)/.exec(new X509Certificate(c).subject)?.[1] ?? new X509Certificate(c).subject);
+  return (pem.toString().match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\n/g) ?? []).map(
+    (c) => /CN=([^\n]+)/.exec(new X509Certificate(c).subject)?.[1] ?? new X509Certificate(c).subject,
+  );
 }
 
 function spki(keyPem: Buffer): Buffer {
@@ -47,7 +49,13 @@ describe('rotating the CA of an OpenVPN mesh: rotate --ca, then rotate --ca --fi
     steps.push(await readOut(join(dir, 'out')));
     for (const files of steps[0]!.values()) {
       assert.deepEqual(caNames(files.get('keys/ca.crt')!), ['lab CA', 'lab CA 2']);
-      assert.equal(files.get('keys/crl.pem')!.toString().match(/BEGIN X509 CRL/g)?.length, 2);
+      assert.equal(
+        files
+          .get('keys/crl.pem')!
+          .toString()
+          .match(/BEGIN X509 CRL/g)?.length,
+        2,
+      );
     }
     snapshot(join(dir, 'out'), join(dir, 'step0'));
   });
@@ -55,16 +63,28 @@ describe('rotating the CA of an OpenVPN mesh: rotate --ca, then rotate --ca --fi
   it('step 1: the standby becomes the CA and reissues every certificate for the same key; the old CA stays trusted', async () => {
     const said = await ok(dir, ['rotate', '--ca', 'lans.yaml']);
     assert.match(said, /certificate reissued for the same key: serial \d+/);
-    assert.match(said, /a CA rotation is in progress since \d{4}-\d\d-\d\d: once every gateway runs its new bundle, run "p2pvpn rotate --ca --finish lans\.yaml"/);
+    assert.match(
+      said,
+      /a CA rotation is in progress since \d{4}-\d\d-\d\d: once every gateway runs its new bundle, run "p2pvpn rotate --ca --finish lans\.yaml"/,
+    );
     steps.push(await readOut(join(dir, 'out')));
     const [old, now] = [steps[0]!, steps[1]!];
     for (const [lan, files] of now) {
       assert.deepEqual(caNames(files.get('keys/ca.crt')!), ['lab CA 2', 'lab CA 3', 'lab CA'], `${lan}: the new CA, the next standby, the retiring CA`);
-      assert.equal(files.get('keys/crl.pem')!.toString().match(/BEGIN X509 CRL/g)?.length, 3);
+      assert.equal(
+        files
+          .get('keys/crl.pem')!
+          .toString()
+          .match(/BEGIN X509 CRL/g)?.length,
+        3,
+      );
       const cert = new X509Certificate(files.get(`keys/${lan}.crt`)!);
       assert.match(cert.issuer, /CN=lab CA 2/);
       assert.ok(spki(files.get(`keys/${lan}.key`)!).equals(spki(old.get(lan)!.get(`keys/${lan}.key`)!)), `${lan} keeps its key`);
-      assert.deepEqual(fileChanges(old.get(lan)!, files).changed.filter((p) => p.startsWith('keys/')), [`keys/${lan}.crt`, 'keys/ca.crt', 'keys/crl.pem'].sort());
+      assert.deepEqual(
+        fileChanges(old.get(lan)!, files).changed.filter((p) => p.startsWith('keys/')),
+        [`keys/${lan}.crt`, 'keys/ca.crt', 'keys/crl.pem'].sort(),
+      );
     }
     const refused = await runInProcess(['rotate', '--ca', 'lans.yaml'], dir);
     assert.equal(refused.code, 1);
@@ -89,18 +109,35 @@ describe('rotating the CA of an OpenVPN mesh: rotate --ca, then rotate --ca --fi
     const [before, now] = [steps[1]!, steps[2]!];
     for (const [lan, files] of now) {
       assert.deepEqual(caNames(files.get('keys/ca.crt')!), ['lab CA 2', 'lab CA 3']);
-      assert.equal(files.get('keys/crl.pem')!.toString().match(/BEGIN X509 CRL/g)?.length, 3, "the CA's, the standby's, and the old CA's last");
+      assert.equal(
+        files
+          .get('keys/crl.pem')!
+          .toString()
+          .match(/BEGIN X509 CRL/g)?.length,
+        3,
+        "the CA's, the standby's, and the old CA's last",
+      );
       assert.deepEqual(fileChanges(before.get(lan)!, files).changed, ['keys/ca.crt', 'keys/crl.pem'], `${lan}: only the trust files change`);
       for (const peer of now.keys()) if (peer !== lan) assert.deepEqual(fingerprinted(files, lan, peer), fingerprinted(before.get(lan)!, lan, peer));
     }
-    const files = { 'ca.crt': now.get('hq')!.get('keys/ca.crt')!, 'crl.pem': now.get('hq')!.get('keys/crl.pem')!, 'old.crt': steps[0]!.get('branch')!.get('keys/branch.crt')! };
-    assert.notEqual(openssl(dir, ['verify', '-crl_check', '-CAfile', 'ca.crt', '-CRLfile', 'crl.pem', 'old.crt'], files).code, 0, 'a certificate of the old CA no longer verifies');
+    const files = {
+      'ca.crt': now.get('hq')!.get('keys/ca.crt')!,
+      'crl.pem': now.get('hq')!.get('keys/crl.pem')!,
+      'old.crt': steps[0]!.get('branch')!.get('keys/branch.crt')!,
+    };
+    assert.notEqual(
+      openssl(dir, ['verify', '-crl_check', '-CAfile', 'ca.crt', '-CRLfile', 'crl.pem', 'old.crt'], files).code,
+      0,
+      'a certificate of the old CA no longer verifies',
+    );
     const again = await runInProcess(['rotate', '--ca', '--finish', 'lans.yaml'], dir);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no CA rotation is in progress; start one with "p2pvpn rotate --ca"/);
   });
 
-  it('after step 2 a tunnel running since step 1 (the old CA still in its memory) refuses a certificate of the old CA: the CRL it re-reads revokes it (real OpenVPN)', { skip: noHandshake }, () => {
+  it('after step 2 a tunnel running since step 1 (the old CA in its memory) refuses a certificate of the old CA: its CRL revokes it (real OpenVPN)', {
+    skip: noHandshake,
+  }, () => {
     const [old, running, now] = [steps[0]!, steps[1]!, steps[2]!];
     // branch's tunnel was started from its step-1 files; only the CRL on disk is step 2's, as after unpacking.
     const branch = new Map([...running.get('branch')!, ['keys/crl.pem', now.get('branch')!.get('keys/crl.pem')!]]);
@@ -128,15 +165,26 @@ describe('rotating the CA of an OpenVPN mesh: rotate --ca, then rotate --ca --fi
     assert.equal(runCli(['import', 'p2p-vpn', '--mesh', 'corp'], work).code, 0);
     const eku = async (): Promise<string[]> => {
       const bundles = await readOut(join(work, 'out'));
-      return [...bundles].flatMap(([lan, files]) => [...files].filter(([p]) => p.startsWith('openvpn/')).map(([p, c]) => `${lan}/${p}: ${/^remote-cert-tls (\w+)$/m.exec(c.toString())?.[1] ?? '-'}`));
+      return [...bundles].flatMap(([lan, files]) =>
+        [...files].filter(([p]) => p.startsWith('openvpn/')).map(([p, c]) => `${lan}/${p}: ${/^remote-cert-tls (\w+)$/m.exec(c.toString())?.[1] ?? '-'}`),
+      );
     };
     await ok(work, ['generate', 'lans.yaml']);
-    assert.ok((await eku()).every((l) => l.endsWith(': -')), 'P2P-VPN certificates have no EKU');
+    assert.ok(
+      (await eku()).every((l) => l.endsWith(': -')),
+      'P2P-VPN certificates have no EKU',
+    );
     await ok(work, ['rotate', '--ca', 'lans.yaml']);
     const subject = new X509Certificate((await readOut(join(work, 'out'))).get('lan1')!.get('keys/lan1.crt')!).subject;
     assert.equal(subject, 'O=Bench\nCN=lan1', "the new CA is p2pvpn's own, with the O= lans.yaml kept from P2P-VPN's");
-    assert.ok((await eku()).every((l) => l.endsWith(': -')), 'a peer may still present its certificate from P2P-VPN: no EKU demanded yet');
+    assert.ok(
+      (await eku()).every((l) => l.endsWith(': -')),
+      'a peer may still present its certificate from P2P-VPN: no EKU demanded yet',
+    );
     await ok(work, ['rotate', '--ca', '--finish', 'lans.yaml']);
-    assert.ok((await eku()).every((l) => / (client|server)$/.test(l)), 'every certificate now has EKU, and every peer demands it');
+    assert.ok(
+      (await eku()).every((l) => / (client|server)$/.test(l)),
+      'every certificate now has EKU, and every peer demands it',
+    );
   });
 });

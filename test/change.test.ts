@@ -3,27 +3,73 @@ import { describe, it } from 'node:test';
 import { certificateExpiries } from '../src/change/expiry.js';
 import { formatExpiryWarnings } from '../src/change/format.js';
 import { explainChange } from '../src/change/reasons.js';
-import { sameContent, summarizeBundle, withoutCommonParts, type BundleSummary, type PeerFacts } from '../src/change/summary.js';
+import { type BundleTexts, sameContent, sharedPeers, summarizeOld } from '../src/change/summary.js';
 import { describeReason } from '../src/change/words.js';
+import { type BundleFacts, carriesFacts, digest, type PeerFacts } from '../src/plan/facts.js';
+import type { RenderedBundle } from '../src/render/render.js';
 import { emptyState } from '../src/state/types.js';
+import { buildGolden, goldenCases } from './support/goldens.js';
 
-function summary(peers: Record<string, Partial<PeerFacts>>, more: Partial<BundleSummary> = {}): BundleSummary {
+function summary(peers: Record<string, Partial<PeerFacts>>, more: Partial<BundleFacts> = {}): BundleFacts {
   const facts = Object.entries(peers).map(([name, p]): [string, PeerFacts] => [name, { routes: [], tunnel: 't', linkKey: 'k', ...p }]);
   return { backend: 'wireguard', ports: [51820], revoked: [], peers: new Map(facts), ...more };
 }
 
-const explain = (old: BundleSummary, now: BundleSummary, names: [number, string][] = []): string[] => explainChange(old, now, new Map(names)).map(describeReason);
+const explain = (old: BundleFacts, now: BundleFacts, names: [number, string][] = []): string[] => explainChange(old, now, new Map(names)).map(describeReason);
 
 describe('why a bundle changed', () => {
-  const cases: [string, { old: BundleSummary; now: BundleSummary; names?: [number, string][]; want: string[] }][] = [
-    ['a subnet added to a peer', { old: summary({ a: { routes: ['10.1.0.0/16'] } }), now: summary({ a: { routes: ['10.1.0.0/16', '10.2.0.0/16'] } }), want: ['route added: 10.2.0.0/16 (via a)'] }],
-    ['a peer moved', { old: summary({ a: { endpoint: '192.0.2.1:51820' } }), now: summary({ a: { endpoint: '192.0.2.9:51820' } }), want: ['endpoint changed: a (192.0.2.1:51820 -> 192.0.2.9:51820)'] }],
-    ['a peer that now dials in', { old: summary({ a: { endpoint: 'x.example.com' } }), now: summary({ a: {} }), want: ['endpoint changed: a (x.example.com -> none)'] }],
+  const cases: [string, { old: BundleFacts; now: BundleFacts; names?: [number, string][]; want: string[] }][] = [
+    [
+      'a subnet added to a peer',
+      {
+        old: summary({ a: { routes: ['10.1.0.0/16'] } }),
+        now: summary({ a: { routes: ['10.1.0.0/16', '10.2.0.0/16'] } }),
+        want: ['route added: 10.2.0.0/16 (via a)'],
+      },
+    ],
+    [
+      'a peer moved',
+      {
+        old: summary({ a: { endpoint: '192.0.2.1:51820' } }),
+        now: summary({ a: { endpoint: '192.0.2.9:51820' } }),
+        want: ['endpoint changed: a (192.0.2.1:51820 -> 192.0.2.9:51820)'],
+      },
+    ],
+    [
+      'a peer that now dials in',
+      { old: summary({ a: { endpoint: 'x.example.com' } }), now: summary({ a: {} }), want: ['endpoint changed: a (x.example.com -> none)'] },
+    ],
     ['the listen port moved', { old: summary({}), now: summary({}, { ports: [51821] }), want: ['port closed: 51820/udp', 'port opened: 51821/udp'] }],
     ['the MTU', { old: summary({}, { mtu: 1440 }), now: summary({}, { mtu: 1400 }), want: ['MTU changed: 1440 -> 1400'] }],
-    ['a removed OpenVPN peer', { old: summary({ gone: { routes: ['10.9.0.0/16'] } }, { backend: 'openvpn', ports: [11003] }), now: summary({}, { backend: 'openvpn', ports: [], revoked: [5] }), names: [[5, 'gone']], want: ['peer removed: gone, certificate revoked', 'route removed: 10.9.0.0/16 (was via gone)', 'port closed: 11003/udp'] }],
-    ["a peer's certificate revoked by rotation", { old: summary({ a: {} }, { revoked: [5] }), now: summary({ a: { linkKey: 'new' } }, { revoked: [5, 7] }), names: [[5, 'gone'], [7, 'a']], want: ['link key rotated: a', 'certificate revoked: serial 7 (a)'] }],
-    ['own key and certificate', { old: summary({}, { ownKey: '1', certificate: { serial: 2, notAfter: '' } }), now: summary({}, { ownKey: '2', certificate: { serial: 9, notAfter: '' } }), want: ['key rotated: new certificate, serial 9'] }],
+    [
+      'a removed OpenVPN peer',
+      {
+        old: summary({ gone: { routes: ['10.9.0.0/16'] } }, { backend: 'openvpn', ports: [11003] }),
+        now: summary({}, { backend: 'openvpn', ports: [], revoked: [5] }),
+        names: [[5, 'gone']],
+        want: ['peer removed: gone, certificate revoked', 'route removed: 10.9.0.0/16 (was via gone)', 'port closed: 11003/udp'],
+      },
+    ],
+    [
+      "a peer's certificate revoked by rotation",
+      {
+        old: summary({ a: {} }, { revoked: [5] }),
+        now: summary({ a: { linkKey: 'new' } }, { revoked: [5, 7] }),
+        names: [
+          [5, 'gone'],
+          [7, 'a'],
+        ],
+        want: ['link key rotated: a', 'certificate revoked: serial 7 (a)'],
+      },
+    ],
+    [
+      'own key and certificate',
+      {
+        old: summary({}, { ownKey: '1', certificate: { serial: 2 } }),
+        now: summary({}, { ownKey: '2', certificate: { serial: 9 } }),
+        want: ['key rotated: new certificate, serial 9'],
+      },
+    ],
     ['nothing a fact explains: no reason (the caller names the files)', { old: summary({}), now: summary({}), want: [] }],
   ];
   for (const [name, { old, now, names, want }] of cases) {
@@ -31,10 +77,38 @@ describe('why a bundle changed', () => {
   }
 
   it('reads a WireGuard config into peers, routes and keys without keeping a key', () => {
-    const conf = ['# generated by p2pvpn, do not edit', '# mesh m: gateway a', '[Interface]', 'Address = 172.19.0.1/32', 'ListenPort = 51820', 'MTU = 1440', 'PrivateKey = cHJpdmF0ZQ==', '', '# b', '[Peer]', 'PublicKey = YmJi', 'PresharedKey = cHNr', 'Endpoint = 192.0.2.2:51820', 'AllowedIPs = 172.19.0.2/32, 10.2.0.0/16, 10.3.0.0/16', '', '# c', '[Peer]', 'PublicKey = Y2Nj', 'PresharedKey = cHNrMg==', 'AllowedIPs = 172.19.0.3/32, 10.4.0.0/16', ''].join('\n');
-    const s = summarizeBundle('a', new Map([['wireguard/wg-m.conf', conf]]));
+    const conf = [
+      '# generated by p2pvpn, do not edit',
+      '# mesh m: gateway a',
+      '[Interface]',
+      'Address = 172.19.0.1/32',
+      'ListenPort = 51820',
+      'MTU = 1440',
+      'PrivateKey = cHJpdmF0ZQ==',
+      '',
+      '# b',
+      '[Peer]',
+      'PublicKey = YmJi',
+      'PresharedKey = cHNr',
+      'Endpoint = 192.0.2.2:51820',
+      'AllowedIPs = 172.19.0.2/32, 10.2.0.0/16, 10.3.0.0/16',
+      '',
+      '# c',
+      '[Peer]',
+      'PublicKey = Y2Nj',
+      'PresharedKey = cHNrMg==',
+      'AllowedIPs = 172.19.0.3/32, 10.4.0.0/16',
+      '',
+    ].join('\n');
+    const s = summarizeOld('a', new Map([['wireguard/wg-m.conf', conf]]), new Map(), summary({}));
     assert.deepEqual(s.ports, [51820]);
-    assert.deepEqual(s.peers.get('b'), { endpoint: '192.0.2.2:51820', routes: ['10.2.0.0/16', '10.3.0.0/16'], tunnel: '172.19.0.2/32', linkKey: s.peers.get('b')!.linkKey, peerKey: 'YmJi' });
+    assert.deepEqual(s.peers.get('b'), {
+      endpoint: '192.0.2.2:51820',
+      routes: ['10.2.0.0/16', '10.3.0.0/16'],
+      tunnel: '172.19.0.2/32',
+      linkKey: s.peers.get('b')!.linkKey,
+      peerKey: 'YmJi',
+    });
     assert.deepEqual(s.peers.get('c')?.routes, ['10.4.0.0/16']);
     assert.ok(!JSON.stringify([...s.peers.values(), s.ownKey]).includes('cHNr'), 'secrets appear only as digests');
   });
@@ -43,14 +117,18 @@ describe('why a bundle changed', () => {
 describe('what two versions of a bundle share', () => {
   const section = (name: string, key: string): string => `# ${name}\n[Peer]\nPublicKey = ${key}\nAllowedIPs = 172.19.0.9/32`;
   const conf = (...peers: string[]): string => ['[Interface]\nListenPort = 51820', ...peers].join('\n\n');
+  const peers = (s: BundleFacts): string[] => [...s.peers.keys()];
 
-  it('leaves out equal files and equal WireGuard peers, keeping the [Interface]', () => {
-    const old = new Map<string, string | Buffer>([['README', Buffer.from('same')], ['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yw=='))]]);
-    const now = new Map<string, string | Buffer>([['README', 'same'], ['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yw=='), section('d', 'ZA=='))]]);
-    const [a, b] = withoutCommonParts(old, now);
-    assert.deepEqual([...a], [['wireguard/wg-m.conf', conf()]]);
-    assert.deepEqual([...b], [['wireguard/wg-m.conf', conf(section('d', 'ZA=='))]]);
-    assert.deepEqual(explain(summarizeBundle('a', a), summarizeBundle('a', b)), ['peer added: d']);
+  it('leaves out WireGuard peers whose section is the same in both, and reads the others', () => {
+    const old = new Map<string, string | Buffer>([['wireguard/wg-m.conf', Buffer.from(conf(section('b', 'Yg=='), section('c', 'Yw==')))]]);
+    const now = new Map<string, string | Buffer>([['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yw=='), section('d', 'ZA=='))]]);
+    const shared = sharedPeers(old, now);
+    assert.deepEqual([...shared], ['b', 'c']);
+    assert.deepEqual(peers(summarizeOld('a', old, now, summary({}), shared)), []);
+    assert.deepEqual(explain(summarizeOld('a', old, now, summary({}), shared), summary({ d: {} })), ['peer added: d']);
+    const changed = new Map([['wireguard/wg-m.conf', conf(section('b', 'Yg=='), section('c', 'Yy=='))]]);
+    assert.deepEqual([...sharedPeers(old, changed)], ['b']);
+    assert.deepEqual(summarizeOld('a', old, changed, summary({}), sharedPeers(old, changed)).peers.get('c')?.peerKey, 'Yw==', 'the differing section is read');
   });
 
   it('compares rendered text with file bytes exactly, non-ASCII included', () => {
@@ -63,11 +141,45 @@ describe('what two versions of a bundle share', () => {
     assert.equal(sameContent(undefined, ''), false);
   });
 
-  it('keeps an equal OpenVPN peer config whose link key changed, so the rotation is still told', () => {
-    const files = (key: string): Map<string, string | Buffer> => new Map([['openvpn/b.conf', 'lport 11001\nifconfig 10.0.0.1 10.0.0.2\n'], ['keys/tls-crypt/b.key', key]]);
-    const [a, b] = withoutCommonParts(files('old key'), files('new key'));
-    assert.ok(a.has('openvpn/b.conf') && b.has('openvpn/b.conf'));
-    assert.deepEqual(explain(summarizeBundle('a', a), summarizeBundle('a', b)), ['link key rotated: b']);
+  it('reads the link key of an OpenVPN peer whose config is the same, so its rotation is still told', () => {
+    const files = (key: string): BundleTexts =>
+      new Map([
+        ['openvpn/b.conf', 'lport 11001\nifconfig 10.0.0.1 10.0.0.2\n'],
+        ['keys/tls-crypt/b.key', key],
+      ]);
+    const facts = summary({ b: { tunnel: '10.0.0.1 10.0.0.2', linkKey: digest('new key'), port: 11001 } }, { backend: 'openvpn', ports: [11001] });
+    const [before, after] = [files('old key'), files('new key')];
+    assert.deepEqual([...sharedPeers(before, after)], [], 'the config alone does not make a peer shared');
+    assert.deepEqual(explain(summarizeOld('a', before, after, facts, sharedPeers(before, after)), facts), ['link key rotated: b']);
+    assert.deepEqual([...sharedPeers(after, after)], ['b']);
+    assert.deepEqual(peers(summarizeOld('a', after, after, facts, sharedPeers(after, after))), []);
+  });
+});
+
+describe("the plan's facts of a bundle", () => {
+  const rendered = (bundle: RenderedBundle): BundleTexts => new Map(bundle.files.filter((f) => carriesFacts(f.path)).map((f) => [f.path, f.content]));
+  const meshes = async (): Promise<[string, RenderedBundle[]][]> => {
+    const all: [string, RenderedBundle[]][] = [];
+    for (const name of goldenCases()) {
+      all.push([name, (await buildGolden(name)).bundles]);
+      // A LAN removed: its certificate is revoked, so the OpenVPN CRL lists a serial.
+      all.push([`${name}, last LAN removed`, (await buildGolden(name, undefined, (lans) => lans.slice(0, -1))).bundles]);
+    }
+    return all;
+  };
+
+  it('are exactly what reading every rendered file of the bundle gives, for every golden bundle', async () => {
+    for (const [mesh, bundles] of await meshes()) {
+      for (const bundle of bundles) {
+        const facts = bundle.facts();
+        // Nothing of the plan's facts is reused when `now` is empty: every file is read.
+        assert.deepEqual(summarizeOld(bundle.lan, rendered(bundle), new Map(), summary({})), facts, `${mesh}: ${bundle.lan}`);
+        // With a peer left out of both sides, as when its files did not change.
+        const omit = new Set([[...facts.peers.keys()][0]!]);
+        assert.deepEqual(summarizeOld(bundle.lan, rendered(bundle), new Map(), summary({}), omit), bundle.facts(omit), `${mesh}: ${bundle.lan} less a peer`);
+        if (facts.backend === 'openvpn' && mesh.includes('removed')) assert.ok(facts.revoked.length > 0, 'a revocation is in the CRL');
+      }
+    }
   });
 });
 
@@ -78,10 +190,24 @@ describe('certificate expiry', () => {
 
   it('lists every certificate, soonest first, and warns 90 days ahead', () => {
     const early = certificateExpiries(pub, new Date('2028-10-01T00:00:00Z'));
-    assert.deepEqual(early.map((e) => [e.subject, e.warning]), [['hq', false], ['CA', false]]);
+    assert.deepEqual(
+      early.map((e) => [e.subject, e.warning]),
+      [
+        ['hq', false],
+        ['CA', false],
+      ],
+    );
     const late = certificateExpiries(pub, new Date('2028-10-04T00:00:00Z'));
-    assert.deepEqual(late.map((e) => [e.subject, e.daysLeft, e.warning]), [['hq', 89, true], ['CA', 2645, false]]);
-    assert.deepEqual(formatExpiryWarnings(late, 'lans.yaml'), ['warning: the certificate of hq expires 2029-01-01 (in 89 days); run "p2pvpn rotate lans.yaml hq" and redistribute the bundles it changes']);
+    assert.deepEqual(
+      late.map((e) => [e.subject, e.daysLeft, e.warning]),
+      [
+        ['hq', 89, true],
+        ['CA', 2645, false],
+      ],
+    );
+    assert.deepEqual(formatExpiryWarnings(late, 'lans.yaml'), [
+      'warning: the certificate of hq expires 2029-01-01 (in 89 days); run "p2pvpn rotate lans.yaml hq" and redistribute the bundles it changes',
+    ]);
   });
 
   it('says so when the CA has expired', () => {

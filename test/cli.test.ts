@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FIXTURES, runCli, withTempDir } from './support/cli.js';
@@ -13,7 +13,12 @@ function copyExample(dir: string, backend: 'openvpn' | 'wireguard'): void {
 
 function bundles(dir: string): Map<string, TarEntry[]> {
   const out = join(dir, 'out');
-  return new Map(readdirSync(out).filter((f) => f.endsWith('.tar.gz')).sort().map((f) => [f.replace(/\.tar\.gz$/, ''), readTarGz(readFileSync(join(out, f)))]));
+  return new Map(
+    readdirSync(out)
+      .filter((f) => f.endsWith('.tar.gz'))
+      .sort()
+      .map((f) => [f.replace(/\.tar\.gz$/, ''), readTarGz(readFileSync(join(out, f)))]),
+  );
 }
 
 function fileOf(entries: TarEntry[], name: string): string {
@@ -51,7 +56,7 @@ describe('p2pvpn command line', () => {
         assert.match(second.stdout, /^unchanged +out\/hq\.tar\.gz/m);
         const after = readdirSync(join(dir, 'out')).map((f) => readFileSync(join(dir, 'out', f)));
         assert.equal(after.length, 5, 'four tarballs and inventory.yml');
-        after.forEach((bytes, i) => assert.ok(bytes.equals(before[i]!), 'same bytes'));
+        for (const [i, bytes] of after.entries()) assert.ok(bytes.equals(before[i]!), 'same bytes');
         assert.equal(statSync(join(dir, 'lans.state')).mode & 0o777, 0o700);
         assert.equal(statSync(join(dir, 'lans.state', 'secrets.json')).mode & 0o777, 0o600);
         assert.equal(statSync(join(dir, 'out', 'hq.tar.gz')).mode & 0o777, 0o600);
@@ -89,7 +94,10 @@ describe('p2pvpn command line', () => {
         const subject = spawnSync('openssl', ['x509', '-in', 'gw.crt', '-noout', '-subject'], { cwd: dir, encoding: 'utf8' });
         assert.match(subject.stdout, new RegExp(`CN ?= ?${lan}$`, 'm'));
         const keyBody = caKey.split('\n').slice(1, 4).join('\n');
-        assert.ok(entries.every((e) => !e.content.toString('utf8').includes(keyBody)), `CA key is not in ${lan}'s bundle`);
+        assert.ok(
+          entries.every((e) => !e.content.toString('utf8').includes(keyBody)),
+          `CA key is not in ${lan}'s bundle`,
+        );
       }
     }));
 
@@ -132,7 +140,11 @@ describe('p2pvpn command line', () => {
         assert.equal(r.code, 0, r.stderr);
         const after = JSON.parse(readFileSync(join(dir, 'lans.state', 'mesh.json'), 'utf8'));
         for (const [name, record] of Object.entries(before.lans)) assert.deepEqual(after.lans[name], record, `${name} keeps its number and keys`);
-        for (const pair of before.pairs) assert.ok(after.pairs.some((p: { number: number; lans: string[] }) => p.number === pair.number && p.lans.join() === pair.lans.join()), `pair ${pair.number} kept`);
+        for (const pair of before.pairs)
+          assert.ok(
+            after.pairs.some((p: { number: number; lans: string[] }) => p.number === pair.number && p.lans.join() === pair.lans.join()),
+            `pair ${pair.number} kept`,
+          );
         assert.equal(after.lans.lab.number, 5);
         const secretsAfter = JSON.parse(readFileSync(join(dir, 'lans.state', 'secrets.json'), 'utf8'));
         const old = JSON.parse(secretsBefore);
@@ -161,7 +173,8 @@ describe('p2pvpn command line', () => {
         [
           '2 errors:',
           'lans.yaml:33:15: lans[3].subnets[0]: 10.10.4.0/22 overlaps 10.10.0.0/16 of lans[0] (hq), subnets of a mesh must not overlap',
-          "lans.yaml:37:19: lans[3].gateway.lanAddress: 10.30.0.10 is not inside any subnet of vpc-us (10.10.4.0/22), give the gateway's address on its own LAN",
+          'lans.yaml:37:19: lans[3].gateway.lanAddress: 10.30.0.10 is not inside any subnet of vpc-us (10.10.4.0/22),' +
+            " give the gateway's address on its own LAN",
           '',
         ].join('\n'),
       );

@@ -21,9 +21,20 @@ describe('p2pvpn graph', () => {
       assert.deepEqual(readdirSync(join(dir, 'out')).sort(), ['acme.dot', 'acme.mmd', 'acme.svg']);
 
       const svg = readFileSync(join(dir, 'out/acme.svg'), 'utf8');
-      assert.match(svg, /^<\?xml[^]*<svg width="\d+pt" height="\d+pt"/);
+      assert.match(svg, /^<\?xml[\s\S]*<svg width="\d+pt" height="\d+pt"/);
       const texts = svgTexts(svg);
-      for (const want of ['hq', 'branch', 'vpc-eu', 'vpc-us', '10.10.0.0/16', '192.168.10.0/24', '192.168.11.0/24', '172.19.0.3 · udp 51820', 'pair 1', 'pair 6']) {
+      for (const want of [
+        'hq',
+        'branch',
+        'vpc-eu',
+        'vpc-us',
+        '10.10.0.0/16',
+        '192.168.10.0/24',
+        '192.168.11.0/24',
+        '172.19.0.3 · udp 51820',
+        'pair 1',
+        'pair 6',
+      ]) {
         assert.ok(texts.includes(want), `"${want}" not drawn; texts: ${texts.join(' | ')}`);
       }
       const dot = readFileSync(join(dir, 'out/acme.dot'), 'utf8');
@@ -63,7 +74,11 @@ describe('p2pvpn graph', () => {
     withTempDir((dir) => {
       assert.equal(runCli(['graph', join(FIXTURES, 'example/lans.yaml'), '--out', dir, '--state', join(dir, 'no.state')], dir).code, 0);
       for (const file of ['acme.svg', 'acme.dot', 'acme.mmd']) {
-        assert.equal(readFileSync(join(ROOT, 'docs/example-mesh', file), 'utf8'), readFileSync(join(dir, file), 'utf8'), `docs/example-mesh/${file} is stale: run npm run docs`);
+        assert.equal(
+          readFileSync(join(ROOT, 'docs/example-mesh', file), 'utf8'),
+          readFileSync(join(dir, file), 'utf8'),
+          `docs/example-mesh/${file} is stale: run npm run docs`,
+        );
       }
     }));
 

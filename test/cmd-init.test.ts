@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { lansJsonSchema } from '../src/schema/jsonSchema.js';
 import { schemaReference } from '../src/init/schemaRef.js';
+import { lansJsonSchema } from '../src/schema/jsonSchema.js';
 import { FIXTURES, ROOT, runCli, withTempDir } from './support/cli.js';
 
 /** Every property name the JSON Schema knows, at any depth. */
@@ -71,7 +71,10 @@ describe('p2pvpn init', () => {
   it('points editors at the published schema outside a project (a global install)', () =>
     withTempDir((dir) => {
       runCli(['init'], dir);
-      assert.match(readFileSync(join(dir, 'lans.yaml'), 'utf8'), /^# yaml-language-server: \$schema=https:\/\/unpkg\.com\/p2pvpn@\d+\.\d+\.\d+[^/]*\/schema\/lans\.schema\.json\n/);
+      assert.match(
+        readFileSync(join(dir, 'lans.yaml'), 'utf8'),
+        /^# yaml-language-server: \$schema=https:\/\/unpkg\.com\/p2pvpn@\d+\.\d+\.\d+[^/]*\/schema\/lans\.schema\.json\n/,
+      );
     }));
 
   it('points at the schema by a relative path inside this repository', () =>
@@ -88,10 +91,26 @@ describe('p2pvpn init', () => {
 
 describe('schemaReference', () => {
   const cases: [string, { lansDir: string; root: string | undefined; schema: string }, string][] = [
-    ['a project that installed p2pvpn', { lansDir: '/p', root: '/p', schema: '/p/node_modules/p2pvpn/schema/lans.schema.json' }, './node_modules/p2pvpn/schema/lans.schema.json'],
-    ['a sub-folder of that project', { lansDir: '/p/net', root: '/p', schema: '/p/node_modules/p2pvpn/schema/lans.schema.json' }, '../node_modules/p2pvpn/schema/lans.schema.json'],
-    ['a global install', { lansDir: '/home/u/net', root: undefined, schema: '/usr/lib/node_modules/p2pvpn/schema/lans.schema.json' }, 'https://unpkg.com/p2pvpn@1.2.3/schema/lans.schema.json'],
-    ['another project than the one holding p2pvpn', { lansDir: '/q', root: '/q', schema: '/p/node_modules/p2pvpn/schema/lans.schema.json' }, 'https://unpkg.com/p2pvpn@1.2.3/schema/lans.schema.json'],
+    [
+      'a project that installed p2pvpn',
+      { lansDir: '/p', root: '/p', schema: '/p/node_modules/p2pvpn/schema/lans.schema.json' },
+      './node_modules/p2pvpn/schema/lans.schema.json',
+    ],
+    [
+      'a sub-folder of that project',
+      { lansDir: '/p/net', root: '/p', schema: '/p/node_modules/p2pvpn/schema/lans.schema.json' },
+      '../node_modules/p2pvpn/schema/lans.schema.json',
+    ],
+    [
+      'a global install',
+      { lansDir: '/home/u/net', root: undefined, schema: '/usr/lib/node_modules/p2pvpn/schema/lans.schema.json' },
+      'https://unpkg.com/p2pvpn@1.2.3/schema/lans.schema.json',
+    ],
+    [
+      'another project than the one holding p2pvpn',
+      { lansDir: '/q', root: '/q', schema: '/p/node_modules/p2pvpn/schema/lans.schema.json' },
+      'https://unpkg.com/p2pvpn@1.2.3/schema/lans.schema.json',
+    ],
   ];
   for (const [name, { lansDir, root, schema }, want] of cases) {
     it(name, () => assert.equal(schemaReference(lansDir, root, schema, '1.2.3'), want));

@@ -60,7 +60,15 @@ describe('p2pvpn show', () => {
         tunnelAddresses: ['172.19.0.3'],
         pending: true,
       });
-      assert.deepEqual(view.links[0], { pair: 1, ends: ['hq', 'branch'], ports: [51820, 51820], transitBlock: null, tunnelAddresses: ['172.19.0.1', '172.19.0.2'], backend: 'wireguard', pending: true });
+      assert.deepEqual(view.links[0], {
+        pair: 1,
+        ends: ['hq', 'branch'],
+        ports: [51820, 51820],
+        transitBlock: null,
+        tunnelAddresses: ['172.19.0.1', '172.19.0.2'],
+        backend: 'wireguard',
+        pending: true,
+      });
       assert.equal(view.links.length, 6);
     }));
 
@@ -76,8 +84,18 @@ describe('p2pvpn show', () => {
           [3, ['b', 'c'], [11003, 11003], '172.19.0.8/30', ['172.19.0.9', '172.19.0.10']],
         ],
       );
-      assert.deepEqual(view.lans.map((l) => l.port), [null, null, null]);
-      assert.deepEqual(view.lans.map((l) => l.tunnelAddresses), [['172.19.0.1', '172.19.0.5'], ['172.19.0.2', '172.19.0.9'], ['172.19.0.6', '172.19.0.10']]);
+      assert.deepEqual(
+        view.lans.map((l) => l.port),
+        [null, null, null],
+      );
+      assert.deepEqual(
+        view.lans.map((l) => l.tunnelAddresses),
+        [
+          ['172.19.0.1', '172.19.0.5'],
+          ['172.19.0.2', '172.19.0.9'],
+          ['172.19.0.6', '172.19.0.10'],
+        ],
+      );
       assert.deepEqual(readdirSync(dir), ['lans.yaml'], 'no keys, no state');
     }));
 
@@ -91,8 +109,22 @@ describe('p2pvpn show', () => {
       assert.ok([...saved.lans, ...saved.links].every((x) => !x.pending));
       writeFileSync(file, meshYaml(['c', 'a', 'new']));
       const next = showJson(dir);
-      assert.deepEqual(next.lans.map((l) => [l.name, l.number, l.pending]), [['a', 1, false], ['c', 3, false], ['new', 4, true]]);
-      assert.deepEqual(next.links.map((l) => [l.pair, l.pending]), [[2, false], [4, true], [5, true]]);
+      assert.deepEqual(
+        next.lans.map((l) => [l.name, l.number, l.pending]),
+        [
+          ['a', 1, false],
+          ['c', 3, false],
+          ['new', 4, true],
+        ],
+      );
+      assert.deepEqual(
+        next.links.map((l) => [l.pair, l.pending]),
+        [
+          [2, false],
+          [4, true],
+          [5, true],
+        ],
+      );
       assert.deepEqual(next.removedLans, ['b']);
       const table = runCli(['show', 'lans.yaml'], dir).stdout;
       assert.match(table, /\(numbers from the saved state\)/);

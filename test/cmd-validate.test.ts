@@ -61,7 +61,10 @@ describe('p2pvpn validate', () => {
       writeFileSync(join(dir, 'lans.yaml'), meshYaml(['a', 'b'], { mesh: 'two' }));
       const v = runCli(['validate', 'lans.yaml'], dir);
       assert.equal(v.code, 1);
-      assert.equal(v.stderr, `p2pvpn: lans.state holds the state of mesh "one", not "two"; use --state to point at this mesh's state, or rename the mesh back\n`);
+      assert.equal(
+        v.stderr,
+        `p2pvpn: lans.state holds the state of mesh "one", not "two"; use --state to point at this mesh's state, or rename the mesh back\n`,
+      );
     }));
 
   it('names a missing file and suggests init', () =>

@@ -15,7 +15,10 @@ describe('certificate revocation list', () => {
     const pair = await caKey;
     const subject = { commonName: 'lab CA', organisation: 'test' };
     // 40 years: the CA's end needs GeneralizedTime, which the CRL's nextUpdate must copy.
-    const ca = issueCaCertificate({ subject, publicPem: pair.publicPem, serial: 1, notBefore: new Date('2026-01-01T00:00:00Z'), days: 40 * 365 }, pair.privatePem);
+    const ca = issueCaCertificate(
+      { subject, publicPem: pair.publicPem, serial: 1, notBefore: new Date('2026-01-01T00:00:00Z'), days: 40 * 365 },
+      pair.privatePem,
+    );
     const revoked = [
       { serial: 200, date: '2026-06-01T12:00:00.123Z' },
       { serial: 3, date: '2026-03-01T00:00:00.000Z' },
@@ -24,7 +27,10 @@ describe('certificate revocation list', () => {
     assert.equal(issueCrl({ caCertificatePem: ca.pem, caKeyPem: pair.privatePem, revoked: [...revoked].reverse() }), crl, 'same revocations, same bytes');
     assert.deepEqual(crlSerials(crl), [3, 200]);
     await withTempDir((dir) => {
-      const check = openssl(dir, ['crl', '-in', 'crl.pem', '-noout', '-CAfile', 'ca.crt', '-lastupdate', '-nextupdate', '-crlnumber'], { 'crl.pem': crl, 'ca.crt': ca.pem });
+      const check = openssl(dir, ['crl', '-in', 'crl.pem', '-noout', '-CAfile', 'ca.crt', '-lastupdate', '-nextupdate', '-crlnumber'], {
+        'crl.pem': crl,
+        'ca.crt': ca.pem,
+      });
       assert.match(check.output, /verify OK/);
       // thisUpdate: the latest revocation, an hour early for gateways with slow clocks.
       assert.match(check.output, /lastUpdate=Jun {2}1 11:00:00 2026 GMT/);
@@ -35,7 +41,16 @@ describe('certificate revocation list', () => {
 
   it('has no revoked entries and dates from the CA when nothing is revoked', async () => {
     const pair = await caKey;
-    const ca = issueCaCertificate({ subject: { commonName: 'lab CA', organisation: 'test' }, publicPem: pair.publicPem, serial: 1, notBefore: new Date('2026-01-01T00:00:00Z'), days: 3650 }, pair.privatePem);
+    const ca = issueCaCertificate(
+      {
+        subject: { commonName: 'lab CA', organisation: 'test' },
+        publicPem: pair.publicPem,
+        serial: 1,
+        notBefore: new Date('2026-01-01T00:00:00Z'),
+        days: 3650,
+      },
+      pair.privatePem,
+    );
     const crl = issueCrl({ caCertificatePem: ca.pem, caKeyPem: pair.privatePem, revoked: [] });
     assert.deepEqual(crlSerials(crl), []);
     await withTempDir((dir) => {

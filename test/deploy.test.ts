@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { deployOutcomes, formatOutcomes } from '../src/deploy/outcome.js';
 import { answerFromResult, formatStatus, meshStatus } from '../src/deploy/matrix.js';
+import { deployOutcomes, formatOutcomes } from '../src/deploy/outcome.js';
 import { FIXTURES, ROOT, runCli, withTempDir } from './support/cli.js';
 import { missing } from './support/system.js';
 
@@ -22,24 +22,43 @@ lans:
 `;
 
 describe('out/inventory.yml and the shipped playbooks', () => {
-  it('ansible-inventory reads the inventory as meant (names that YAML 1.1 would turn into booleans stay names), and the playbooks pass --syntax-check', { skip: missing('ansible-inventory', 'ansible-playbook') }, () =>
-    withTempDir((dir) => {
-      writeFileSync(join(dir, 'lans.yaml'), LANS);
-      assert.equal(runCli(['generate', 'lans.yaml'], dir).code, 0);
-      const inventory = join(dir, 'out', 'inventory.yml');
-      const r = spawnSync('ansible-inventory', ['-i', inventory, '--list'], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
-      assert.equal(r.status, 0, r.stderr);
-      const list = JSON.parse(r.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> }; p2pvpn_acme_1: { hosts: string[] } };
-      assert.deepEqual(list.p2pvpn_acme_1.hosts.sort(), ['bravo', 'charlie', 'yes']);
-      assert.deepEqual(pick(list._meta.hostvars['yes']!), { ansible_host: 'on.example.com', ansible_user: 'root', ansible_port: 22, p2pvpn_bundle: 'yes.tar.gz', p2pvpn_mesh: 'acme-1' });
-      assert.deepEqual(pick(list._meta.hostvars['bravo']!), { ansible_host: '192.0.2.7', ansible_user: 'deploy', ansible_port: 2222, p2pvpn_bundle: 'bravo.tar.gz', p2pvpn_mesh: 'acme-1' });
-      assert.match(String(list._meta.hostvars['charlie']!['p2pvpn_sha256']), /^[0-9a-f]{64}$/);
-      assert.doesNotMatch(readFileSync(inventory, 'utf8'), /PRIVATE|PresharedKey|-----BEGIN/, 'no secret');
-      for (const playbook of ['deploy.yml', 'status.yml']) {
-        const check = spawnSync('ansible-playbook', ['--syntax-check', '-i', inventory, join(ROOT, 'ansible', playbook)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
-        assert.equal(check.status, 0, check.stdout + check.stderr);
-      }
-    }));
+  it(
+    'ansible-inventory reads the inventory as meant (names that YAML 1.1 would turn into booleans stay names), and the playbooks pass --syntax-check',
+    { skip: missing('ansible-inventory', 'ansible-playbook') },
+    () =>
+      withTempDir((dir) => {
+        writeFileSync(join(dir, 'lans.yaml'), LANS);
+        assert.equal(runCli(['generate', 'lans.yaml'], dir).code, 0);
+        const inventory = join(dir, 'out', 'inventory.yml');
+        const r = spawnSync('ansible-inventory', ['-i', inventory, '--list'], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+        assert.equal(r.status, 0, r.stderr);
+        const list = JSON.parse(r.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> }; p2pvpn_acme_1: { hosts: string[] } };
+        assert.deepEqual(list.p2pvpn_acme_1.hosts.sort(), ['bravo', 'charlie', 'yes']);
+        assert.deepEqual(pick(list._meta.hostvars['yes']!), {
+          ansible_host: 'on.example.com',
+          ansible_user: 'root',
+          ansible_port: 22,
+          p2pvpn_bundle: 'yes.tar.gz',
+          p2pvpn_mesh: 'acme-1',
+        });
+        assert.deepEqual(pick(list._meta.hostvars['bravo']!), {
+          ansible_host: '192.0.2.7',
+          ansible_user: 'deploy',
+          ansible_port: 2222,
+          p2pvpn_bundle: 'bravo.tar.gz',
+          p2pvpn_mesh: 'acme-1',
+        });
+        assert.match(String(list._meta.hostvars['charlie']!['p2pvpn_sha256']), /^[0-9a-f]{64}$/);
+        assert.doesNotMatch(readFileSync(inventory, 'utf8'), /PRIVATE|PresharedKey|-----BEGIN/, 'no secret');
+        for (const playbook of ['deploy.yml', 'status.yml']) {
+          const check = spawnSync('ansible-playbook', ['--syntax-check', '-i', inventory, join(ROOT, 'ansible', playbook)], {
+            encoding: 'utf8',
+            env: { ...process.env, LC_ALL: 'C.UTF-8' },
+          });
+          assert.equal(check.status, 0, check.stdout + check.stderr);
+        }
+      }),
+  );
 
   it('the example inventory is deterministic: a second generate leaves it byte for byte', () =>
     withTempDir((dir) => {
@@ -76,10 +95,35 @@ describe('out/inventory.yml and the shipped playbooks', () => {
 
 describe('what deploy prints', () => {
   const cases: [string, { results: Record<string, unknown>; check?: boolean; want: string[] }][] = [
-    ['a rollout that went through', { results: { a: { ansible_facts: { p2pvpn_done: 'up.sh (no systemd here)' } }, b: { add_group: 'p2pvpn_unchanged' } }, want: ['changed       a  (up.sh (no systemd here))', 'unchanged     b'] }],
-    ['an unreachable gateway stops the others', { results: { a: { unreachable: true, msg: 'Failed to connect\nto the host' }, b: { ansible_facts: { p2pvpn_state: 'changed' } } }, want: ['failed        a: unreachable: Failed to connect to the host', 'not deployed  b: the rollout stopped before it was done'] }],
-    ['a failed step, a gateway never reached', { results: { a: { changed: false, msg: 'Install it with its install.sh: up.sh: no such device' } }, want: ['failed        a: Install it with its install.sh: up.sh: no such device', 'not deployed  b: ansible-playbook never reached it'] }],
-    ['--check', { results: { a: { add_group: 'p2pvpn_new' }, b: { add_group: 'p2pvpn_changed' } }, check: true, want: ['would change  a  (new: nothing installed yet)', 'would change  b  (runs another bundle)'] }],
+    [
+      'a rollout that went through',
+      {
+        results: { a: { ansible_facts: { p2pvpn_done: 'up.sh (no systemd here)' } }, b: { add_group: 'p2pvpn_unchanged' } },
+        want: ['changed       a  (up.sh (no systemd here))', 'unchanged     b'],
+      },
+    ],
+    [
+      'an unreachable gateway stops the others',
+      {
+        results: { a: { unreachable: true, msg: 'Failed to connect\nto the host' }, b: { ansible_facts: { p2pvpn_state: 'changed' } } },
+        want: ['failed        a: unreachable: Failed to connect to the host', 'not deployed  b: the rollout stopped before it was done'],
+      },
+    ],
+    [
+      'a failed step, a gateway never reached',
+      {
+        results: { a: { changed: false, msg: 'Install it with its install.sh: up.sh: no such device' } },
+        want: ['failed        a: Install it with its install.sh: up.sh: no such device', 'not deployed  b: ansible-playbook never reached it'],
+      },
+    ],
+    [
+      '--check',
+      {
+        results: { a: { add_group: 'p2pvpn_new' }, b: { add_group: 'p2pvpn_changed' } },
+        check: true,
+        want: ['would change  a  (new: nothing installed yet)', 'would change  b  (runs another bundle)'],
+      },
+    ],
   ];
   for (const [name, { results, check, want }] of cases) {
     it(name, () => assert.deepEqual(formatOutcomes(deployOutcomes(['a', 'b'], new Map(Object.entries(results)), check === true)), want));
@@ -87,10 +131,18 @@ describe('what deploy prints', () => {
 });
 
 describe('what status shows', () => {
-  const answer = (peers: Record<string, boolean>): unknown => ({ rc: 0, stdout: `${JSON.stringify({ version: 1, kind: 'p2pvpn-gateway-status', peers: Object.entries(peers).map(([peer, up]) => ({ peer, up, handshakeAge: 3, rxBytes: 1, txBytes: 2, rttMs: 0.5 })) })}\r\n` });
+  const peerStatus = (peer: string, up: boolean) => ({ peer, up, handshakeAge: 3, rxBytes: 1, txBytes: 2, rttMs: 0.5 });
+  const answer = (peers: Record<string, boolean>): unknown => ({
+    rc: 0,
+    stdout: `${JSON.stringify({ version: 1, kind: 'p2pvpn-gateway-status', peers: Object.entries(peers).map(([peer, up]) => peerStatus(peer, up)) })}\r\n`,
+  });
 
   it('marks where the two ends disagree and names every link that is not up', () => {
-    const answers = [answerFromResult('a', answer({ b: true, c: true })), answerFromResult('b', answer({ a: true, c: false })), answerFromResult('c', { unreachable: true, msg: 'ssh: connect to host 192.0.2.3 port 22: Connection refused' })];
+    const answers = [
+      answerFromResult('a', answer({ b: true, c: true })),
+      answerFromResult('b', answer({ a: true, c: false })),
+      answerFromResult('c', { unreachable: true, msg: 'ssh: connect to host 192.0.2.3 port 22: Connection refused' }),
+    ];
     const status = meshStatus('m', ['a', 'b', 'c'], answers);
     assert.deepEqual(formatStatus(status), [
       '   a   b   c',
@@ -106,7 +158,11 @@ describe('what status shows', () => {
   });
 
   it('a gateway without status.sh, or with output that is not its document, is a failure with the reason', () => {
-    assert.deepEqual(answerFromResult('a', { rc: 127, stdout: '', stderr: 'sh: 1: /etc/p2pvpn/m/status.sh: not found' }), { lan: 'a', kind: 'failed', why: 'no status.sh: its bundle is not deployed (p2pvpn deploy)' });
+    assert.deepEqual(answerFromResult('a', { rc: 127, stdout: '', stderr: 'sh: 1: /etc/p2pvpn/m/status.sh: not found' }), {
+      lan: 'a',
+      kind: 'failed',
+      why: 'no status.sh: its bundle is not deployed (p2pvpn deploy)',
+    });
     assert.deepEqual(answerFromResult('a', { rc: 0, stdout: 'hello' }), { lan: 'a', kind: 'failed', why: 'status.sh printed no status document' });
     const disagree = meshStatus('m', ['a', 'b'], [answerFromResult('a', answer({ b: true })), answerFromResult('b', answer({ a: false }))]);
     assert.deepEqual(formatStatus(disagree).slice(0, 3), ['   a      b', 'a         up!', 'b  DOWN!']);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { emitBundles, type BundleSink } from '../src/emit/emitBundles.js';
+import { type BundleSink, emitBundles } from '../src/emit/emitBundles.js';
 import { gzipTar, tarBundle } from '../src/pack/tarball.js';
 import { buildMesh, type MeshBuild } from '../src/pipeline.js';
 import type { RenderedBundle } from '../src/render/render.js';
@@ -37,7 +37,10 @@ describe('emitting bundles', () => {
     const build = await wireguardBuild();
     const sink = memorySink(new Map());
     const gateways = await emitBundles(build, sink);
-    assert.deepEqual(gateways.map((g) => [g.lan, g.verdict]), build.topology.sites.map((s) => [s.name, 'new']));
+    assert.deepEqual(
+      gateways.map((g) => [g.lan, g.verdict]),
+      build.topology.sites.map((s) => [s.name, 'new']),
+    );
     assert.deepEqual(gateways[0]!.peers, ['branch', 'vpc-eu', 'home']);
     for (const site of build.topology.sites) assert.ok(sink.staged.get(site.name)!.equals(await packBundle(build.renderBundle(site))));
   });
@@ -53,7 +56,10 @@ describe('emitting bundles', () => {
     held.set('hq', await packBundle(edited));
     const second = memorySink(held);
     const gateways = await emitBundles(build, second);
-    assert.deepEqual(gateways.map((g) => g.verdict), ['changed', 'unchanged', 'unchanged', 'unchanged']);
+    assert.deepEqual(
+      gateways.map((g) => g.verdict),
+      ['changed', 'unchanged', 'unchanged', 'unchanged'],
+    );
     assert.deepEqual(gateways[0]!.reasons, [{ kind: 'files-changed', paths: ['README'] }]);
     assert.deepEqual([...second.staged.keys()], ['hq']);
     assert.ok(gunzipSync(second.staged.get('hq')!).equals(await tarBundle(build.renderBundle(hq!))));
@@ -70,7 +76,10 @@ describe('emitting bundles', () => {
     held.set('branch', gzipSync(tar));
     const sink = memorySink(held);
     const gateways = await emitBundles(build, sink);
-    assert.deepEqual(gateways.map((g) => g.verdict), ['unchanged', 'changed', 'unchanged', 'unchanged']);
+    assert.deepEqual(
+      gateways.map((g) => g.verdict),
+      ['unchanged', 'changed', 'unchanged', 'unchanged'],
+    );
     assert.deepEqual(gateways[1]!.reasons, [], 'nothing a user would see changed');
     assert.deepEqual([...sink.staged.keys()], ['branch']);
   });
@@ -79,9 +88,18 @@ describe('emitting bundles', () => {
     const build = await wireguardBuild();
     const held = new Map([['branch', Buffer.from('not a tarball')]]);
     const rendered: string[] = [];
-    const counting: MeshBuild = { ...build, renderBundle: (site) => (rendered.push(site.name), build.renderBundle(site)) };
+    const counting: MeshBuild = {
+      ...build,
+      renderBundle: (site) => {
+        rendered.push(site.name);
+        return build.renderBundle(site);
+      },
+    };
     const gateways = await emitBundles(counting, { previous: async (lan) => held.get(lan) });
-    assert.deepEqual(gateways.map((g) => g.verdict), ['new', 'changed', 'new', 'new']);
+    assert.deepEqual(
+      gateways.map((g) => g.verdict),
+      ['new', 'changed', 'new', 'new'],
+    );
     assert.deepEqual(gateways[1]!.reasons, [{ kind: 'unreadable' }]);
     assert.deepEqual(rendered, ['branch'], 'a new bundle is new whatever it holds: plan does not render it');
   });
@@ -91,13 +109,27 @@ describe('emitting bundles', () => {
     const held = new Map<string, Buffer>();
     for (const site of build.topology.sites) held.set(site.name, await packBundle(build.renderBundle(site)));
     const hq = build.renderBundle(build.topology.sites[0]!);
-    hq.files = hq.files.map((f) => (f.path.endsWith('.conf') ? { ...f, content: f.content.replace('Endpoint = 198.51.100.20:', 'Endpoint = 198.51.100.21:') } : f));
+    hq.files = hq.files.map((f) =>
+      f.path.endsWith('.conf') ? { ...f, content: f.content.replace('Endpoint = 198.51.100.20:', 'Endpoint = 198.51.100.21:') } : f,
+    );
     held.set('hq', await packBundle(hq));
     const rendered: string[] = [];
-    const counting: MeshBuild = { ...build, renderBundle: (site) => (rendered.push(site.name), build.renderBundle(site)) };
+    const counting: MeshBuild = {
+      ...build,
+      renderBundle: (site) => {
+        rendered.push(site.name);
+        return build.renderBundle(site);
+      },
+    };
     const gateways = await emitBundles(counting, { previous: async (lan) => held.get(lan) });
-    assert.deepEqual(gateways.map((g) => g.verdict), ['changed', 'unchanged', 'unchanged', 'unchanged']);
-    assert.deepEqual(gateways[0]!.reasons.map((r) => r.kind), ['endpoint-changed']);
+    assert.deepEqual(
+      gateways.map((g) => g.verdict),
+      ['changed', 'unchanged', 'unchanged', 'unchanged'],
+    );
+    assert.deepEqual(
+      gateways[0]!.reasons.map((r) => r.kind),
+      ['endpoint-changed'],
+    );
     assert.deepEqual(rendered.sort(), ['branch', 'home', 'vpc-eu']);
   });
 
@@ -109,7 +141,10 @@ describe('emitting bundles', () => {
     const streaming: MeshBuild = {
       ...build,
       topology: { ...build.topology, sites },
-      renderBundle: (site) => ((most = Math.max(most, ++pending)), build.renderBundle(site)),
+      renderBundle: (site) => {
+        most = Math.max(most, ++pending);
+        return build.renderBundle(site);
+      },
     };
     await emitBundles(streaming, { previous: async () => undefined, stage: async () => void pending-- });
     assert.ok(most <= 8, `${most} bundles were held at once`);

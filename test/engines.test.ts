@@ -6,7 +6,9 @@ import semver from 'semver';
 import { ROOT } from './support/cli.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
-const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; engines?: { node?: string } | string[] }> };
+const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { dev?: boolean; engines?: { node?: string } | string[] }>;
+};
 
 describe('engines.node in package.json', () => {
   const lowest = semver.minVersion(pkg.engines.node)!;

@@ -47,20 +47,29 @@ describe('hq firewall on the wire', { skip }, () => {
     link('gw', 'lan0', 'lan', 'eth0');
     link('gw', 'wg-gw-wg', 'peer', 't0');
     link('gw', 'wan0', 'wan', 'w0');
-    sh('gw', `for i in lo lan0 wg-gw-wg wan0; do ip link set "$i" up; done
+    sh(
+      'gw',
+      `for i in lo lan0 wg-gw-wg wan0; do ip link set "$i" up; done
       ip addr add 10.10.0.1/16 dev lan0
       ip addr add 172.19.0.1/24 dev wg-gw-wg
       ip addr add 203.0.113.1/24 dev wan0
       ip route add 192.168.10.0/24 via 172.19.0.2
       ip route add 10.99.0.0/16 via 172.19.0.2
-      echo 1 > /proc/sys/net/ipv4/ip_forward`);
+      echo 1 > /proc/sys/net/ipv4/ip_forward`,
+    );
     sh('lan', 'ip link set lo up; ip link set eth0 up; ip addr add 10.10.0.5/16 dev eth0; ip route add default via 10.10.0.1');
     // branch's LAN host, plus an address branch does not own, to spoof from.
-    sh('peer', `ip link set lo up; ip link set t0 up
+    sh(
+      'peer',
+      `ip link set lo up; ip link set t0 up
       ip addr add 172.19.0.2/24 dev t0; ip addr add 192.168.10.5/24 dev t0; ip addr add 10.99.0.1/32 dev t0
-      ip route add 10.10.0.0/16 via 172.19.0.1`);
+      ip route add 10.10.0.0/16 via 172.19.0.1`,
+    );
     // The internet answers for branch's host too: traffic that leaks out the WAN gets a reply.
-    sh('wan', 'ip link set lo up; ip link set w0 up; ip addr add 203.0.113.2/24 dev w0; ip addr add 192.168.10.5/32 dev lo; ip route add 10.10.0.0/16 via 203.0.113.1');
+    sh(
+      'wan',
+      'ip link set lo up; ip link set w0 up; ip addr add 203.0.113.2/24 dev w0; ip addr add 192.168.10.5/32 dev lo; ip route add 10.10.0.0/16 via 203.0.113.1',
+    );
   });
   after(() => {
     for (const ns of NS) run('ip', ['netns', 'del', name(ns)]);

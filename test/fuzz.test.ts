@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import type { KeySource } from '../src/crypto/keys.js';
+import { formatProblem, type Problem } from '../src/model/problems.js';
+import type { PackedBundle } from '../src/pack/tarball.js';
 import { buildMesh, renderAllBundles } from '../src/pipeline.js';
-import type { RenderedBundle } from '../src/render/render.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
-import { formatProblem, type Problem } from '../src/validate/problems.js';
 import { reporter, validateLans } from '../src/validate/validate.js';
-import { checkBundles } from './support/renderedChecks.js';
 import { FIXTURES, runCli, withTempDir } from './support/cli.js';
+import { checkBundles } from './support/renderedChecks.js';
 import { readTarGz } from './support/tar.js';
 
 /**
@@ -41,9 +41,65 @@ const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() 
 
 /** Characters that break file names, configs, shells or terminals, mixed with ones that are fine. */
 const SAFE = ['a', 'z', '0', '9', '-'];
-const NASTY = ['\n', '\r', '\t', '\0', '"', "'", '`', '#', ';', '$', '\\', '/', ' ', '.', ':', '=', '[', ']', '{', '}', '*', '\u00e9', '\u202e', 'A', 'z', '0', '-', '_'];
-const ENDPOINTS = ['203.0.113.9', '010.1.1.1', '1.2.3', '0x7f.1', '127.0.0.1', 'vpn.example.com', 'VPN.example.com', 'vpn.123', 'a-b.example', '10.1.0.9', '172.19.0.5', 'x', '198.51.100.2', 'host.example.com.'];
-const SUBNETS = ['10.1.0.0/16', '10.0.0.0/8', '10.1.2.0/24', '172.19.0.0/24', '192.168.0.0/15', '192.168.4.0/22', '10.1.0.1/16', '8.8.8.0/24', '10.9.0.0', '10.9.0.0/33', '172.31.0.0/16'];
+const NASTY = [
+  '\n',
+  '\r',
+  '\t',
+  '\0',
+  '"',
+  "'",
+  '`',
+  '#',
+  ';',
+  '$',
+  '\\',
+  '/',
+  ' ',
+  '.',
+  ':',
+  '=',
+  '[',
+  ']',
+  '{',
+  '}',
+  '*',
+  '\u00e9',
+  '\u202e',
+  'A',
+  'z',
+  '0',
+  '-',
+  '_',
+];
+const ENDPOINTS = [
+  '203.0.113.9',
+  '010.1.1.1',
+  '1.2.3',
+  '0x7f.1',
+  '127.0.0.1',
+  'vpn.example.com',
+  'VPN.example.com',
+  'vpn.123',
+  'a-b.example',
+  '10.1.0.9',
+  '172.19.0.5',
+  'x',
+  '198.51.100.2',
+  'host.example.com.',
+];
+const SUBNETS = [
+  '10.1.0.0/16',
+  '10.0.0.0/8',
+  '10.1.2.0/24',
+  '172.19.0.0/24',
+  '192.168.0.0/15',
+  '192.168.4.0/22',
+  '10.1.0.1/16',
+  '8.8.8.0/24',
+  '10.9.0.0',
+  '10.9.0.0/33',
+  '172.31.0.0/16',
+];
 
 function mutateString(rng: Rng, value: string): string {
   const at = int(rng, 0, value.length);
@@ -75,9 +131,11 @@ function mutate(rng: Rng, doc: Doc): void {
     if (keys.length) delete target[pick(rng, keys)];
   } else if (kind === 7) lan.description = mutateString(rng, mutateString(rng, lan.description ?? 'Head office'));
   else if (kind === 8) doc.mesh['certificates'] = { organisation: mutateString(rng, 'Acme, Inc.') };
-  else if (kind === 9) gateway[pick(rng, ['port', 'listen', 'lanAddress'])] = pick(rng, [0, 1, 51820, 65536, -1, '10.1.0.1', '203.0.113.7', '127.0.0.1', 'x\ny', 1.5]);
+  else if (kind === 9)
+    gateway[pick(rng, ['port', 'listen', 'lanAddress'])] = pick(rng, [0, 1, 51820, 65536, -1, '10.1.0.1', '203.0.113.7', '127.0.0.1', 'x\ny', 1.5]);
   else if (kind === 11 || kind === 12) injectLine(rng, doc, lan as Record<string, unknown>, gateway);
-  else if (kind === 10) doc.mesh[pick(rng, ['transit', 'underlayMtu'])] = pick(rng, ['10.0.0.0/8', '172.19.0.0/30', '100.64.0.0/10', 1280, 100, 9001, '172.19.0.0/16']);
+  else if (kind === 10)
+    doc.mesh[pick(rng, ['transit', 'underlayMtu'])] = pick(rng, ['10.0.0.0/8', '172.19.0.0/30', '100.64.0.0/10', 1280, 100, 9001, '172.19.0.0/16']);
   else if (rng() < 0.5 && doc.lans.length > 1) doc.lans.splice(int(rng, 0, doc.lans.length - 1), 1);
   else doc.lans.push(structuredClone(lan) as Record<string, unknown>);
 }
@@ -136,7 +194,15 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
   it(`${IN_PROCESS_RUNS} in-process runs from seed ${SEED.toString(16)}`, async () => {
     const rng = mulberry32(SEED);
     // 1024-bit keys: the certificate code does not depend on the size, and they are quick to make and sign with.
-    const rsaPool = [0, 1].map(() => generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })).map((k) => ({ privatePem: k.privateKey, publicPem: k.publicKey }));
+    const rsaPool = [0, 1]
+      .map(() =>
+        generateKeyPairSync('rsa', {
+          modulusLength: 1024,
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+        }),
+      )
+      .map((k) => ({ privatePem: k.privateKey, publicPem: k.publicKey }));
     const keys = fakeKeys(rng, rsaPool);
     const now = new Date('2026-01-01T00:00:00Z');
     const outcomes = { built: 0, refused: 0 };
@@ -159,7 +225,7 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
       if (rng() < 0.15) text = mutateText(rng, text);
       const where = `run ${run} (${base.name}), input:\n${text}`;
       const { config, source, problems } = validateLans('lans.yaml', text);
-      let bundles: RenderedBundle[] | undefined;
+      let bundles: PackedBundle[] | undefined;
       if (config && source) {
         const found: Problem[] = [...problems];
         const prev = rng() < 0.25 && config.mesh.name === 'acme' ? await stateOf(base.text) : emptyState(config.mesh.name);
@@ -172,12 +238,15 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
         assert.deepEqual(checkBundles(config, bundles), [], where);
       } else {
         outcomes.refused++;
-        assert.ok(problems.some((p) => p.severity === 'error'), `refused without an error: ${where}`);
+        assert.ok(
+          problems.some((p) => p.severity === 'error'),
+          `refused without an error: ${where}`,
+        );
         assertPositioned(problems.map(formatProblem).join('\n'), text);
       }
     }
     // Both outcomes must be common, or the test has stopped exercising one of them.
-    if (process.env["FUZZ_DEBUG"]) console.log(outcomes);
+    if (process.env['FUZZ_DEBUG']) console.log(outcomes);
     assert.ok(outcomes.built > IN_PROCESS_RUNS / 10 && outcomes.refused > IN_PROCESS_RUNS / 3, JSON.stringify(outcomes));
   });
 
@@ -195,11 +264,13 @@ describe('fuzz: mutated lans.yaml is built consistently or refused with position
         assert.doesNotMatch(r.stderr, /^\s+at |internal error/m, text);
         if (r.code === 1) return assertPositioned(r.stderr, text);
         const config = validateLans('lans.yaml', text).config!;
-        const bundles = readdirSync(join(dir, 'out')).filter((f) => f.endsWith('.tar.gz')).map((f): RenderedBundle => {
-          const entries = readTarGz(readFileSync(join(dir, 'out', f))).filter((e) => e.type === 'file');
-          const lan = f.replace(/\.tar\.gz$/, '');
-          return { lan, files: entries.map((e) => ({ path: e.name.slice(lan.length + 1), mode: e.mode, content: e.content.toString('utf8') })) };
-        });
+        const bundles = readdirSync(join(dir, 'out'))
+          .filter((f) => f.endsWith('.tar.gz'))
+          .map((f): PackedBundle => {
+            const entries = readTarGz(readFileSync(join(dir, 'out', f))).filter((e) => e.type === 'file');
+            const lan = f.replace(/\.tar\.gz$/, '');
+            return { lan, files: entries.map((e) => ({ path: e.name.slice(lan.length + 1), mode: e.mode, content: e.content.toString('utf8') })) };
+          });
         assert.deepEqual(checkBundles(config, bundles), [], text);
       });
     }

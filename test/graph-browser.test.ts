@@ -28,7 +28,10 @@ describe('the graph of a fixture mesh in headless Chromium', { skip }, () => {
 
   it('tells a drawing from a blank SVG (the check above can fail)', () =>
     withTempDir((dir) => {
-      writeFileSync(join(dir, 'blank.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="white"/></svg>');
+      writeFileSync(
+        join(dir, 'blank.svg'),
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="white"/></svg>',
+      );
       screenshot(join(dir, 'blank.svg'), join(dir, 'blank.png'), SIZE);
       const ink = inkStats(decodePng(readFileSync(join(dir, 'blank.png'))));
       assert.ok(ink.distinctColours <= 2 && ink.inkFraction < 0.001, JSON.stringify(ink));

@@ -5,7 +5,18 @@ import { meshMermaid } from '../src/graph/mermaid.js';
 import type { LanView, LinkView, MeshView } from '../src/show/view.js';
 
 function lan(name: string, number: number, pending = false): LanView {
-  return { name, number, description: 'R&D (lab)', subnets: [`10.${number}.0.0/16`], endpoint: null, listen: null, lanAddress: `10.${number}.0.1`, port: 51820, tunnelAddresses: [`172.19.0.${number}`], pending };
+  return {
+    name,
+    number,
+    description: 'R&D (lab)',
+    subnets: [`10.${number}.0.0/16`],
+    endpoint: null,
+    listen: null,
+    lanAddress: `10.${number}.0.1`,
+    port: 51820,
+    tunnelAddresses: [`172.19.0.${number}`],
+    pending,
+  };
 }
 
 function link(pair: number, ends: [string, string], pending = false): LinkView {

@@ -22,7 +22,9 @@ type Edit =
   | { op: 'move'; path: string; to: string };
 
 const UPDATE = process.env['P2PVPN_UPDATE_GOLDENS'] === '1';
-const cases = readdirSync(FIXTURES).filter((d) => d.startsWith('invalid-import-')).sort();
+const cases = readdirSync(FIXTURES)
+  .filter((d) => d.startsWith('invalid-import-'))
+  .sort();
 
 /** A path's last part may be `*`: every entry of that folder. */
 function paths(root: string, path: string): string[] {
@@ -41,8 +43,7 @@ function apply(root: string, edit: Edit): void {
     else if (edit.op === 'move') {
       mkdirSync(dirname(join(root, edit.to)), { recursive: true });
       renameSync(path, join(root, edit.to));
-    }
-    else {
+    } else {
       rmSync(path, { force: true });
       symlinkSync(edit.target, path);
     }
@@ -63,9 +64,17 @@ describe('P2P-VPN folders that import refuses, with exact messages, nothing writ
         assert.equal(r.stdout, '');
         assert.match(r.stderr, /was not imported, nothing was written\n$/);
         assert.doesNotMatch(r.stderr, /PRIVATE KEY|^\s+at /m, 'no key material, no stack trace');
-        // eslint-disable-next-line no-control-regex
-        assert.doesNotMatch(r.stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, 'what the folder holds reaches the terminal escaped');
-        assert.deepEqual(readdirSync(dir).filter((f) => f !== 'p2p-vpn' && f !== 'outside'), [], 'nothing was written');
+        assert.doesNotMatch(
+          r.stderr,
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+          /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/,
+          'what the folder holds reaches the terminal escaped',
+        );
+        assert.deepEqual(
+          readdirSync(dir).filter((f) => f !== 'p2p-vpn' && f !== 'outside'),
+          [],
+          'nothing was written',
+        );
         assert.deepEqual(snapshot(root), before, 'the folder is left as it was');
       }),
     );

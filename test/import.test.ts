@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadState } from '../src/io/stateStore.js';
@@ -54,7 +54,10 @@ describe('p2pvpn import of genuine P2P-VPN folders', () => {
       for (const [lan, files] of bundles) {
         assert.ok(certificates(files.get('keys/ca.crt')!.toString())[0]!.raw.equals(oldCa.raw), `${lan}: the bundle's CA is P2P-VPN's`);
         const cert = files.get(`keys/${lan}.crt`)!.toString();
-        assert.ok(new X509Certificate(cert).raw.equals(new X509Certificate(ancestorFile('full-10', `keys/${lan}.crt`)).raw), `${lan}: the certificate is P2P-VPN's`);
+        assert.ok(
+          new X509Certificate(cert).raw.equals(new X509Certificate(ancestorFile('full-10', `keys/${lan}.crt`)).raw),
+          `${lan}: the certificate is P2P-VPN's`,
+        );
         assert.ok(spki(files.get(`keys/${lan}.key`)!.toString()).equals(spki(ancestorFile('full-10', `keys/${lan}.key`))), `${lan}: the key is P2P-VPN's`);
         assert.match(execFileSync('openssl', ['verify', '-CAfile', join(ANCESTOR, 'full-10/keys/ca.crt')], { input: cert }).toString(), /: OK$/m);
       }
@@ -89,7 +92,15 @@ describe('p2pvpn import of genuine P2P-VPN folders', () => {
       assert.deepEqual(states[0], states[1]);
       const pub = JSON.parse(states[0]![0]!) as { pairs: { number: number; lans: string[] }[]; lans: Record<string, { number: number }> };
       // Made as 2-1, 1-3, 3-2, 4-3: end 1 is the higher LAN in three of them, and stays the TLS client.
-      assert.deepEqual(pub.pairs.map((p) => [p.number, ...p.lans]), [[1, 'lan2', 'lan1'], [2, 'lan1', 'lan3'], [3, 'lan3', 'lan2'], [4, 'lan4', 'lan3']]);
+      assert.deepEqual(
+        pub.pairs.map((p) => [p.number, ...p.lans]),
+        [
+          [1, 'lan2', 'lan1'],
+          [2, 'lan1', 'lan3'],
+          [3, 'lan3', 'lan2'],
+          [4, 'lan4', 'lan3'],
+        ],
+      );
       assert.deepEqual(Object.keys(pub.lans), ['lan2', 'lan1', 'lan3', 'lan4'], 'LANs numbered in cache.txt order');
     }));
 
@@ -97,7 +108,10 @@ describe('p2pvpn import of genuine P2P-VPN folders', () => {
     withTempDir((dir) => {
       const folder = copyAncestor('partial-4', join(dir, 'p2p-vpn'));
       assert.equal(runCli(['import', folder, '--mesh', 'corp'], dir).code, 0);
-      appendFileSync(join(dir, 'lans.yaml'), '\n  - name: lab\n    subnets: [10.40.0.0/16]\n    gateway:\n      endpoint: lab.example.com\n      lanAddress: 10.40.0.1\n');
+      appendFileSync(
+        join(dir, 'lans.yaml'),
+        '\n  - name: lab\n    subnets: [10.40.0.0/16]\n    gateway:\n      endpoint: lab.example.com\n      lanAddress: 10.40.0.1\n',
+      );
       const r = runCli(['generate', 'lans.yaml'], dir);
       assert.equal(r.code, 0, r.stderr);
       const bundles = readBundles(join(dir, 'out'));
@@ -109,28 +123,40 @@ describe('p2pvpn import of genuine P2P-VPN folders', () => {
       // Serial 5 went to the standby CA, the next to lab: above every serial P2P-VPN issued.
       assert.equal(cert.serialNumber, '06');
       assert.match(execFileSync('openssl', ['verify', '-CAfile', join(folder, 'keys/ca.crt')], { input: cert.toString() }).toString(), /: OK$/m);
-      assert.equal(option(bundles.get('lan1')!.get('openvpn/lab.conf')!.toString(), 'remote-cert-tls'), 'server', "lab's certificate has EKU: its peers demand it");
+      assert.equal(
+        option(bundles.get('lan1')!.get('openvpn/lab.conf')!.toString(), 'remote-cert-tls'),
+        'server',
+        "lab's certificate has EKU: its peers demand it",
+      );
       assert.equal(option(bundles.get('lab')!.get('openvpn/lan1.conf')!.toString(), 'remote-cert-tls'), undefined, "lan1's has none");
     }));
 
   const noHandshake = handshakeUnavailable();
-  it('real OpenVPN: an imported pair connects with its original EKU-less keys, and refuses a certificate of another name from the same CA', { skip: process.env['P2PVPN_E2E'] === 'required' ? false : noHandshake ?? false }, () =>
-    withTempDir((dir) => {
-      const bundles = importAndGenerate(dir, copyAncestor('partial-4', join(dir, 'p2p-vpn')));
-      // Pair 1: lan2 is end 1 (tls-client), lan1 end 2.
-      const [lan2, lan1] = [bundles.get('lan2')!, bundles.get('lan1')!];
-      const up = openvpnHandshake(mkdtempSync(join(dir, 'live-')), { lan: 'lan2', files: lan2 }, { lan: 'lan1', files: lan1 });
-      assert.ok(up.connected, `lan2 and lan1 connect:\n${up.a}${up.b}`);
-      assert.match(up.b, /VERIFY OK: depth=1, C=AU, ST=Western Australia, L=Perth, O=Bench, emailAddress=alastair@warpspace\.net/);
-      assert.match(up.b, /VERIFY X509NAME OK: .*CN=lan2/);
-      assert.doesNotMatch(up.a + up.b, /VERIFY EKU/, 'no extendedKeyUsage is demanded of certificates that have none');
-      // lan3's own certificate and key, from the same CA, on lan2's end of the link with lan2's link key.
-      const lan3 = bundles.get('lan3')!;
-      const impostor = new Map([...lan2, ['keys/other.crt', lan3.get('keys/lan3.crt')!], ['keys/other.key', lan3.get('keys/lan3.key')!]]);
-      const refused = openvpnHandshake(mkdtempSync(join(dir, 'live-')), { lan: 'lan2', files: impostor, extraArgs: '--cert keys/other.crt --key keys/other.key' }, { lan: 'lan1', files: lan1 });
-      assert.ok(!refused.connected, 'a certificate of another name does not connect');
-      assert.match(refused.b, /VERIFY X509NAME ERROR: .*CN=lan3.*, must be lan2/);
-    }));
+  it(
+    'real OpenVPN: an imported pair connects with its original EKU-less keys, and refuses a certificate of another name from the same CA',
+    { skip: process.env['P2PVPN_E2E'] === 'required' ? false : (noHandshake ?? false) },
+    () =>
+      withTempDir((dir) => {
+        const bundles = importAndGenerate(dir, copyAncestor('partial-4', join(dir, 'p2p-vpn')));
+        // Pair 1: lan2 is end 1 (tls-client), lan1 end 2.
+        const [lan2, lan1] = [bundles.get('lan2')!, bundles.get('lan1')!];
+        const up = openvpnHandshake(mkdtempSync(join(dir, 'live-')), { lan: 'lan2', files: lan2 }, { lan: 'lan1', files: lan1 });
+        assert.ok(up.connected, `lan2 and lan1 connect:\n${up.a}${up.b}`);
+        assert.match(up.b, /VERIFY OK: depth=1, C=AU, ST=Western Australia, L=Perth, O=Bench, emailAddress=alastair@warpspace\.net/);
+        assert.match(up.b, /VERIFY X509NAME OK: .*CN=lan2/);
+        assert.doesNotMatch(up.a + up.b, /VERIFY EKU/, 'no extendedKeyUsage is demanded of certificates that have none');
+        // lan3's own certificate and key, from the same CA, on lan2's end of the link with lan2's link key.
+        const lan3 = bundles.get('lan3')!;
+        const impostor = new Map([...lan2, ['keys/other.crt', lan3.get('keys/lan3.crt')!], ['keys/other.key', lan3.get('keys/lan3.key')!]]);
+        const refused = openvpnHandshake(
+          mkdtempSync(join(dir, 'live-')),
+          { lan: 'lan2', files: impostor, extraArgs: '--cert keys/other.crt --key keys/other.key' },
+          { lan: 'lan1', files: lan1 },
+        );
+        assert.ok(!refused.connected, 'a certificate of another name does not connect');
+        assert.match(refused.b, /VERIFY X509NAME ERROR: .*CN=lan3.*, must be lan2/);
+      }),
+  );
 
   it('replaces a certificate TLS would refuse in one of its roles, revokes it in every CRL, and says so', () =>
     withTempDir((dir) => {
@@ -138,7 +164,28 @@ describe('p2pvpn import of genuine P2P-VPN folders', () => {
       const keys = join(folder, 'keys');
       // lan4's key certified again for TLS clients only: as a server (end 2 of no pair, but of every new one) TLS refuses it.
       writeFileSync(join(dir, 'ext'), 'extendedKeyUsage = clientAuth\n');
-      execFileSync('openssl', ['x509', '-req', '-in', join(keys, 'lan4.csr'), '-CA', join(keys, 'ca.crt'), '-CAkey', join(keys, 'ca.key'), '-set_serial', '9', '-days', '3650', '-extfile', join(dir, 'ext'), '-out', join(keys, 'lan4.crt')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'x509',
+          '-req',
+          '-in',
+          join(keys, 'lan4.csr'),
+          '-CA',
+          join(keys, 'ca.crt'),
+          '-CAkey',
+          join(keys, 'ca.key'),
+          '-set_serial',
+          '9',
+          '-days',
+          '3650',
+          '-extfile',
+          join(dir, 'ext'),
+          '-out',
+          join(keys, 'lan4.crt'),
+        ],
+        { stdio: 'ignore' },
+      );
       const r = runCli(['import', folder, '--mesh', 'corp'], dir);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /lan4 gets a new key and certificate: its certificate's extendedKeyUsage does not allow both TLS server and client/);
@@ -149,7 +196,9 @@ describe('p2pvpn import of genuine P2P-VPN folders', () => {
       const files = bundles.get('lan3')!;
       writeFileSync(join(dir, 'ca.crt'), files.get('keys/ca.crt')!);
       writeFileSync(join(dir, 'crl.pem'), files.get('keys/crl.pem')!);
-      const old = spawnSync('openssl', ['verify', '-crl_check', '-CAfile', join(dir, 'ca.crt'), '-CRLfile', join(dir, 'crl.pem'), join(keys, 'lan4.crt')], { encoding: 'utf8' });
+      const old = spawnSync('openssl', ['verify', '-crl_check', '-CAfile', join(dir, 'ca.crt'), '-CRLfile', join(dir, 'crl.pem'), join(keys, 'lan4.crt')], {
+        encoding: 'utf8',
+      });
       assert.notEqual(old.status, 0, 'the replaced certificate no longer verifies');
       assert.match(old.stdout + old.stderr, /certificate revoked/);
     }));
@@ -158,7 +207,10 @@ describe('p2pvpn import of genuine P2P-VPN folders', () => {
     withTempDir((dir) => {
       const folder = copyAncestor('partial-4', join(dir, 'p2p-vpn'));
       // A gateway certified and revoked since, whose files were deleted: only the CA database remembers it.
-      appendFileSync(join(folder, 'keys/index.txt'), 'R\t361201130736Z\t261204140000Z\t05\tunknown\t/C=AU/ST=Western Australia/L=Perth/O=Bench/CN=old/emailAddress=alastair@warpspace.net\n');
+      appendFileSync(
+        join(folder, 'keys/index.txt'),
+        'R\t361201130736Z\t261204140000Z\t05\tunknown\t/C=AU/ST=Western Australia/L=Perth/O=Bench/CN=old/emailAddress=alastair@warpspace.net\n',
+      );
       writeFileSync(join(folder, 'keys/serial'), '06\n');
       const r = runCli(['import', 'p2p-vpn', '--mesh', 'corp'], dir);
       assert.equal(r.code, 0, r.stderr);

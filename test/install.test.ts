@@ -17,7 +17,12 @@ function snapshot(dir: string, prefix = ''): string[] {
       const st = lstatSync(join(dir, rel));
       const mode = (st.mode & 0o7777).toString(8);
       if (st.isDirectory()) return [`${rel}/ ${mode}`, ...snapshot(dir, rel)];
-      return [`${rel} ${mode} ${createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex').slice(0, 12)}`];
+      return [
+        `${rel} ${mode} ${createHash('sha256')
+          .update(readFileSync(join(dir, rel)))
+          .digest('hex')
+          .slice(0, 12)}`,
+      ];
     });
 }
 
@@ -147,7 +152,15 @@ describe('install.sh and uninstall.sh', () => {
         assert.deepEqual(snapshot(root), []);
       });
       // Or a host named like the gateway (a private UTS namespace, so the real name is untouched).
-      const named = run('unshare', ['--uts', 'sh', '-c', `hostname vpc-eu && "$0" --root "$1" && "$2" --root "$1"`, join(bundle, 'install.sh'), root, join(bundle, 'uninstall.sh')]);
+      const named = run('unshare', [
+        '--uts',
+        'sh',
+        '-c',
+        `hostname vpc-eu && "$0" --root "$1" && "$2" --root "$1"`,
+        join(bundle, 'install.sh'),
+        root,
+        join(bundle, 'uninstall.sh'),
+      ]);
       assert.equal(named.status, 0, named.stderr);
       const refused = run(join(bundle, 'uninstall.sh'), ['--root', root]);
       assert.equal(refused.status, 1, 'uninstall.sh checks the host too');
@@ -160,7 +173,20 @@ describe('install.sh and uninstall.sh', () => {
       mkdirSync(join(bundle, 'run'));
       mkdirSync(join(dir, 'bin'));
       // A stand-in systemctl that logs its calls and remembers whether the unit runs.
-      writeFileSync(join(dir, 'bin/systemctl'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\ncase "$1" in\n  is-active) [ -f "${dir}/active" ] ;;\n  start|reload) touch "${dir}/active" ;;\n  disable) rm -f "${dir}/active" ;;\nesac\n`, { mode: 0o755 });
+      writeFileSync(
+        join(dir, 'bin/systemctl'),
+        [
+          '#!/bin/sh',
+          `echo "$*" >> "${dir}/calls"`,
+          'case "$1" in',
+          `  is-active) [ -f "${dir}/active" ] ;;`,
+          `  start|reload) touch "${dir}/active" ;;`,
+          `  disable) rm -f "${dir}/active" ;;`,
+          'esac',
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
       // A private mount and network namespace: an empty /etc to install into, a /run that says systemd runs.
       const script = `set -e
         mount -t tmpfs none /etc; mount -t tmpfs none /run; mkdir -p /run/systemd/system
@@ -173,12 +199,23 @@ describe('install.sh and uninstall.sh', () => {
       const unit = 'p2pvpn-gw-wg.service';
       const timer = 'p2pvpn-gw-wg-repair.timer';
       assert.deepEqual(readFileSync(join(dir, 'calls'), 'utf8').trimEnd().split('\n'), [
-        'daemon-reload', `enable ${unit}`, `is-active --quiet ${unit}`, `start ${unit}`, `start ${timer}`,
-        'daemon-reload', `enable ${unit}`, `is-active --quiet ${unit}`, `reload ${unit}`, `start ${timer}`,
-        `disable --now ${unit}`, `stop ${timer}`, 'daemon-reload',
+        'daemon-reload',
+        `enable ${unit}`,
+        `is-active --quiet ${unit}`,
+        `start ${unit}`,
+        `start ${timer}`,
+        'daemon-reload',
+        `enable ${unit}`,
+        `is-active --quiet ${unit}`,
+        `reload ${unit}`,
+        `start ${timer}`,
+        `disable --now ${unit}`,
+        `stop ${timer}`,
+        'daemon-reload',
       ]);
       assert.match(r.stdout, /stopped|firewall: removed/, 'the copy started by hand from the unpacked bundle was taken down first');
-      for (const installed of [unit, timer, 'p2pvpn-gw-wg-repair.service']) assert.ok(readFileSync(join(dir, 'installed'), 'utf8').includes(`/etc/systemd/system/${installed}\n`), installed);
+      for (const installed of [unit, timer, 'p2pvpn-gw-wg-repair.service'])
+        assert.ok(readFileSync(join(dir, 'installed'), 'utf8').includes(`/etc/systemd/system/${installed}\n`), installed);
       assert.equal(readFileSync(join(dir, 'uninstalled'), 'utf8'), '/etc\n');
     });
   });
@@ -192,7 +229,8 @@ describe('install.sh and uninstall.sh', () => {
       // verify wants ExecStart to exist: point the units at the copy under the root, nothing else changes.
       mkdirSync(join(dir, 'units'));
       const units = ['p2pvpn-gw-wg.service', 'p2pvpn-gw-wg-repair.service', 'p2pvpn-gw-wg-repair.timer'];
-      for (const unit of units) writeFileSync(join(dir, 'units', unit), fileOf(wg, `systemd/${unit}`).replaceAll('/etc/p2pvpn/gw-wg', `${root}/etc/p2pvpn/gw-wg`));
+      for (const unit of units)
+        writeFileSync(join(dir, 'units', unit), fileOf(wg, `systemd/${unit}`).replaceAll('/etc/p2pvpn/gw-wg', `${root}/etc/p2pvpn/gw-wg`));
       const r = run('systemd-analyze', ['verify', ...units.map((unit) => join(dir, 'units', unit))]);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stderr, '', 'no warnings either');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { main } from '../src/cli/main.js';
-import { FIXTURES, runCli, withTempDir, type RunResult } from './support/cli.js';
+import { FIXTURES, type RunResult, runCli, withTempDir } from './support/cli.js';
 import { snapshot } from './support/snapshot.js';
 
 /**
@@ -19,15 +19,29 @@ import { snapshot } from './support/snapshot.js';
  * spawn costs about 0.4 s of CPU on a machine shared by many test runs.
  */
 const UPDATE = process.env['P2PVPN_UPDATE_GOLDENS'] === '1';
-const CLI_CASES = new Set(['yaml-syntax', 'yaml-too-large', 'text-injection', 'endpoints-not-addresses', 'warnings-with-errors', 'out-preserved', 'state-contradiction', 'state-newer-version']);
+const CLI_CASES = new Set([
+  'yaml-syntax',
+  'yaml-too-large',
+  'text-injection',
+  'endpoints-not-addresses',
+  'warnings-with-errors',
+  'out-preserved',
+  'state-contradiction',
+  'state-newer-version',
+]);
 // invalid-import-*: P2P-VPN folders that `import` refuses, checked by test/import-refusals.test.ts.
-const cases = readdirSync(FIXTURES).filter((d) => d.startsWith('invalid-') && !d.startsWith('invalid-import-')).sort();
+const cases = readdirSync(FIXTURES)
+  .filter((d) => d.startsWith('invalid-') && !d.startsWith('invalid-import-'))
+  .sort();
 
 type StateEdit = { file: string; text: string } | { file: string; path: (string | number)[]; value?: unknown; delete?: boolean };
 
 function applyEdit(stateDir: string, edit: StateEdit): void {
   const file = join(stateDir, edit.file);
-  if ('text' in edit) return writeFileSync(file, edit.text);
+  if ('text' in edit) {
+    writeFileSync(file, edit.text);
+    return;
+  }
   const data = JSON.parse(readFileSync(file, 'utf8')) as Record<string | number, unknown>;
   let parent = data;
   for (const key of edit.path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
@@ -64,7 +78,11 @@ async function generate(cwd: string, spawn: boolean): Promise<RunResult> {
   const home = process.cwd();
   process.chdir(cwd);
   try {
-    const code = await main(['generate', 'lans.yaml'], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: {} });
+    const code = await main(['generate', 'lans.yaml'], {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: {},
+    });
     return { code, stdout, stderr };
   } finally {
     process.chdir(home);

@@ -10,7 +10,10 @@ describe('node key source', () => {
     assert.equal(new Set(keys.map((k) => k.toString('hex'))).size, keys.length);
     nodeKeySource.randomBytes(100_000);
     for (let i = 0; i < 1000; i++) nodeKeySource.randomBytes(256);
-    assert.ok(keys.every((k, i) => k.equals(copies[i]!)), 'a later draw changed an earlier key');
+    assert.ok(
+      keys.every((k, i) => k.equals(copies[i]!)),
+      'a later draw changed an earlier key',
+    );
   });
 
   it('formats preshared and tls-crypt keys as WireGuard and OpenVPN expect', () => {

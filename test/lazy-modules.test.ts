@@ -6,7 +6,8 @@ import { FIXTURES, runCli, withTempDir } from './support/cli.js';
 
 /** Preloaded into the CLI's process: on exit, says whether node-forge was ever required. */
 const REPORT_FORGE = `data:text/javascript,${encodeURIComponent(
-  "import { createRequire } from 'node:module'; process.on('exit', () => process.stderr.write(Object.keys(createRequire('/').cache).some((k) => k.includes('node-forge')) ? 'forge: loaded' : 'forge: not loaded'));",
+  "import { createRequire } from 'node:module'; process.on('exit', () => process.stderr.write(" +
+    "Object.keys(createRequire('/').cache).some((k) => k.includes('node-forge')) ? 'forge: loaded' : 'forge: not loaded'));",
 )}`;
 
 describe('modules a command does not need are not loaded', () => {

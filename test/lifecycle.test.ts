@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from './support/cli.js';
 import { handshakeUnavailable, openvpnHandshake } from './support/handshake.js';
+import { lines } from './support/lines.js';
 import { fileChanges, onlyAddsLines, openssl, readOut, runInProcess, snapshot, writeLans } from './support/mesh.js';
 
 const FOUR = ['hq', 'branch', 'vpc-eu', 'vpc-us'];
@@ -63,7 +64,10 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const state = readState(dir);
     const out = await readOut(join(dir, 'out'));
     const r = await ok(dir, ['plan', 'lans.yaml'], 3);
-    const hq = r.stdout.split('\n').slice(r.stdout.split('\n').findIndex((l) => l.startsWith('changed   out/hq.tar.gz')), -1);
+    const hq = r.stdout.split('\n').slice(
+      r.stdout.split('\n').findIndex((l) => l.startsWith('changed   out/hq.tar.gz')),
+      -1,
+    );
     assert.deepEqual(hq.slice(0, 4), [
       'changed   out/hq.tar.gz  4 peers: branch, vpc-eu, vpc-us, branch-2',
       '            peer added: branch-2',
@@ -76,17 +80,29 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     assert.deepEqual(await readOut(join(dir, 'out')), out, 'plan left out/ alone');
   });
 
-  it('adds the fifth LAN: each existing bundle gains a peer config and link key, and README, up.sh, firewall, routes and install.sh only gain lines', async () => {
+  it('adds the fifth LAN: each bundle gains a peer config and link key; README, up.sh, firewall, routes and install.sh only gain lines', async () => {
     const old = await readOut(join(dir, 'out'));
     const oldPairs = pairsWithout(dir, 'branch-2');
     const oldLans = lanSecrets(dir);
     const r = await ok(dir, ['generate', 'lans.yaml']);
-    assert.match(r.stdout, /^changed +out\/vpc-us\.tar\.gz.*\n {12}peer added: branch-2\n {12}route added: 10\.40\.0\.0\/16 \(via branch-2\)\n {12}port opened: 11010\/udp$/m);
+    assert.match(
+      r.stdout,
+      /^changed +out\/vpc-us\.tar\.gz.*\n {12}peer added: branch-2\n {12}route added: 10\.40\.0\.0\/16 \(via branch-2\)\n {12}port opened: 11010\/udp$/m,
+    );
     const now = await readOut(join(dir, 'out'));
     for (const lan of FOUR) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: ['keys/tls-crypt/branch-2.key', 'openvpn/branch-2.conf'], removed: [], changed: ['README', ...GATEWAY_FILES, 'install.sh', 'routes.txt', 'status.sh', 'up.sh'] }, lan);
-      for (const path of changes.changed) assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
+      assert.deepEqual(
+        changes,
+        {
+          added: ['keys/tls-crypt/branch-2.key', 'openvpn/branch-2.conf'],
+          removed: [],
+          changed: ['README', ...GATEWAY_FILES, 'install.sh', 'routes.txt', 'status.sh', 'up.sh'],
+        },
+        lan,
+      );
+      for (const path of changes.changed)
+        assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
     }
     assert.deepEqual(pairsWithout(dir, 'branch-2'), oldPairs, 'existing links keep their keys');
     for (const lan of FOUR) assert.ok(JSON.stringify(lanSecrets(dir)[lan]) === JSON.stringify(oldLans[lan]), `${lan} keeps its key`);
@@ -96,21 +112,47 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const old = await readOut(join(dir, 'out'));
     writeLans(dir, 'openvpn', WITHOUT_VPC_US);
     const plan = await ok(dir, ['plan', 'lans.yaml'], 3);
-    assert.match(plan.stdout, /^changed +out\/hq\.tar\.gz.*\n {12}peer removed: vpc-us, certificate revoked\n {12}route removed: 10\.30\.0\.0\/22 \(was via vpc-us\)\n {12}port closed: 11003\/udp$/m);
+    assert.match(
+      plan.stdout,
+      lines(
+        'm',
+        String.raw`^changed +out\/hq\.tar\.gz.*`,
+        ' {12}peer removed: vpc-us, certificate revoked',
+        String.raw` {12}route removed: 10\.30\.0\.0\/22 \(was via vpc-us\)`,
+        String.raw` {12}port closed: 11003\/udp$`,
+      ),
+    );
     assert.match(plan.stdout, /^removed +out\/vpc-us\.tar\.gz/m);
     await ok(dir, ['generate', 'lans.yaml']);
     assert.ok(!existsSync(join(dir, 'out/vpc-us.tar.gz')), 'the removed LAN bundle is deleted');
     const now = await readOut(join(dir, 'out'));
     for (const lan of WITHOUT_VPC_US) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
-      assert.deepEqual(changes, { added: [], removed: ['keys/tls-crypt/vpc-us.key', 'openvpn/vpc-us.conf'], changed: ['README', ...GATEWAY_FILES, 'install.sh', 'keys/crl.pem', 'routes.txt', 'status.sh', 'up.sh'] }, lan);
+      assert.deepEqual(
+        changes,
+        {
+          added: [],
+          removed: ['keys/tls-crypt/vpc-us.key', 'openvpn/vpc-us.conf'],
+          changed: ['README', ...GATEWAY_FILES, 'install.sh', 'keys/crl.pem', 'routes.txt', 'status.sh', 'up.sh'],
+        },
+        lan,
+      );
       for (const [path, bytes] of now.get(lan)!) assert.ok(!bytes.includes('vpc-us'), `${lan}/${path} no longer names vpc-us`);
     }
     const hq = now.get('hq')!;
-    const files = { 'ca.crt': hq.get('keys/ca.crt')!, 'crl.pem': hq.get('keys/crl.pem')!, 'gone.crt': old.get('vpc-us')!.get('keys/vpc-us.crt')!, 'live.crt': hq.get('keys/hq.crt')! };
+    const files = {
+      'ca.crt': hq.get('keys/ca.crt')!,
+      'crl.pem': hq.get('keys/crl.pem')!,
+      'gone.crt': old.get('vpc-us')!.get('keys/vpc-us.crt')!,
+      'live.crt': hq.get('keys/hq.crt')!,
+    };
     assert.match(openssl(dir, ['crl', '-in', 'crl.pem', '-noout', '-CAfile', 'ca.crt'], files).output, /verify OK/);
     const nextUpdate = openssl(dir, ['crl', '-in', 'crl.pem', '-noout', '-nextupdate'], {}).output.replace('nextUpdate=', '');
-    assert.equal(nextUpdate, openssl(dir, ['x509', '-in', 'ca.crt', '-noout', '-enddate'], {}).output.replace('notAfter=', ''), 'the CRL lasts as long as the CA');
+    assert.equal(
+      nextUpdate,
+      openssl(dir, ['x509', '-in', 'ca.crt', '-noout', '-enddate'], {}).output.replace('notAfter=', ''),
+      'the CRL lasts as long as the CA',
+    );
     const gone = openssl(dir, ['verify', '-crl_check', '-CAfile', 'ca.crt', '-CRLfile', 'crl.pem', 'gone.crt'], {});
     assert.notEqual(gone.code, 0);
     assert.match(gone.output, /certificate revoked/);
@@ -126,7 +168,18 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     const oldPairs = pairsWithout(dir, 'hq');
     const oldLans = lanSecrets(dir);
     const r = await ok(dir, ['rotate', 'lans.yaml', 'hq']);
-    assert.match(r.stdout, /^changed +out\/hq\.tar\.gz.*\n {12}link key rotated: branch\n {12}link key rotated: vpc-eu\n {12}link key rotated: branch-2\n {12}key rotated: new certificate, serial 8\n/m);
+    assert.match(
+      r.stdout,
+      lines(
+        'm',
+        String.raw`^changed +out\/hq\.tar\.gz.*`,
+        ' {12}link key rotated: branch',
+        ' {12}link key rotated: vpc-eu',
+        ' {12}link key rotated: branch-2',
+        ' {12}key rotated: new certificate, serial 8',
+        '',
+      ),
+    );
     assert.match(r.stdout, /^changed +out\/branch\.tar\.gz.*\n {12}link key rotated: hq\n {12}certificate revoked: serial 3 \(hq\)$/m);
     assert.deepEqual(pairsWithout(dir, 'hq'), oldPairs, 'links without hq keep their keys');
     for (const lan of WITHOUT_VPC_US.slice(1)) assert.ok(JSON.stringify(lanSecrets(dir)[lan]) === JSON.stringify(oldLans[lan]), `${lan} keeps its key`);
@@ -135,8 +188,20 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     for (const lan of WITHOUT_VPC_US.slice(1)) {
       assert.deepEqual(fileChanges(old.get(lan)!, now.get(lan)!), { added: [], removed: [], changed: ['keys/crl.pem', 'keys/tls-crypt/hq.key'] }, lan);
     }
-    assert.deepEqual(fileChanges(old.get('hq')!, now.get('hq')!).changed, ['keys/crl.pem', 'keys/hq.crt', 'keys/hq.key', 'keys/tls-crypt/branch-2.key', 'keys/tls-crypt/branch.key', 'keys/tls-crypt/vpc-eu.key']);
-    const files = { 'ca.crt': now.get('hq')!.get('keys/ca.crt')!, 'crl.pem': now.get('branch')!.get('keys/crl.pem')!, 'old.crt': old.get('hq')!.get('keys/hq.crt')!, 'new.crt': now.get('hq')!.get('keys/hq.crt')! };
+    assert.deepEqual(fileChanges(old.get('hq')!, now.get('hq')!).changed, [
+      'keys/crl.pem',
+      'keys/hq.crt',
+      'keys/hq.key',
+      'keys/tls-crypt/branch-2.key',
+      'keys/tls-crypt/branch.key',
+      'keys/tls-crypt/vpc-eu.key',
+    ]);
+    const files = {
+      'ca.crt': now.get('hq')!.get('keys/ca.crt')!,
+      'crl.pem': now.get('branch')!.get('keys/crl.pem')!,
+      'old.crt': old.get('hq')!.get('keys/hq.crt')!,
+      'new.crt': now.get('hq')!.get('keys/hq.crt')!,
+    };
     assert.match(openssl(dir, ['verify', '-crl_check', '-CAfile', 'ca.crt', '-CRLfile', 'crl.pem', 'old.crt'], files).output, /certificate revoked/);
     assert.equal(openssl(dir, ['verify', '-crl_check', '-CAfile', 'ca.crt', '-CRLfile', 'crl.pem', 'new.crt'], {}).code, 0);
 
@@ -145,12 +210,17 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     assert.equal(stale.code, 3);
     const plan = JSON.parse(stale.stdout) as { kind: string; gateways: { lan: string; verdict: string; reasons: { kind: string }[] }[] };
     assert.equal(plan.kind, 'p2pvpn-plan');
-    assert.deepEqual(plan.gateways.find((g) => g.lan === 'vpc-eu')?.reasons.map((x) => x.kind), ['link-key-rotated', 'certificate-revoked']);
+    assert.deepEqual(
+      plan.gateways.find((g) => g.lan === 'vpc-eu')?.reasons.map((x) => x.kind),
+      ['link-key-rotated', 'certificate-revoked'],
+    );
     assert.equal(runCli(['plan', 'lans.yaml'], dir).code, 0);
   });
 
   const noHandshake = handshakeUnavailable();
-  it('OpenVPN loads the CRL, connects with the new certificate and refuses the revoked one (real handshakes)', { skip: process.env['P2PVPN_E2E'] === 'required' ? false : noHandshake ?? false }, async () => {
+  it('OpenVPN loads the CRL, connects with the new certificate and refuses the revoked one (real handshakes)', {
+    skip: process.env['P2PVPN_E2E'] === 'required' ? false : (noHandshake ?? false),
+  }, async () => {
     const now = await readOut(join(dir, 'out'));
     const old = await readOut(join(dir, 'deployed'));
     const hq = now.get('hq')!;
@@ -160,7 +230,11 @@ describe('changing an OpenVPN mesh: add, remove, rotate', () => {
     assert.ok(live.connected, `the rotated hq and branch connect:\n${live.a}${live.b}`);
     // The revoked certificate with the link's current tls-crypt key: only the CRL stands in the way.
     const revokedFiles = new Map([...hq, ['keys/old.crt', old.get('hq')!.get('keys/hq.crt')!], ['keys/old.key', old.get('hq')!.get('keys/hq.key')!]]);
-    const refused = openvpnHandshake(mkdtempSync(join(dir, 'live-')), { lan: 'hq', files: revokedFiles, extraArgs: '--cert keys/old.crt --key keys/old.key' }, { lan: 'branch', files: branch });
+    const refused = openvpnHandshake(
+      mkdtempSync(join(dir, 'live-')),
+      { lan: 'hq', files: revokedFiles, extraArgs: '--cert keys/old.crt --key keys/old.key' },
+      { lan: 'branch', files: branch },
+    );
     assert.ok(!refused.connected, 'the revoked certificate does not connect');
     assert.match(refused.b, /VERIFY ERROR: depth=0, error=certificate revoked/);
   });
@@ -191,13 +265,23 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
     const old = await readOut(join(dir, 'out'));
     writeLans(dir, 'wireguard', FIVE);
     const plan = await ok(dir, ['plan', 'lans.yaml'], 3);
-    assert.match(plan.stdout, /^changed +out\/hq\.tar\.gz  4 peers: branch, vpc-eu, vpc-us, branch-2\n {12}peer added: branch-2\n {12}route added: 10\.40\.0\.0\/16 \(via branch-2\)\n(?! )/m);
+    assert.match(
+      plan.stdout,
+      lines(
+        'm',
+        String.raw`^changed +out\/hq\.tar\.gz  4 peers: branch, vpc-eu, vpc-us, branch-2`,
+        ' {12}peer added: branch-2',
+        String.raw` {12}route added: 10\.40\.0\.0\/16 \(via branch-2\)`,
+        '(?! )',
+      ),
+    );
     await ok(dir, ['generate', 'lans.yaml']);
     const now = await readOut(join(dir, 'out'));
     for (const lan of FOUR) {
       const changes = fileChanges(old.get(lan)!, now.get(lan)!);
       assert.deepEqual(changes, { added: [], removed: [], changed: ['README', ...GATEWAY_FILES, 'routes.txt', 'status.sh', 'up.sh', conf] }, lan);
-      for (const path of changes.changed) assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
+      for (const path of changes.changed)
+        assert.ok(onlyAddsLines(old.get(lan)!.get(path)!.toString(), now.get(lan)!.get(path)!.toString()), `${lan}/${path} only gains lines`);
       const text = now.get(lan)!.get(conf)!.toString();
       assert.equal(text.split('[Peer]').length - old.get(lan)!.get(conf)!.toString().split('[Peer]').length, 1, `${lan} gains one [Peer]`);
     }
@@ -210,7 +294,8 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
     await ok(dir, ['generate', 'lans.yaml']);
     const now = await readOut(join(dir, 'out'));
     assert.deepEqual([...now.keys()].sort(), [...WITHOUT_VPC_US].sort());
-    for (const [lan, files] of now) for (const [path, bytes] of files) assert.ok(!bytes.includes('vpc-us') && !bytes.includes('10.30.0.0'), `${lan}/${path} no longer names vpc-us`);
+    for (const [lan, files] of now)
+      for (const [path, bytes] of files) assert.ok(!bytes.includes('vpc-us') && !bytes.includes('10.30.0.0'), `${lan}/${path} no longer names vpc-us`);
   });
 
   it("rotates one gateway: peers' configs change only in its PublicKey and PresharedKey lines", async () => {
@@ -226,7 +311,16 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
       const before = old.get(lan)!.get(conf)!.toString().split('\n');
       const after = now.get(lan)!.get(conf)!.toString().split('\n');
       assert.equal(after.length, before.length);
-      const changed = after.flatMap((line, i) => (line === before[i] ? [] : [`${line.split(' = ')[0]} of ${after.slice(0, i).reverse().find((l) => l.startsWith('# '))}`]));
+      const changed = after.flatMap((line, i) =>
+        line === before[i]
+          ? []
+          : [
+              `${line.split(' = ')[0]} of ${after
+                .slice(0, i)
+                .reverse()
+                .find((l) => l.startsWith('# '))}`,
+            ],
+      );
       assert.deepEqual(changed, ['PublicKey of # hq', 'PresharedKey of # hq'], lan);
     }
   });
@@ -234,7 +328,10 @@ describe('changing a WireGuard mesh: add, remove, rotate', () => {
   it('reports a damaged tarball in out/ and replaces it whole', async () => {
     writeFileSync(join(dir, 'out/branch.tar.gz'), 'not a tarball');
     const plan = await ok(dir, ['plan', 'lans.yaml'], 3);
-    assert.match(plan.stdout, /^changed +out\/branch\.tar\.gz.*\n {12}the tarball in the output folder is not a readable p2pvpn bundle: it is replaced whole$/m);
+    assert.match(
+      plan.stdout,
+      /^changed +out\/branch\.tar\.gz.*\n {12}the tarball in the output folder is not a readable p2pvpn bundle: it is replaced whole$/m,
+    );
     await ok(dir, ['generate', 'lans.yaml']);
     await ok(dir, ['plan', 'lans.yaml'], 0);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -31,10 +31,20 @@ describe('the npm package', { skip: npmMissing ? 'npm is not installed' : undefi
     withTempDir((dir) => {
       const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], ROOT).stdout) as { filename: string; files: { path: string }[] }[];
       const files = packed[0]!.files.map((f) => f.path);
-      for (const want of ['dist/src/cli/bin.js', 'schema/lans.schema.json', 'templates/wireguard/wg.conf.hbs', 'fixtures/example/lans.yaml', 'README.md', 'CHANGELOG.md']) {
+      for (const want of [
+        'dist/src/cli/bin.js',
+        'schema/lans.schema.json',
+        'templates/wireguard/wg.conf.hbs',
+        'fixtures/example/lans.yaml',
+        'README.md',
+        'CHANGELOG.md',
+      ]) {
         assert.ok(files.includes(want), `${want} is not in the package`);
       }
-      assert.deepEqual(files.filter((f) => f.startsWith('dist/test') || f.includes('.state/') || f.startsWith('out/')), []);
+      assert.deepEqual(
+        files.filter((f) => f.startsWith('dist/test') || f.includes('.state/') || f.startsWith('out/')),
+        [],
+      );
 
       const app = join(dir, 'app');
       mkdirSync(app);
@@ -66,7 +76,10 @@ describe('the npm package', { skip: npmMissing ? 'npm is not installed' : undefi
       const before = new Set(walk(dir));
       run(process.execPath, [join(ROOT, 'dist/src/cli/bin.js'), ...m[1]!.split(' ')], dir);
       const written = walk(dir).filter((f) => !before.has(f));
-      assert.ok(written.some((f) => f.startsWith('out/') && f.endsWith('.tar.gz')), 'it writes the bundles');
+      assert.ok(
+        written.some((f) => f.startsWith('out/') && f.endsWith('.tar.gz')),
+        'it writes the bundles',
+      );
       const unignored = written.filter((f) => !f.startsWith('out/') && spawnSync('git', ['check-ignore', '-q', f], { cwd: dir }).status !== 0);
       assert.deepEqual(unignored, [], 'git status shows nothing it wrote outside out/');
       const shipped = written.filter((f) => pkg.files.some((entry) => f === entry || f.startsWith(`${entry}/`)));

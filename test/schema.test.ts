@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { exampleLans } from '../src/init/example.js';
+import { exampleLansText } from '../src/io/packageFiles.js';
 import { lansJsonSchemaText, SCHEMA_PATH } from '../src/schema/jsonSchema.js';
 import { FIXTURES, ROOT } from './support/cli.js';
 
@@ -33,10 +34,10 @@ describe('JSON Schema for lans.yaml', () => {
   }
 
   it('accepts the file p2pvpn init writes', () => {
-    assert.deepEqual(errorsOf(parse(exampleLans('x'))), []);
+    assert.deepEqual(errorsOf(parse(exampleLans(exampleLansText(), 'x'))), []);
   });
 
-  const base = () => parse(exampleLans('x')) as { mesh: Record<string, unknown>; lans: { gateway: Record<string, unknown> }[] };
+  const base = () => parse(exampleLans(exampleLansText(), 'x')) as { mesh: Record<string, unknown>; lans: { gateway: Record<string, unknown> }[] };
   const cases: [string, (doc: ReturnType<typeof base>) => void, string][] = [
     ['a misspelt key', (d) => void (d.mesh['bakend'] = 'x'), 'must NOT have additional properties'],
     ['an unknown backend', (d) => void (d.mesh['backend'] = 'ipsec'), 'must be equal to one of the allowed values'],
@@ -48,7 +49,10 @@ describe('JSON Schema for lans.yaml', () => {
     it(`rejects ${what}`, () => {
       const doc = base();
       mutate(doc);
-      assert.ok(errorsOf(doc).some((e) => e.includes(message)), errorsOf(doc).join('\n'));
+      assert.ok(
+        errorsOf(doc).some((e) => e.includes(message)),
+        errorsOf(doc).join('\n'),
+      );
     });
   }
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { type FSWatcher, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { loadState } from '../src/io/stateStore.js';
@@ -61,13 +61,15 @@ function generateKilled(dir: string, when: { delayMs: number } | { afterWriteMs:
 
 /** The state files' bytes, to tell whether a killed run had begun writing them. */
 function snapshot(stateDir: string): string {
-  return ['mesh.json', 'secrets.json', 'mesh.json.bak', 'secrets.json.bak'].map((f) => {
-    try {
-      return readFileSync(join(stateDir, f), 'utf8');
-    } catch {
-      return '';
-    }
-  }).join('\0');
+  return ['mesh.json', 'secrets.json', 'mesh.json.bak', 'secrets.json.bak']
+    .map((f) => {
+      try {
+        return readFileSync(join(stateDir, f), 'utf8');
+      } catch {
+        return '';
+      }
+    })
+    .join('\0');
 }
 
 function generation(stateDir: string): number | undefined {
@@ -113,7 +115,13 @@ async function killLoop(t: TestContext, backend: 'wireguard' | 'openvpn', iterat
       const loaded = loadState(stateDir, 'kt', (l) => warnings.push(l));
       const torn = warnings.length > 0 || readdirSync(stateDir).some((n) => STATE_TMP.test(n));
       const wrote = snapshot(stateDir) !== before;
-      const outcome: Outcome = finished ? 'completed' : !wrote && !torn ? 'before the state write' : torn || generation(stateDir) === beforeGeneration ? 'during the state write' : 'after the state write';
+      const outcome: Outcome = finished
+        ? 'completed'
+        : !wrote && !torn
+          ? 'before the state write'
+          : torn || generation(stateDir) === beforeGeneration
+            ? 'during the state write'
+            : 'after the state write';
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       assert.ok(loaded.existed);
 
@@ -127,7 +135,11 @@ async function killLoop(t: TestContext, backend: 'wireguard' | 'openvpn', iterat
         assertWireGuardMeshConsistent(bundles, 'kt', Object.fromEntries(Object.entries(state.public.lans).map(([n, r]) => [n, r.wgPublicKey])));
       } else {
         assertOpenVpnMeshConsistent(bundles);
-        for (const [lan, files] of bundles) assert.ok(files.get(`keys/${lan}.crt`)!.toString() === state.public.lans[lan]!.certificate!.pem, `${lan}: the certificate in its bundle is the one in mesh.json`);
+        for (const [lan, files] of bundles)
+          assert.ok(
+            files.get(`keys/${lan}.crt`)!.toString() === state.public.lans[lan]!.certificate!.pem,
+            `${lan}: the certificate in its bundle is the one in mesh.json`,
+          );
       }
     }
     t.diagnostic(`${backend}: ${[...outcomes].map(([o, n]) => `${n} ${o}`).join(', ')}`);

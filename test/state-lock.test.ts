@@ -24,7 +24,10 @@ describe('state lock', () => {
       writeLock(join(dir, 'lans.state'), { pid: process.pid, hostname: hostname(), command: 'rotate' });
       const r = runCli(['generate', 'lans.yaml'], dir);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, `p2pvpn: lans.state is in use by "p2pvpn rotate" (pid ${process.pid} on ${hostname()}, started 2026-01-01T00:00:00.000Z); wait for it to finish\n`);
+      assert.equal(
+        r.stderr,
+        `p2pvpn: lans.state is in use by "p2pvpn rotate" (pid ${process.pid} on ${hostname()}, started 2026-01-01T00:00:00.000Z); wait for it to finish\n`,
+      );
       assert.deepEqual(readdirSync(join(dir, 'lans.state')), ['lock']);
       assert.equal(existsSync(join(dir, 'out')), false);
     }));
@@ -52,18 +55,39 @@ describe('state lock', () => {
   it('is released when the command fails, and a folder it created for nothing is removed', async () =>
     withTempDir(async (dir) => {
       const stateDir = join(dir, 'new.state');
-      await assert.rejects(withStateLock(stateDir, 'test', () => {}, async () => {
-        assert.ok(existsSync(join(stateDir, 'lock')));
-        throw new Error('boom');
-      }), /boom/);
+      await assert.rejects(
+        withStateLock(
+          stateDir,
+          'test',
+          () => {},
+          async () => {
+            assert.ok(existsSync(join(stateDir, 'lock')));
+            throw new Error('boom');
+          },
+        ),
+        /boom/,
+      );
       assert.equal(existsSync(stateDir), false);
     }));
 
   it('refuses a second holder in the same process', async () =>
     withTempDir(async (dir) => {
-      await withStateLock(dir, 'outer', () => {}, async () => {
-        await assert.rejects(withStateLock(dir, 'inner', () => {}, async () => 0), /is in use by "p2pvpn outer"/);
-      });
+      await withStateLock(
+        dir,
+        'outer',
+        () => {},
+        async () => {
+          await assert.rejects(
+            withStateLock(
+              dir,
+              'inner',
+              () => {},
+              async () => 0,
+            ),
+            /is in use by "p2pvpn outer"/,
+          );
+        },
+      );
       assert.deepEqual(readdirSync(dir), []);
     }));
 });

@@ -1,24 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { nodeKeySource } from '../src/crypto/keys.js';
+import type { LansConfig } from '../src/model/schema.js';
 import { buildMesh } from '../src/pipeline.js';
-import { isPublicStateShape, isSecretStateShape } from '../src/state/quickShape.js';
-import { PublicStateSchema, SecretStateSchema } from '../src/state/schema.js';
+import { fastCheck } from '../src/state/fastCheck.js';
+import { isPublicStateShape, isSecretStateShape, PublicStateSchema, SecretStateSchema } from '../src/state/schema.js';
 import { emptyState, type MeshState } from '../src/state/types.js';
-import type { LansConfig } from '../src/validate/schema.js';
+import { meshConfig } from './support/meshes.js';
 
 type Json = unknown;
 
 function config(backend: 'wireguard' | 'openvpn', names: string[]): LansConfig {
-  return {
-    mesh: { name: 'm', backend, transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000, transitLayout: 'compact' }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true, allowWanToLan: false } },
-    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
-  };
+  return meshConfig(backend, names);
 }
 
 /** A state with every kind of record: active, retired and revoked LANs, links, keys of the backend. */
 async function stateWithHistory(backend: 'wireguard' | 'openvpn'): Promise<MeshState> {
-  const build = async (names: string[], prev: MeshState): Promise<MeshState> => (await buildMesh(config(backend, names), prev, nodeKeySource, new Date('2026-01-01T00:00:00Z'), () => assert.fail('unexpected problem')))!.state;
+  const build = async (names: string[], prev: MeshState): Promise<MeshState> =>
+    (await buildMesh(config(backend, names), prev, nodeKeySource, new Date('2026-01-01T00:00:00Z'), () => assert.fail('unexpected problem')))!.state;
   return build(['a', 'c', 'd'], await build(['a', 'b', 'c'], emptyState('m')));
 }
 
@@ -32,13 +32,43 @@ function random(seed: number): () => number {
   };
 }
 
-const JUNK: Json[] = [null, 0, -1, 1, 1.5, 2 ** 53, -0, '1', '', 'a', 'abc', 'x'.repeat(12), 'Bad', true, [], {}, ['a', 'b'], { number: 1 }, '2026-01-31T12:00:00.000Z', '2026-02-30T12:00:00Z'];
+const JUNK: Json[] = [
+  null,
+  0,
+  -1,
+  1,
+  1.5,
+  2 ** 53,
+  -0,
+  '1',
+  '',
+  'a',
+  'abc',
+  'x'.repeat(12),
+  'Bad',
+  true,
+  [],
+  {},
+  ['a', 'b'],
+  { number: 1 },
+  '2026-01-31T12:00:00.000Z',
+  '2026-02-30T12:00:00Z',
+];
 const KEYS = ['extra', '1', '0', '01', 'Bad', '__proto__', 'constructor', 'a-', 'z'];
 
 /** Every place in the value, as the container and the key that holds it. */
 function places(value: Json, into: { parent: Record<string, Json> | Json[]; key: string | number }[] = []): typeof into {
-  if (Array.isArray(value)) value.forEach((item, i) => (into.push({ parent: value, key: i }), places(item, into)));
-  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) (into.push({ parent: value as Record<string, Json>, key: k }), places(v, into));
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      into.push({ parent: value, key: i });
+      places(item, into);
+    });
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      into.push({ parent: value as Record<string, Json>, key: k });
+      places(v, into);
+    }
+  }
   return into;
 }
 
@@ -67,7 +97,12 @@ describe('quick state shape check', () => {
         [state.public, isPublicStateShape, PublicStateSchema],
         [state.secrets, isSecretStateShape, SecretStateSchema],
       ];
-      if (state.public.ca) cases.push([{ ...state.public, ca: { ...state.public.ca, certificate: { ...state.public.ca.certificate, serial: undefined } } }, isPublicStateShape, PublicStateSchema]);
+      if (state.public.ca)
+        cases.push([
+          { ...state.public, ca: { ...state.public.ca, certificate: { ...state.public.ca.certificate, serial: undefined } } },
+          isPublicStateShape,
+          PublicStateSchema,
+        ]);
       const rand = random(backend === 'wireguard' ? 7 : 11);
       for (const [base, quick, schema] of cases) {
         const plain = JSON.parse(JSON.stringify(base)) as Json;
@@ -89,4 +124,12 @@ describe('quick state shape check', () => {
       }
     });
   }
+});
+
+describe('fastCheck', () => {
+  it('refuses to compile a kind of schema it has no plain check for, rather than pass it unchecked', () => {
+    for (const schema of [z.boolean(), z.string().email(), z.number(), z.union([z.string(), z.int()]), z.tuple([z.string()], z.string())]) {
+      assert.throws(() => fastCheck(schema), /^Error: fastCheck: no plain check for a zod /);
+    }
+  });
 });

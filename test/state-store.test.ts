@@ -4,24 +4,23 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { nodeKeySource } from '../src/crypto/keys.js';
 import { UserError } from '../src/errors.js';
-import { loadState, saveState, type LoadedState } from '../src/io/stateStore.js';
 import { writeFileAtomic } from '../src/io/files.js';
+import { type LoadedState, loadState, saveState } from '../src/io/stateStore.js';
+import type { LansConfig } from '../src/model/schema.js';
 import { buildMesh } from '../src/pipeline.js';
 import { keyMismatches } from '../src/state/consistency.js';
-import { upgrade, type Migration } from '../src/state/migrate.js';
+import { type Migration, upgrade } from '../src/state/migrate.js';
 import { canonicalHeader, sameStateAs, serializePublic, serializeSecrets, serializeState } from '../src/state/serialize.js';
-import { emptyState, STATE_VERSION, type MeshState } from '../src/state/types.js';
-import type { LansConfig } from '../src/validate/schema.js';
+import { emptyState, type MeshState, STATE_VERSION } from '../src/state/types.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
+import { meshConfig } from './support/meshes.js';
 
 /** Two states are the same when both their files serialize to the same text. */
-const sameState = (a: MeshState, b: MeshState): boolean => serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
+const sameState = (a: MeshState, b: MeshState): boolean =>
+  serializePublic(a.public) === serializePublic(b.public) && serializeSecrets(a.secrets) === serializeSecrets(b.secrets);
 
 function config(backend: 'wireguard' | 'openvpn', names: string[]): LansConfig {
-  return {
-    mesh: { name: 'm', backend, transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000, transitLayout: 'compact' }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true, allowWanToLan: false } },
-    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
-  };
+  return meshConfig(backend, names);
 }
 
 async function build(backend: 'wireguard' | 'openvpn', names: string[], prev: MeshState): Promise<MeshState> {
@@ -82,11 +81,18 @@ describe('state store', () => {
             const second = save(dir, c, mid, k2);
             const end = loadState(dir, 'm', quiet);
             assert.deepEqual(keyMismatches(end.state), []);
-            assert.ok([a, b, c].some((s) => same(end.state, s)), `after crashes at writes ${k1} and ${k2} the state is one that was saved`);
+            assert.ok(
+              [a, b, c].some((s) => same(end.state, s)),
+              `after crashes at writes ${k1} and ${k2} the state is one that was saved`,
+            );
             if (second) assert.ok(same(end.state, c));
             save(dir, c, end);
             assert.ok(same(loadState(dir, 'm').state, c), 'the next full run succeeds');
-            assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp-')), [], 'temporary files of killed runs are cleaned up');
+            assert.deepEqual(
+              readdirSync(dir).filter((n) => n.includes('.tmp-')),
+              [],
+              'temporary files of killed runs are cleaned up',
+            );
           }
         }
       });
@@ -99,12 +105,15 @@ describe('state store', () => {
     swapped.secrets.lans['a']!.key = state.secrets.lans['b']!.key!;
     await withTempDir((dir) => {
       save(dir, swapped, loadState(dir, 'm'));
-      assert.throws(() => loadState(dir, 'm'), (err: Error) => {
-        assert.ok(err instanceof UserError);
-        assert.match(err.message, /the key of a does not match its certificate/);
-        assert.doesNotMatch(err.message, /PRIVATE KEY|[A-Za-z0-9+/]{40}/);
-        return true;
-      });
+      assert.throws(
+        () => loadState(dir, 'm'),
+        (err: Error) => {
+          assert.ok(err instanceof UserError);
+          assert.match(err.message, /the key of a does not match its certificate/);
+          assert.doesNotMatch(err.message, /PRIVATE KEY|[A-Za-z0-9+/]{40}/);
+          return true;
+        },
+      );
     });
   });
 

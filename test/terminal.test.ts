@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { output } from '../src/cli/output.js';
-import { progressLine } from '../src/cli/progress.js';
-import { colourEnabled, paint } from '../src/cli/style.js';
+import { output } from '../src/io/output.js';
+import { progressLine } from '../src/io/progress.js';
+import { colourEnabled, paint } from '../src/io/style.js';
 import { BIN, runCli, withTempDir } from './support/cli.js';
 import { meshYaml } from './support/meshes.js';
 
@@ -45,7 +45,10 @@ describe('progress line', () => {
   });
 
   it('writes nothing when standard error is not a terminal, or with --quiet', () => {
-    for (const [isTTY, enabled] of [[false, true], [true, false]] as const) {
+    for (const [isTTY, enabled] of [
+      [false, true],
+      [true, false],
+    ] as const) {
       const { chunks, stream } = sink(isTTY);
       let now = 0;
       const line = progressLine(stream, 'generating keys', enabled, () => (now += 1000));
@@ -91,6 +94,16 @@ describe('--quiet and --verbose', () => {
       assert.equal(v.stderr, 'state: lans.state\n');
       assert.match(v.stdout, /^unchanged out\/a\.tar\.gz/);
     }));
+
+  it('plan --quiet hides warnings as every other command does, and keeps the plan it was asked for', () =>
+    withTempDir((dir) => {
+      writeFileSync(join(dir, 'lans.yaml'), meshYaml(['a', 'b']).replace('backend: wireguard', 'backend: wireguard\n  underlayMtu: 1300'));
+      const loud = runCli(['plan', 'lans.yaml'], dir);
+      assert.equal(loud.code, 3);
+      assert.match(loud.stderr, /^1 warning:\nlans\.yaml:4:16: mesh\.underlayMtu: /);
+      const quiet = runCli(['plan', '--quiet', 'lans.yaml'], dir);
+      assert.deepEqual({ code: quiet.code, stderr: quiet.stderr, stdout: quiet.stdout }, { code: 3, stderr: '', stdout: loud.stdout });
+    }));
 });
 
 describe('terminal manners of the real binary', () => {
@@ -100,18 +113,29 @@ describe('terminal manners of the real binary', () => {
       const r = runCli(['generate', 'lans.yaml'], dir, { NO_COLOR: '' });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no escape sequence is the point.
       assert.doesNotMatch(r.stdout, /\x1b/);
     }));
 
   const script = spawnSync('script', ['--version'], { encoding: 'utf8' });
-  it('colours error headings on a terminal, and not with NO_COLOR', { skip: script.status === 0 ? undefined : 'script(1) from util-linux is not installed' }, () =>
-    withTempDir((dir) => {
-      writeFileSync(join(dir, 'lans.yaml'), meshYaml(['a', 'a']));
-      const inPty = (env: Record<string, string | undefined>) =>
-        spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" validate lans.yaml`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm', ...env } }).stdout;
-      assert.match(inPty({}), /\x1b\[31m\x1b\[1m1 error:\x1b\[22m\x1b\[39m/);
-      assert.doesNotMatch(inPty({ NO_COLOR: '1' }), /\x1b\[/);
-    }));
+  it(
+    'colours error headings on a terminal, and not with NO_COLOR',
+    { skip: script.status === 0 ? undefined : 'script(1) from util-linux is not installed' },
+    () =>
+      withTempDir((dir) => {
+        writeFileSync(join(dir, 'lans.yaml'), meshYaml(['a', 'a']));
+        const inPty = (env: Record<string, string | undefined>) =>
+          spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" validate lans.yaml`, '/dev/null'], {
+            cwd: dir,
+            encoding: 'utf8',
+            env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm', ...env },
+          }).stdout;
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are the point.
+        assert.match(inPty({}), /\x1b\[31m\x1b\[1m1 error:\x1b\[22m\x1b\[39m/);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are the point.
+        assert.doesNotMatch(inPty({ NO_COLOR: '1' }), /\x1b\[/);
+      }),
+  );
 });
 
 describe('errors and --debug', () => {
@@ -143,11 +167,19 @@ describe('key generation progress from the core', () => {
     const { emptyState } = await import('../src/state/types.js');
     const { config } = validateLans('lans.yaml', meshYaml(['a', 'b', 'c']));
     let n = 0;
-    const keys = { rsaKeyPair: () => Promise.reject(new Error('not used')), x25519KeyPair: () => ({ privateKey: `k${++n}`, publicKey: `p${n}` }), randomBytes: (size: number) => Buffer.alloc(size) };
+    const keys = {
+      rsaKeyPair: () => Promise.reject(new Error('not used')),
+      x25519KeyPair: () => ({ privateKey: `k${++n}`, publicKey: `p${n}` }),
+      randomBytes: (size: number) => Buffer.alloc(size),
+    };
     const seen: [number, number][] = [];
     const { state: numbered, changes } = allocate(config!, emptyState('test').public);
     const first = await provisionMaterial(config!, numbered, emptyState('test').secrets, changes, keys, new Date(0), (done, total) => seen.push([done, total]));
-    assert.deepEqual(seen, [[1, 3], [2, 3], [3, 3]]);
+    assert.deepEqual(seen, [
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
     seen.length = 0;
     const { config: grown } = validateLans('lans.yaml', meshYaml(['a', 'b', 'c', 'd']));
     const next = allocate(grown!, first.public);

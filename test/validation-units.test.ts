@@ -4,20 +4,18 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkAllocation } from '../src/allocate/checkAllocation.js';
 import { reportExpiries } from '../src/change/expiryWarnings.js';
-import { checkState } from '../src/state/checkState.js';
-import { emptyState, type CertRecord, type MeshState } from '../src/state/types.js';
-import { formatReport } from '../src/validate/problems.js';
-import type { Report } from '../src/validate/rules/index.js';
-import type { LansConfig } from '../src/validate/schema.js';
-import { validateLans } from '../src/validate/validate.js';
 import { main } from '../src/cli/main.js';
+import type { Report } from '../src/model/problems.js';
+import { formatReport } from '../src/model/problems.js';
+import type { LansConfig } from '../src/model/schema.js';
+import { checkState } from '../src/state/checkState.js';
+import { type CertRecord, emptyState, type MeshState } from '../src/state/types.js';
+import { validateLans } from '../src/validate/validate.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
+import { meshConfig } from './support/meshes.js';
 
 function config(backend: 'openvpn' | 'wireguard', names = ['a', 'b', 'c']): LansConfig {
-  return {
-    mesh: { name: 'm', backend, transit: '172.19.0.0/16', underlayMtu: 1500, openvpn: { portBase: 11000 }, wireguard: { port: 51820 }, certificates: { organisation: 'o', caDays: 3650, certDays: 1095 }, firewall: { flavour: 'nftables', apply: true, allowWanToLan: false } },
-    lans: names.map((name, i) => ({ name, subnets: [`10.${i}.0.0/16`], gateway: { endpoint: `vpn${i}.example.com`, lanAddress: `10.${i}.0.1` } })),
-  };
+  return meshConfig(backend, names);
 }
 
 /** Collects what a check reports as `severity path: message` lines. */
@@ -48,28 +46,103 @@ function goodState(): MeshState {
 describe('checkState: a state folder that contradicts itself', () => {
   const cases: [string, (s: MeshState) => void, string[]][] = [
     ['consistent', () => {}, []],
-    ['two LANs share a number', (s) => (s.public.lans['c']!.number = 1), ['mesh.json lans.c.number: LAN number 1 is also given to a, each LAN number is used once']],
-    ['a number not below nextLan', (s) => (s.public.nextLan = 3), ['mesh.json lans.c.number: LAN number 3 is not below nextLan (3), so it would be handed out again']],
-    ['active and retired at once', (s) => (s.public.retired['b'] = { number: 9 }), ['mesh.json retired.b.number: LAN number 9 is not below nextLan (4), so it would be handed out again', 'mesh.json retired.b: b is both an active and a retired LAN']],
-    ['a link to an unknown LAN', (s) => (s.public.pairs[2]!.lans = ['b', 'zz']), ['mesh.json pairs[2].lans[1]: link 3 names LAN "zz", which is not among the state\'s active LANs']],
+    [
+      'two LANs share a number',
+      (s) => (s.public.lans['c']!.number = 1),
+      ['mesh.json lans.c.number: LAN number 1 is also given to a, each LAN number is used once'],
+    ],
+    [
+      'a number not below nextLan',
+      (s) => (s.public.nextLan = 3),
+      ['mesh.json lans.c.number: LAN number 3 is not below nextLan (3), so it would be handed out again'],
+    ],
+    [
+      'active and retired at once',
+      (s) => (s.public.retired['b'] = { number: 9 }),
+      [
+        'mesh.json retired.b.number: LAN number 9 is not below nextLan (4), so it would be handed out again',
+        'mesh.json retired.b: b is both an active and a retired LAN',
+      ],
+    ],
+    [
+      'a link to an unknown LAN',
+      (s) => (s.public.pairs[2]!.lans = ['b', 'zz']),
+      ['mesh.json pairs[2].lans[1]: link 3 names LAN "zz", which is not among the state\'s active LANs'],
+    ],
     ['a link from a LAN to itself', (s) => (s.public.pairs[2]!.lans = ['b', 'b']), ['mesh.json pairs[2].lans: link 3 joins b to itself']],
-    ['two links with one number', (s) => (s.public.pairs[2]!.number = 1), ['mesh.json pairs[2].number: link number 1 is also used by pairs[0], two tunnels would share a port and transit block']],
-    ['two links between the same LANs', (s) => (s.public.pairs[2]!.lans = ['b', 'a']), ['mesh.json pairs[2]: b and a are already joined by pairs[0], each two LANs have one link']],
-    ['a link number not below nextPair', (s) => (s.public.nextPair = 3), ['mesh.json pairs[2].number: link number 3 is not below nextPair (3), so it would be handed out again']],
-    ['a certificate without its CA', (s) => delete s.public.ca, ['mesh.json lans.a.certificate: a gateway certificate is recorded but no CA that issued it', 'mesh.json ca: the CA certificate is missing while secrets.json holds a CA key']],
-    ['a serial issued twice', (s) => (s.public.lans['c']!.certificate = cert(2)), ['mesh.json lans.c.certificate.serial: certificate serial 2 is also the serial of lans.a.certificate.serial, a CA issues each serial once']],
-    ['nextSerial already used', (s) => (s.public.ca!.nextSerial = 4), ['mesh.json ca.nextSerial: 4 is not above the highest serial issued (4), so a serial would be issued twice']],
-    ['the CA key lost', (s) => delete s.secrets.caKey, ['secrets.json caKey: the CA key is missing while mesh.json records the CA certificate, so no certificate can be issued']],
-    ['a gateway key lost', (s) => delete s.secrets.lans['b'], ['secrets.json lans.b.key: the private key of b is missing while mesh.json records its certificate']],
-    ['the standby CA key lost', (s) => ((s.public.standbyCa = { certificate: cert(5), number: 2 }), (s.public.ca!.nextSerial = 6)), ['secrets.json standbyCaKey: the standby CA key is missing while mesh.json records the standby CA certificate, which every gateway trusts']],
-    ['the standby CA on a used serial', (s) => ((s.public.standbyCa = { certificate: cert(4), number: 2 }), (s.secrets.standbyCaKey = 'k')), ['mesh.json standbyCa.certificate.serial: certificate serial 4 is also the serial of lans.c.certificate.serial, a CA issues each serial once']],
-    ['the retiring CA key lost', (s) => (s.public.retiringCa = { certificate: cert(6), since: '2026-01-01T00:00:00.000Z', certificates: {} }), ['secrets.json retiringCaKey: the retiring CA key is missing while mesh.json records a CA rotation in progress, so its revocation list cannot be signed']],
+    [
+      'two links with one number',
+      (s) => (s.public.pairs[2]!.number = 1),
+      ['mesh.json pairs[2].number: link number 1 is also used by pairs[0], two tunnels would share a port and transit block'],
+    ],
+    [
+      'two links between the same LANs',
+      (s) => (s.public.pairs[2]!.lans = ['b', 'a']),
+      ['mesh.json pairs[2]: b and a are already joined by pairs[0], each two LANs have one link'],
+    ],
+    [
+      'a link number not below nextPair',
+      (s) => (s.public.nextPair = 3),
+      ['mesh.json pairs[2].number: link number 3 is not below nextPair (3), so it would be handed out again'],
+    ],
+    [
+      'a certificate without its CA',
+      (s) => delete s.public.ca,
+      [
+        'mesh.json lans.a.certificate: a gateway certificate is recorded but no CA that issued it',
+        'mesh.json ca: the CA certificate is missing while secrets.json holds a CA key',
+      ],
+    ],
+    [
+      'a serial issued twice',
+      (s) => (s.public.lans['c']!.certificate = cert(2)),
+      ['mesh.json lans.c.certificate.serial: certificate serial 2 is also the serial of lans.a.certificate.serial, a CA issues each serial once'],
+    ],
+    [
+      'nextSerial already used',
+      (s) => (s.public.ca!.nextSerial = 4),
+      ['mesh.json ca.nextSerial: 4 is not above the highest serial issued (4), so a serial would be issued twice'],
+    ],
+    [
+      'the CA key lost',
+      (s) => delete s.secrets.caKey,
+      ['secrets.json caKey: the CA key is missing while mesh.json records the CA certificate, so no certificate can be issued'],
+    ],
+    [
+      'a gateway key lost',
+      (s) => delete s.secrets.lans['b'],
+      ['secrets.json lans.b.key: the private key of b is missing while mesh.json records its certificate'],
+    ],
+    [
+      'the standby CA key lost',
+      (s) => {
+        s.public.standbyCa = { certificate: cert(5), number: 2 };
+        s.public.ca!.nextSerial = 6;
+      },
+      ['secrets.json standbyCaKey: the standby CA key is missing while mesh.json records the standby CA certificate, which every gateway trusts'],
+    ],
+    [
+      'the standby CA on a used serial',
+      (s) => {
+        s.public.standbyCa = { certificate: cert(4), number: 2 };
+        s.secrets.standbyCaKey = 'k';
+      },
+      ['mesh.json standbyCa.certificate.serial: certificate serial 4 is also the serial of lans.c.certificate.serial, a CA issues each serial once'],
+    ],
+    [
+      'the retiring CA key lost',
+      (s) => (s.public.retiringCa = { certificate: cert(6), since: '2026-01-01T00:00:00.000Z', certificates: {} }),
+      ['secrets.json retiringCaKey: the retiring CA key is missing while mesh.json records a CA rotation in progress, so its revocation list cannot be signed'],
+    ],
   ];
   for (const [name, breakIt, want] of cases) {
     it(name, () => {
       const state = goodState();
       breakIt(state);
-      assert.deepEqual(checkState(state).map((p) => `${p.file} ${p.path}: ${p.message}`), want);
+      assert.deepEqual(
+        checkState(state).map((p) => `${p.file} ${p.path}: ${p.message}`),
+        want,
+      );
     });
   }
 });
@@ -84,7 +157,8 @@ describe('reportExpiries: certificates about to end are positioned warnings', ()
     reportExpiries(config('openvpn', ['c', 'b', 'a']), state.public, now, 'lans.yaml', report);
     assert.deepEqual(lines, [
       'warning lans.1.name: the certificate of b expired 2026-05-01 (31 days ago); run "p2pvpn rotate lans.yaml b" and redistribute the bundles it changes',
-      'warning mesh.certificates: the CA certificate expires 2026-06-11 (in 10 days); every tunnel fails after that: run "p2pvpn rotate --ca lans.yaml" and redistribute every bundle before then',
+      'warning mesh.certificates: the CA certificate expires 2026-06-11 (in 10 days); every tunnel fails after that:' +
+        ' run "p2pvpn rotate --ca lans.yaml" and redistribute every bundle before then',
     ]);
   });
   it('says when the standby CA is about to end, and that a CA rotation waits to be finished', () => {
@@ -94,8 +168,10 @@ describe('reportExpiries: certificates about to end are positioned warnings', ()
     const { report, lines } = collect();
     reportExpiries(config('openvpn'), state.public, now, 'lans.yaml', report);
     assert.deepEqual(lines, [
-      'warning mesh.certificates: the standby CA certificate expires 2026-07-01 (in 30 days); gateways that trust only it refuse the certificates a CA rotation issues after that: run "p2pvpn rotate --ca lans.yaml" before then',
-      'warning mesh.certificates: a CA rotation is in progress since 2026-05-20: once every gateway runs its new bundle, run "p2pvpn rotate --ca --finish lans.yaml" so that the old CA is no longer trusted',
+      'warning mesh.certificates: the standby CA certificate expires 2026-07-01 (in 30 days); gateways that trust only it' +
+        ' refuse the certificates a CA rotation issues after that: run "p2pvpn rotate --ca lans.yaml" before then',
+      'warning mesh.certificates: a CA rotation is in progress since 2026-05-20: once every gateway runs its new bundle,' +
+        ' run "p2pvpn rotate --ca --finish lans.yaml" so that the old CA is no longer trusted',
     ]);
   });
   it('is quiet while every end is far off', () => {
@@ -111,7 +187,10 @@ describe('checkAllocation', () => {
     state.pairs[2]!.number = 2;
     const { report, lines } = collect();
     checkAllocation(config('openvpn'), state, report);
-    assert.deepEqual(lines, ['error lans.2.name: two tunnels of c (links 2 and 2) would both listen on port 11002, the state numbers them alike; restore the state folder from a backup']);
+    assert.deepEqual(lines, [
+      'error lans.2.name: two tunnels of c (links 2 and 2) would both listen on port 11002,' +
+        ' the state numbers them alike; restore the state folder from a backup',
+    ]);
   });
   it('accepts distinct ports', () => {
     const { report, lines } = collect();
@@ -121,11 +200,26 @@ describe('checkAllocation', () => {
 });
 
 describe('validateLans edge cases', () => {
-  const base = 'mesh:\n  name: m\n  backend: wireguard\nlans:\n  - name: a\n    subnets: [10.1.0.0/16]\n    gateway: {endpoint: a.example.com, lanAddress: 10.1.0.1}\n  - name: b\n    subnets: [10.2.0.0/16]\n    gateway: {endpoint: b.example.com, lanAddress: 10.2.0.1}\n';
+  const base = [
+    'mesh:',
+    '  name: m',
+    '  backend: wireguard',
+    'lans:',
+    '  - name: a',
+    '    subnets: [10.1.0.0/16]',
+    '    gateway: {endpoint: a.example.com, lanAddress: 10.1.0.1}',
+    '  - name: b',
+    '    subnets: [10.2.0.0/16]',
+    '    gateway: {endpoint: b.example.com, lanAddress: 10.2.0.1}',
+    '',
+  ].join('\n');
   it('accepts input with only warnings and reports them', () => {
     const r = validateLans('lans.yaml', base.replace('backend: wireguard', 'backend: wireguard\n  underlayMtu: 1300'));
     assert.ok(r.config);
-    assert.equal(formatReport(r.problems), '1 warning:\nlans.yaml:4:16: mesh.underlayMtu: leaves a tunnel MTU of 1240, below the 1280 IPv6 needs; raise it if the path allows');
+    assert.equal(
+      formatReport(r.problems),
+      '1 warning:\nlans.yaml:4:16: mesh.underlayMtu: leaves a tunnel MTU of 1240, below the 1280 IPv6 needs; raise it if the path allows',
+    );
   });
   it('accepts names that only look unusual', () => {
     for (const endpoint of ['1e100.net', '123.example.com', 'xn--bcher-kva.example', 'gateway', 'A-1.Example.COM', '203.0.113.255']) {

@@ -1,4 +1,4 @@
-import type { LansConfig } from '../validate/schema.js';
+import type { LansConfig } from '../model/schema.js';
 import type { PairRecord, PublicState } from '../state/types.js';
 
 /** What changed in the numbering, for the plan and for retiring secrets. */
@@ -33,7 +33,9 @@ export function allocate(config: LansConfig, prev: PublicState): { state: Public
     changes.addedLans.push(lan.name);
   }
 
-  const ordered = Object.entries(state.lans).sort((a, b) => a[1].number - b[1].number).map(([name]) => name);
+  const ordered = Object.entries(state.lans)
+    .sort((a, b) => a[1].number - b[1].number)
+    .map(([name]) => name);
   const key = pairIds(ordered, prev.pairs);
   const existing = new Map(prev.pairs.map((p) => [key(p.lans[0], p.lans[1]), p]));
   for (let i = 0; i < ordered.length; i++) {

@@ -1,8 +1,8 @@
-import { transitCapacity } from './transit.js';
 import { blockSize, parseBlock } from '../model/net.js';
+import type { Report } from '../model/problems.js';
+import type { LansConfig } from '../model/schema.js';
+import { transitCapacity } from '../model/transit.js';
 import type { PublicState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
-import type { Report } from '../validate/rules/index.js';
 
 /** Checks that need the numbers: retired numbers stay used, so the highest number, not the count, must fit. */
 export function checkAllocation(config: LansConfig, state: PublicState, report: Report): void {
@@ -10,13 +10,18 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
   const highestLan = Object.values(state.lans).reduce((m, l) => Math.max(m, l.number), 0);
   if (config.mesh.backend === 'openvpn') {
     const last = config.mesh.openvpn.portBase + highestPair;
-    if (last > 65535) report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
+    if (last > 65535)
+      report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
   }
   if (config.mesh.backend === 'openvpn') checkTunnelPorts(config, state, report);
   const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)), config.mesh.openvpn.transitLayout);
   const highest = config.mesh.backend === 'openvpn' ? highestPair : highestLan;
   if (highest > capacity.count) {
-    report(['mesh', 'transit'], `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest} (retired numbers are never reused), choose a larger range`);
+    report(
+      ['mesh', 'transit'],
+      `${config.mesh.transit} holds ${capacity.count} ${capacity.unit} but the mesh has used numbers up to ${highest}` +
+        ' (retired numbers are never reused), choose a larger range',
+    );
   }
 }
 
@@ -33,7 +38,11 @@ function checkTunnelPorts(config: LansConfig, state: PublicState, report: Report
       const other = ports.get(port);
       if (other !== undefined) {
         const index = config.lans.findIndex((l) => l.name === lan);
-        report(index >= 0 ? ['lans', index, 'name'] : ['mesh', 'openvpn', 'portBase'], `two tunnels of ${lan} (links ${other} and ${pair.number}) would both listen on port ${port}, the state numbers them alike; restore the state folder from a backup`);
+        report(
+          index >= 0 ? ['lans', index, 'name'] : ['mesh', 'openvpn', 'portBase'],
+          `two tunnels of ${lan} (links ${other} and ${pair.number}) would both listen on port ${port},` +
+            ' the state numbers them alike; restore the state folder from a backup',
+        );
       } else ports.set(port, pair.number);
     }
   }

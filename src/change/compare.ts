@@ -1,9 +1,10 @@
 import type { TarFile } from '../pack/untar.js';
+import { carriesFacts } from '../plan/facts.js';
 import type { BundleFile, RenderedBundle } from '../render/render.js';
 import type { PublicState } from '../state/types.js';
 import { certificateExpiries, type Expiry } from './expiry.js';
 import { explainChange, type Reason } from './reasons.js';
-import { carriesFacts, sameContent, summarizeBundle, withoutCommonParts, type BundleTexts } from './summary.js';
+import { type BundleTexts, sameContent, sharedPeers, summarizeOld } from './summary.js';
 
 export const PLAN_VERSION = 1;
 
@@ -46,16 +47,18 @@ export function explainBundle(bundle: RenderedBundle, old: TarFile[], revokedNam
 }
 
 /**
- * The reasons the facts of two versions of a bundle give; `bundle` may hold
- * only the files that carry facts (see carriesFacts), the old files are read
- * from its tarball.
+ * The reasons the facts of two versions of a bundle give: the plan's facts
+ * of the new one, and those read from the old tarball's files. `bundle` may
+ * hold only the files that carry facts (see carriesFacts).
  */
 export function explainFacts(bundle: RenderedBundle, old: TarFile[], revokedNames: Map<number, string>): Reason[] {
+  // Only the files facts are read from: the firewall rules and the README are most of a bundle's bytes.
+  const [oldTexts, newTexts] = [textsOf(old.filter((f) => carriesFacts(f.path))), textsOf(bundle.files.filter((f) => carriesFacts(f.path)))];
+  // Peers whose files are the same in both explain nothing: neither side works out their facts.
+  const shared = sharedPeers(oldTexts, newTexts);
+  const facts = bundle.facts(shared);
   try {
-    // Only the files facts are read from: the firewall rules and the README are most of a bundle's bytes.
-    const [oldFacts, newFacts] = [old.filter((f) => carriesFacts(f.path)), bundle.files.filter((f) => carriesFacts(f.path))];
-    const [oldParts, newParts] = withoutCommonParts(textsOf(oldFacts), textsOf(newFacts));
-    return explainChange(summarizeBundle(bundle.lan, oldParts), summarizeBundle(bundle.lan, newParts), revokedNames);
+    return explainChange(summarizeOld(bundle.lan, oldTexts, newTexts, facts, shared), facts, revokedNames);
   } catch {
     return [{ kind: 'unreadable' }];
   }

@@ -25,7 +25,13 @@ export function certificateExpiries(pub: PublicState, now: Date): Expiry[] {
   return certs
     .map(({ subject, cert }) => {
       const daysLeft = Math.floor((Date.parse(cert.notAfter) - now.getTime()) / DAY_MS);
-      return { subject, ...(cert.serial !== undefined ? { serial: cert.serial } : {}), notAfter: cert.notAfter, daysLeft, warning: daysLeft < EXPIRY_WARNING_DAYS };
+      return {
+        subject,
+        ...(cert.serial !== undefined ? { serial: cert.serial } : {}),
+        notAfter: cert.notAfter,
+        daysLeft,
+        warning: daysLeft < EXPIRY_WARNING_DAYS,
+      };
     })
     .sort((a, b) => a.daysLeft - b.daysLeft || (a.serial ?? 0) - (b.serial ?? 0));
 }

@@ -1,6 +1,6 @@
+import type { Report } from '../model/problems.js';
+import type { LansConfig } from '../model/schema.js';
 import type { PublicState } from '../state/types.js';
-import type { Report } from '../validate/rules/index.js';
-import type { LansConfig } from '../validate/schema.js';
 import { certificateExpiries, STANDBY_CA } from './expiry.js';
 import { expiryAdvice } from './format.js';
 
@@ -17,6 +17,11 @@ export function reportExpiries(config: LansConfig, pub: PublicState, now: Date, 
   }
   // Not an expiry, but the same kind of news: the state asks for a step only the user can take.
   if (pub.retiringCa) {
-    report(['mesh', 'certificates'], `a CA rotation is in progress since ${pub.retiringCa.since.slice(0, 10)}: once every gateway runs its new bundle, run "p2pvpn rotate --ca --finish ${lansFile}" so that the old CA is no longer trusted`, 'warning');
+    report(
+      ['mesh', 'certificates'],
+      `a CA rotation is in progress since ${pub.retiringCa.since.slice(0, 10)}: once every gateway runs its new bundle,` +
+        ` run "p2pvpn rotate --ca --finish ${lansFile}" so that the old CA is no longer trusted`,
+      'warning',
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { EXPIRY_WARNING_DAYS, STANDBY_CA, type Expiry } from './expiry.js';
 import type { MeshPlan } from './compare.js';
+import { EXPIRY_WARNING_DAYS, type Expiry, STANDBY_CA } from './expiry.js';
 import { describeReason } from './words.js';
 
 /** One line per gateway, and under each changed one the reasons, indented. */
@@ -24,7 +24,11 @@ export function formatExpiries(expiries: Expiry[]): string[] {
   const width = Math.max(...expiries.map((e) => e.subject.length));
   return [
     `Certificates (flagged ${EXPIRY_WARNING_DAYS} days before they expire):`,
-    ...expiries.map((e) => `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)} expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`),
+    ...expiries.map(
+      (e) =>
+        `  ${e.subject.padEnd(width)}  serial ${String(e.serial ?? '-').padEnd(4)}` +
+        ` expires ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})${e.warning ? '  <- soon' : ''}`,
+    ),
   ];
 }
 
@@ -36,8 +40,13 @@ export function formatExpiryWarnings(expiries: Expiry[], lansFile: string): stri
 /** One certificate's expiry and what to do about it. */
 export function expiryAdvice(e: Expiry, lansFile: string): string {
   const when = `${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})`;
-  if (e.subject === 'CA') return `the CA certificate ${when}; every tunnel fails after that: run "p2pvpn rotate --ca ${lansFile}" and redistribute every bundle before then`;
-  if (e.subject === STANDBY_CA) return `the standby CA certificate ${when}; gateways that trust only it refuse the certificates a CA rotation issues after that: run "p2pvpn rotate --ca ${lansFile}" before then`;
+  if (e.subject === 'CA')
+    return `the CA certificate ${when}; every tunnel fails after that: run "p2pvpn rotate --ca ${lansFile}" and redistribute every bundle before then`;
+  if (e.subject === STANDBY_CA)
+    return (
+      `the standby CA certificate ${when}; gateways that trust only it refuse the certificates a CA rotation issues after that:` +
+      ` run "p2pvpn rotate --ca ${lansFile}" before then`
+    );
   return `the certificate of ${e.subject} ${when}; run "p2pvpn rotate ${lansFile} ${e.subject}" and redistribute the bundles it changes`;
 }
 

@@ -1,84 +1,44 @@
-import { hash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { crlSerials } from '../crypto/crl.js';
-
-/** What one peer of a gateway looks like from that gateway's bundle. */
-export interface PeerFacts {
-  /** What this gateway dials; absent when the peer dials in. */
-  endpoint?: string;
-  /** LAN subnets routed to the peer. */
-  routes: string[];
-  /** Tunnel addresses (OpenVPN: local and remote; WireGuard: the peer's). */
-  tunnel: string;
-  /** Digest of the link's secret (tls-crypt key or preshared key); compared, never shown. */
-  linkKey: string;
-  /** WireGuard: the peer's public key. */
-  peerKey?: string;
-}
-
-/**
- * The facts of one bundle that a network engineer cares about, read from
- * its files, so an old tarball and a freshly built bundle are summarised by
- * the same code. Secrets appear only as digests.
- */
-export interface BundleSummary {
-  backend: 'openvpn' | 'wireguard';
-  /** UDP ports this gateway listens on. */
-  ports: number[];
-  mtu?: number;
-  /** Digest of the gateway's own private key. */
-  ownKey?: string;
-  certificate?: { serial: number; notAfter: string };
-  /** Digest of the CA certificate. */
-  ca?: string;
-  /** Serials the shipped CRL lists. */
-  revoked: number[];
-  peers: Map<string, PeerFacts>;
-}
+import { prefixOfNetmask } from '../model/net.js';
+import { type BundleFacts, digest, isWireGuardConf, type PeerFacts } from '../plan/facts.js';
 
 /** A bundle's files by path inside the bundle: text as rendered, or bytes as read from a tarball. */
 export type BundleTexts = Map<string, string | Buffer>;
 
-export function digest(text: string): string {
-  return hash('sha256', text, 'hex').slice(0, 16);
-}
-
-/** Whether a summary reads facts from this file of a bundle: tunnel configs, keys, certificates, the CRL. */
-export function carriesFacts(path: string): boolean {
-  return isWireGuardConf(path) || isOpenVpnConf(path) || path.startsWith('keys/');
-}
-
-/** Summarises a bundle from its files; only the files that carry facts are read. */
-export function summarizeBundle(lan: string, files: BundleTexts): BundleSummary {
-  const wgConf = [...files.keys()].find(isWireGuardConf);
-  return wgConf ? summarizeWireGuard(textOf(files, wgConf)!) : summarizeOpenVpn(lan, files);
+/**
+ * The peers whose tunnel files are the same in both versions of a bundle:
+ * OpenVPN config and link key, or WireGuard [Peer] section. Their facts are
+ * the same, so neither version's summary needs them: one peer added to a
+ * 200-peer bundle leaves one peer to work out, not 200.
+ */
+export function sharedPeers(old: BundleTexts, now: BundleTexts): Set<string> {
+  const shared = new Set<string>();
+  const wgConf = [...old.keys()].find(isWireGuardConf);
+  if (wgConf) {
+    const sections = new Set(textOf(now, wgConf)?.split('\n\n'));
+    for (const section of textOf(old, wgConf)!.split('\n\n').slice(1)) if (sections.has(section)) shared.add(peerOfSection(section));
+    return shared;
+  }
+  for (const path of old.keys()) {
+    const peer = /^openvpn\/(.+)\.conf$/.exec(path)?.[1];
+    const key = `keys/tls-crypt/${peer}.key`;
+    if (peer !== undefined && sameContent(old.get(path), now.get(path)) && sameContent(old.get(key), now.get(key))) shared.add(peer);
+  }
+  return shared;
 }
 
 /**
- * The two versions of a bundle with what they share taken out: files equal
- * in both, and WireGuard [Peer] sections equal in both. What is equal
- * explains nothing, and summarising only the rest keeps a plan quick: one
- * peer added to a 200-peer bundle leaves one peer to read, not 400.
+ * The facts of an old bundle, read from the files of its tarball, but those
+ * of the `shared` peers. Where another file is the same in the new bundle,
+ * its facts are the new bundle's, `facts`, and it is not read: an unchanged
+ * CRL or certificate is never decoded. `now` may hold only the files that
+ * carry facts; with an empty `now` and no shared peer every file is read.
  */
-export function withoutCommonParts(old: BundleTexts, now: BundleTexts): [BundleTexts, BundleTexts] {
-  const [oldLeft, nowLeft] = [new Map(old), new Map(now)];
-  // OpenVPN's MTU is read from its peer configs: one config both versions have stays, so both still tell it.
-  const mtuSource = [...old.keys()].find((p) => isOpenVpnConf(p) && now.has(p));
-  for (const path of old.keys()) {
-    if (path === mtuSource || !sameContent(old.get(path), now.get(path))) continue;
-    // A peer's OpenVPN config stays while its key differs: the config names the peer whose link key changed.
-    const peer = /^openvpn\/(.+)\.conf$/.exec(path)?.[1];
-    if (peer !== undefined && !sameContent(old.get(`keys/tls-crypt/${peer}.key`), now.get(`keys/tls-crypt/${peer}.key`))) continue;
-    // A WireGuard config always stays, for its [Interface]; only its shared [Peer] sections go.
-    if (isWireGuardConf(path)) continue;
-    oldLeft.delete(path);
-    nowLeft.delete(path);
-  }
-  for (const path of [...old.keys()].filter((p) => isWireGuardConf(p) && now.has(p))) {
-    const [a, b] = withoutCommonSections(textOf(old, path)!, textOf(now, path)!);
-    oldLeft.set(path, a);
-    nowLeft.set(path, b);
-  }
-  return [oldLeft, nowLeft];
+export function summarizeOld(lan: string, old: BundleTexts, now: BundleTexts, facts: BundleFacts, shared: ReadonlySet<string> = new Set()): BundleFacts {
+  const wgConf = [...old.keys()].find(isWireGuardConf);
+  if (wgConf) return summarizeWireGuard(textOf(old, wgConf)!, shared);
+  return summarizeOpenVpn(lan, old, now, facts, shared);
 }
 
 /** Whether a file has the same bytes in both versions; a file missing from either is not the same. */
@@ -106,82 +66,79 @@ function encode(text: string): number {
   return scratch.write(text, 'utf8');
 }
 
-function isWireGuardConf(path: string): boolean {
-  return path.startsWith('wireguard/') && path.endsWith('.conf');
-}
-
-function isOpenVpnConf(path: string): boolean {
-  return path.startsWith('openvpn/') && path.endsWith('.conf');
-}
-
-/** A wg-quick config's blank-line separated sections, the first ([Interface]) always kept, the rest only where they differ. */
-function withoutCommonSections(old: string, now: string): [string, string] {
-  const [a, b] = [old.split('\n\n'), now.split('\n\n')];
-  const [inA, inB] = [new Set(a), new Set(b)];
-  return [a.filter((s, i) => i === 0 || !inB.has(s)).join('\n\n'), b.filter((s, i) => i === 0 || !inA.has(s)).join('\n\n')];
-}
-
 function textOf(files: BundleTexts, path: string): string | undefined {
   const content = files.get(path);
   return typeof content === 'string' || content === undefined ? content : content.toString('utf8');
 }
 
-function summarizeOpenVpn(lan: string, files: BundleTexts): BundleSummary {
+function summarizeOpenVpn(lan: string, old: BundleTexts, now: BundleTexts, facts: BundleFacts, shared: ReadonlySet<string>): BundleFacts {
+  const same = (path: string): boolean => sameContent(old.get(path), now.get(path));
   const peers = new Map<string, PeerFacts>();
-  const ports: number[] = [];
   let mtu: number | undefined;
-  for (const path of files.keys()) {
-    const match = /^openvpn\/(.+)\.conf$/.exec(path);
-    if (!match) continue;
-    const peer = match[1]!;
-    const conf = directives(textOf(files, path)!);
-    ports.push(Number(conf.get('lport')?.[0]?.[0]));
-    mtu = Number(conf.get('tun-mtu')?.[0]?.[0]);
-    const remote = conf.get('remote')?.[0];
-    peers.set(peer, {
-      ...(remote ? { endpoint: remote[0]! } : {}),
-      routes: (conf.get('route') ?? []).map(([network, mask]) => `${network}/${prefixOf(mask!)}`),
-      tunnel: (conf.get('ifconfig')?.[0] ?? []).join(' '),
-      linkKey: digest(textOf(files, `keys/tls-crypt/${peer}.key`) ?? ''),
-    });
+  for (const path of old.keys()) {
+    const peer = /^openvpn\/(.+)\.conf$/.exec(path)?.[1];
+    if (peer === undefined) continue;
+    const key = `keys/tls-crypt/${peer}.key`;
+    const known = facts.peers.get(peer);
+    if (same(path)) mtu = facts.mtu;
+    if (shared.has(peer)) continue;
+    if (same(path) && known) {
+      // The config is the new one's, its link key is not.
+      peers.set(peer, { ...known, linkKey: digest(textOf(old, key) ?? '') });
+      continue;
+    }
+    const conf = directives(textOf(old, path)!);
+    mtu ??= Number(conf.get('tun-mtu')?.[0]?.[0]);
+    peers.set(peer, openVpnPeer(conf, digest(textOf(old, key) ?? '')));
   }
-  const [cert, key, ca, crl] = [`keys/${lan}.crt`, `keys/${lan}.key`, 'keys/ca.crt', 'keys/crl.pem'].map((path) => textOf(files, path));
+  const read = <T>(path: string, ofNew: T | undefined, parse: (text: string) => T): T | undefined => {
+    if (same(path)) return ofNew;
+    const text = textOf(old, path);
+    return text === undefined ? undefined : parse(text);
+  };
   return {
     backend: 'openvpn',
-    ports: ports.sort((a, b) => a - b),
+    ports: [...peers.values()].map((p) => p.port!).sort((a, b) => a - b),
     ...(mtu ? { mtu } : {}),
-    ...(key ? { ownKey: digest(key) } : {}),
-    ...(cert ? { certificate: certificateFacts(cert) } : {}),
-    ...(ca ? { ca: digest(ca) } : {}),
-    revoked: crl ? crlSerials(crl) : [],
+    ...optional('ownKey', read(`keys/${lan}.key`, facts.ownKey, digest)),
+    ...optional(
+      'certificate',
+      read(`keys/${lan}.crt`, facts.certificate, (pem) => ({ serial: parseInt(new X509Certificate(pem).serialNumber, 16) })),
+    ),
+    ...optional('ca', read('keys/ca.crt', facts.ca, digest)),
+    revoked: read('keys/crl.pem', facts.revoked, crlSerials) ?? [],
     peers,
   };
 }
 
-/** A wg-quick config: each [Peer] follows a `# <name>` comment, AllowedIPs start with the peer's tunnel address. */
-function summarizeWireGuard(text: string): BundleSummary {
-  const peers = new Map<string, PeerFacts>();
-  const iface = new Map<string, string>();
-  let section: Map<string, string> = iface;
-  let name = '';
-  let comment = '';
-  const finish = (): void => {
-    if (section === iface) return;
-    const [tunnel = '', ...routes] = (section.get('AllowedIPs') ?? '').split(/,\s*/);
-    const endpoint = section.get('Endpoint');
-    peers.set(name, { ...(endpoint ? { endpoint } : {}), routes, tunnel, linkKey: digest(section.get('PresharedKey') ?? ''), peerKey: section.get('PublicKey') ?? '' });
+function openVpnPeer(conf: Map<string, string[][]>, linkKey: string): PeerFacts {
+  const remote = conf.get('remote')?.[0];
+  return {
+    ...(remote ? { endpoint: remote[0]! } : {}),
+    routes: (conf.get('route') ?? []).map(([network, mask]) => `${network}/${prefixOfNetmask(mask!)}`),
+    tunnel: (conf.get('ifconfig')?.[0] ?? []).join(' '),
+    linkKey,
+    port: Number(conf.get('lport')?.[0]?.[0]),
   };
-  for (const line of text.split('\n')) {
-    comment = /^# (\S+)$/.exec(line)?.[1] ?? comment;
-    if (line === '[Peer]') {
-      finish();
-      section = new Map();
-      name = comment;
-    }
-    const kv = /^(\w+) = (.*)$/.exec(line);
-    if (kv) section.set(kv[1]!, kv[2]!);
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * A wg-quick config: blank-line separated sections, the [Interface] first,
+ * then each [Peer] after a `# <name>` comment, its AllowedIPs starting with
+ * the peer's tunnel address.
+ */
+function summarizeWireGuard(text: string, shared: ReadonlySet<string>): BundleFacts {
+  const [head = '', ...sections] = text.split('\n\n');
+  const iface = keyValues(head);
+  const peers = new Map<string, PeerFacts>();
+  for (const section of sections) {
+    const name = peerOfSection(section);
+    if (!shared.has(name)) peers.set(name, wireGuardPeer(keyValues(section)));
   }
-  finish();
   const privateKey = iface.get('PrivateKey');
   return {
     backend: 'wireguard',
@@ -193,6 +150,27 @@ function summarizeWireGuard(text: string): BundleSummary {
   };
 }
 
+/** The peer a wg-quick [Peer] section is for: the `# <name>` comment above it. */
+function peerOfSection(section: string): string {
+  return /^# (\S+)$/m.exec(section)?.[1] ?? '';
+}
+
+function wireGuardPeer(section: Map<string, string>): PeerFacts {
+  const [tunnel = '', ...routes] = (section.get('AllowedIPs') ?? '').split(/,\s*/);
+  const endpoint = section.get('Endpoint');
+  return { ...(endpoint ? { endpoint } : {}), routes, tunnel, linkKey: digest(section.get('PresharedKey') ?? ''), peerKey: section.get('PublicKey') ?? '' };
+}
+
+/** `Key = value` lines of a wg-quick section. */
+function keyValues(section: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of section.split('\n')) {
+    const kv = /^(\w+) = (.*)$/.exec(line);
+    if (kv) map.set(kv[1]!, kv[2]!);
+  }
+  return map;
+}
+
 /** OpenVPN config lines as keyword → argument lists. */
 function directives(text: string): Map<string, string[][]> {
   const map = new Map<string, string[][]>();
@@ -202,13 +180,4 @@ function directives(text: string): Map<string, string[][]> {
     map.set(keyword!, [...(map.get(keyword!) ?? []), args]);
   }
   return map;
-}
-
-function prefixOf(netmask: string): number {
-  return netmask.split('.').reduce((bits, octet) => bits + Number(octet).toString(2).replace(/0/g, '').length, 0);
-}
-
-function certificateFacts(pem: string): { serial: number; notAfter: string } {
-  const cert = new X509Certificate(pem);
-  return { serial: parseInt(cert.serialNumber, 16), notAfter: new Date(cert.validTo).toISOString() };
 }

@@ -1,15 +1,15 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Streams } from '../cli/io.js';
-import { output, type GlobalOptions, type Output } from '../cli/output.js';
 import { INVENTORY_FILE, inventoryHosts, meshGroup, renderInventory, sshTarget } from '../deploy/inventory.js';
 import { anyFailed, deployOutcomes, formatOutcomes } from '../deploy/outcome.js';
 import { ExitCode, UserError } from '../errors.js';
 import { ANSIBLE_DIR, findOnPath, runAnsible } from '../io/ansible.js';
-import type { LansConfig } from '../validate/schema.js';
+import { tarballDigest } from '../io/bundleStore.js';
+import { exists, readIfExists } from '../io/files.js';
+import { readLansFile } from '../io/lansFile.js';
+import { type GlobalOptions, type Output, output } from '../io/output.js';
+import type { Streams } from '../io/streams.js';
+import type { LansConfig } from '../model/schema.js';
 import { validateLans } from '../validate/validate.js';
-import { readLansFile } from './generate.js';
 
 export interface DeployOptions extends GlobalOptions {
   out: string;
@@ -27,7 +27,7 @@ const MAX_FORKS = 50;
  * one line per gateway. Exit 0 when every gateway is done, 4 when one failed,
  * 2 when ansible-playbook is missing.
  */
-export async function runDeploy(file: string, opts: DeployOptions, extra: string[], io: Streams): Promise<number> {
+export async function runDeploy(file: string, opts: DeployOptions, extra: string[], io: Streams): Promise<ExitCode> {
   const out = output(io, opts);
   const serial = Number(opts.serial);
   if (!/^[1-9]\d{0,5}$/.test(opts.serial)) throw new UserError(`--serial ${opts.serial}: give a whole number of gateways from 1 up`);
@@ -36,7 +36,16 @@ export async function runDeploy(file: string, opts: DeployOptions, extra: string
   const { config, targets, inventory, command } = prepared;
   checkInventory(config, opts.out, inventory);
   const vars = { p2pvpn_serial: serial, p2pvpn_keep_going: opts.keepGoing === true };
-  const argv = [command, '-i', inventory, join(ANSIBLE_DIR, 'deploy.yml'), '--forks', String(Math.min(MAX_FORKS, Math.max(1, targets.length))), '--extra-vars', JSON.stringify(vars)];
+  const argv = [
+    command,
+    '-i',
+    inventory,
+    join(ANSIBLE_DIR, 'deploy.yml'),
+    '--forks',
+    String(Math.min(MAX_FORKS, Math.max(1, targets.length))),
+    '--extra-vars',
+    JSON.stringify(vars),
+  ];
   if (opts.limit !== undefined) argv.push('--limit', targets.join(','));
   if (opts.check) argv.push('--check');
   out.detail(`running: ${[...argv, ...extra].join(' ')}`);
@@ -58,13 +67,20 @@ export interface PreparedAnsible {
 }
 
 /** What deploy and status share: a valid lans.yaml, the gateways to reach, the inventory, the Ansible command. */
-export function prepareAnsible(file: string, outDir: string, limit: string | undefined, tool: 'ansible' | 'ansible-playbook', out: Output, io: Streams): PreparedAnsible | number {
+export function prepareAnsible(
+  file: string,
+  outDir: string,
+  limit: string | undefined,
+  tool: 'ansible' | 'ansible-playbook',
+  out: Output,
+  io: Streams,
+): PreparedAnsible | ExitCode {
   const { config, problems } = validateLans(file, readLansFile(file));
   out.problems(problems);
   if (!config) return ExitCode.userError;
   const targets = selectTargets(config, limit);
   const inventory = join(outDir, INVENTORY_FILE);
-  if (!existsSync(inventory)) throw new UserError(`${inventory}: no inventory; run "p2pvpn generate ${file}" first`);
+  if (!exists(inventory)) throw new UserError(`${inventory}: no inventory; run "p2pvpn generate ${file}" first`);
   const command = findOnPath(tool, io.env);
   if (command === undefined) {
     out.error(`p2pvpn: ${tool} is not installed; install it with "apt-get install ansible-core" (Debian, Ubuntu) or your system's ansible-core package`);
@@ -76,12 +92,24 @@ export function prepareAnsible(file: string, outDir: string, limit: string | und
 /** The LANs named by --limit (all by default); each must exist and be reachable over SSH. */
 function selectTargets(config: LansConfig, limit: string | undefined): string[] {
   const names = config.lans.map((l) => l.name);
-  const wanted = limit === undefined ? names : limit.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted =
+    limit === undefined
+      ? names
+      : limit
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   const unknown = wanted.filter((w) => !names.includes(w));
-  if (unknown.length > 0) throw new UserError(`--limit: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a LAN' : 'are not LANs'} of ${config.mesh.name} (its LANs: ${names.join(', ')})`);
+  if (unknown.length > 0)
+    throw new UserError(
+      `--limit: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a LAN' : 'are not LANs'} of ${config.mesh.name} (its LANs: ${names.join(', ')})`,
+    );
   const unreachable = config.lans.filter((l) => wanted.includes(l.name) && sshTarget(l.gateway) === undefined).map((l) => l.name);
   if (unreachable.length > 0) {
-    throw new UserError(`cannot reach ${unreachable.join(', ')}: neither gateway.endpoint nor gateway.ssh.host is set; add ssh: { host: ADDRESS } in lans.yaml and run generate, or leave ${unreachable.length === 1 ? 'it' : 'them'} out with --limit`);
+    throw new UserError(
+      `cannot reach ${unreachable.join(', ')}: neither gateway.endpoint nor gateway.ssh.host is set;` +
+        ` add ssh: { host: ADDRESS } in lans.yaml and run generate, or leave ${unreachable.length === 1 ? 'it' : 'them'} out with --limit`,
+    );
   }
   return names.filter((n) => wanted.includes(n));
 }
@@ -91,13 +119,12 @@ function selectTargets(config: LansConfig, limit: string | undefined): string[] 
  * this lans.yaml: otherwise Ansible would roll out something nobody planned.
  */
 function checkInventory(config: LansConfig, outDir: string, inventory: string): void {
-  const digest = (lan: string): string | undefined => {
-    const path = join(outDir, `${lan}.tar.gz`);
-    return existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : undefined;
-  };
+  const digest = (lan: string): string | undefined => tarballDigest(outDir, lan);
   const missing = config.lans.filter((l) => sshTarget(l.gateway) !== undefined && digest(l.name) === undefined).map((l) => `${l.name}.tar.gz`);
   if (missing.length > 0) throw new UserError(`${outDir}: no ${missing.join(', ')}; run "p2pvpn generate" first`);
-  if (readFileSync(inventory, 'utf8') !== renderInventory(config, inventoryHosts(config, digest))) {
-    throw new UserError(`${inventory} does not match lans.yaml and the tarballs beside it (mesh group ${meshGroup(config.mesh.name)}); run "p2pvpn generate" first`);
+  if (readIfExists(inventory)?.toString('utf8') !== renderInventory(config, inventoryHosts(config, digest))) {
+    throw new UserError(
+      `${inventory} does not match lans.yaml and the tarballs beside it (mesh group ${meshGroup(config.mesh.name)}); run "p2pvpn generate" first`,
+    );
   }
 }

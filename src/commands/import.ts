@@ -1,19 +1,18 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync, linkSync, unlinkSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import type { Streams } from '../cli/io.js';
-import { output, type GlobalOptions } from '../cli/output.js';
-import { UserError } from '../errors.js';
-import { importAncestor, type AncestorImport } from '../import/importAncestor.js';
+import { basename, resolve } from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
+import { type AncestorImport, importAncestor } from '../import/importAncestor.js';
 import { readAncestorFolder } from '../io/ancestorFolder.js';
-import { syncDir, writeFileAtomic } from '../io/files.js';
+import { exists, writeNewFile } from '../io/files.js';
+import { defaultStateDir } from '../io/lansFile.js';
 import { withStateLock } from '../io/lock.js';
-import { PUBLIC_FILE, SECRETS_FILE, saveState } from '../io/stateStore.js';
+import { type GlobalOptions, output } from '../io/output.js';
+import { holdsState, saveState } from '../io/stateStore.js';
+import type { Streams } from '../io/streams.js';
+import { hasErrors, printable } from '../model/problems.js';
+import { NAME_PATTERN, NAME_RULE } from '../model/schema.js';
 import { emptyState } from '../state/types.js';
-import { hasErrors, printable } from '../validate/problems.js';
-import { NAME_PATTERN, NAME_RULE } from '../validate/schema.js';
 import { validateLans } from '../validate/validate.js';
-import { defaultStateDir } from './generate.js';
 
 export interface ImportOptions extends GlobalOptions {
   out: string;
@@ -22,7 +21,7 @@ export interface ImportOptions extends GlobalOptions {
 }
 
 /** `p2pvpn import`: a P2P-VPN working folder in, a lans.yaml and a state folder out, or nothing at all. */
-export async function runImport(folder: string, opts: ImportOptions, io: Streams): Promise<number> {
+export async function runImport(folder: string, opts: ImportOptions, io: Streams): Promise<ExitCode> {
   const out = output(io, opts);
   const mesh = meshName(folder, opts.mesh);
   const stateDir = opts.state ?? defaultStateDir(opts.out);
@@ -32,21 +31,26 @@ export async function runImport(folder: string, opts: ImportOptions, io: Streams
   if (!result) {
     for (const p of problems) out.error(printable(`p2pvpn: ${p}`));
     out.error(printable(`p2pvpn: ${folder} was not imported, nothing was written`));
-    return 1;
+    return ExitCode.userError;
   }
   const checked = validateLans(opts.out, result.lansYaml);
   if (hasErrors(checked.problems)) {
     out.problems(checked.problems);
     out.error(`p2pvpn: the lans.yaml made from ${folder} does not validate (above), nothing was written`);
-    return 1;
+    return ExitCode.userError;
   }
-  await withStateLock(stateDir, 'import', (line) => out.error(line), async () => {
-    refuseToOverwrite(opts.out, stateDir);
-    saveState(stateDir, result.state, { state: emptyState(mesh), existed: false, highestGeneration: 0 });
-    writeNewFile(opts.out, result.lansYaml);
-  });
+  await withStateLock(
+    stateDir,
+    'import',
+    (line) => out.error(line),
+    async () => {
+      refuseToOverwrite(opts.out, stateDir);
+      saveState(stateDir, result.state, { state: emptyState(mesh), existed: false, highestGeneration: 0 });
+      if (!writeNewFile(opts.out, result.lansYaml, 0o644)) throw new UserError(`${opts.out} appeared while importing; it was left as it is`);
+    },
+  );
   for (const line of summary(folder, opts.out, stateDir, result)) out.info(printable(line));
-  return 0;
+  return ExitCode.ok;
 }
 
 function meshName(folder: string, given: string | undefined): string {
@@ -56,29 +60,13 @@ function meshName(folder: string, given: string | undefined): string {
 }
 
 function refuseToOverwrite(lansFile: string, stateDir: string): void {
-  if (existsSync(lansFile)) throw new UserError(`${lansFile} already exists; import writes a new one, give another with --out`);
-  for (const f of [PUBLIC_FILE, SECRETS_FILE, `${PUBLIC_FILE}.bak`, `${SECRETS_FILE}.bak`]) {
-    if (existsSync(join(stateDir, f))) throw new UserError(`${stateDir} already holds a p2pvpn state; import starts a new one, give another with --state`);
-  }
-}
-
-/** Written whole and only if nothing is there: a temporary file, then link(), which fails if the name exists. */
-function writeNewFile(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileAtomic(tmp, text, 0o644);
-  try {
-    linkSync(tmp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError(`${path} appeared while importing; it was left as it is`);
-    throw err;
-  } finally {
-    unlinkSync(tmp);
-  }
-  syncDir(resolve(path, '..'));
+  if (exists(lansFile)) throw new UserError(`${lansFile} already exists; import writes a new one, give another with --out`);
+  if (holdsState(stateDir)) throw new UserError(`${stateDir} already holds a p2pvpn state; import starts a new one, give another with --state`);
 }
 
 function summary(folder: string, lansFile: string, stateDir: string, r: AncestorImport): string[] {
-  const pairLine = (p: AncestorImport['pairs'][number]): string => `    pair ${p.number}: ${p.ends[0]} (end 1) - ${p.ends[1]} (end 2), UDP ${11000 + p.number}, 172.17.${p.number}.1 - 172.17.${p.number}.2`;
+  const pairLine = (p: AncestorImport['pairs'][number]): string =>
+    `    pair ${p.number}: ${p.ends[0]} (end 1) - ${p.ends[1]} (end 2), UDP ${11000 + p.number}, 172.17.${p.number}.1 - 172.17.${p.number}.2`;
   const kept = r.gateways.filter((g) => r.keys.certificates.has(g.name)).map((g) => g.name);
   const noEku = kept.filter((name) => new X509Certificate(r.keys.certificates.get(name)!.certificate.pem).keyUsage === undefined);
   return [
@@ -89,8 +77,18 @@ function summary(folder: string, lansFile: string, stateDir: string, r: Ancestor
     `  CA "${r.keys.caName}" kept; certificates and keys kept for: ${kept.join(', ') || 'none'}; next certificate serial ${r.state.public.ca!.nextSerial}`,
     ...[...r.keys.renewed].map(([name, why]) => `  ${name} gets a new key and certificate: ${why}`),
     ...(r.keys.revoked.length > 0 ? [`  revoked (in every bundle's CRL): ${r.keys.revoked.map((x) => `${x.name} (serial ${x.serial})`).join(', ')}`] : []),
-    ...(noEku.length > 0 ? [`  certificates without extendedKeyUsage, as P2P-VPN made them: ${noEku.join(', ')}; their peers verify them by name, CA and CRL (no remote-cert-tls) until "p2pvpn rotate --ca" reissues them`] : []),
-    ...(r.missingPairs.length > 0 ? [`  pairs P2P-VPN never made get new numbers from ${r.state.public.nextPair} at the next generate: ${r.missingPairs.map((p) => p.join(' - ')).join(', ')}`] : []),
+    ...(noEku.length > 0
+      ? [
+          `  certificates without extendedKeyUsage, as P2P-VPN made them: ${noEku.join(', ')}; ` +
+            'their peers verify them by name, CA and CRL (no remote-cert-tls) until "p2pvpn rotate --ca" reissues them',
+        ]
+      : []),
+    ...(r.missingPairs.length > 0
+      ? [
+          `  pairs P2P-VPN never made get new numbers from ${r.state.public.nextPair} at the next generate: ` +
+            r.missingPairs.map((p) => p.join(' - ')).join(', '),
+        ]
+      : []),
     'Every gateway needs its new bundle once: p2pvpn protects each link with a tls-crypt key, which P2P-VPN did not have.',
     `Check ${lansFile}: P2P-VPN did not record each gateway's address on its LAN, so .1 of its subnet was assumed.`,
     `Next: p2pvpn generate ${lansFile}`,

@@ -1,14 +1,14 @@
-import { allocate, type AllocationChanges } from '../allocate/allocate.js';
+import { type AllocationChanges, allocate } from '../allocate/allocate.js';
 import { checkAllocation } from '../allocate/checkAllocation.js';
 import { reportExpiries } from '../change/expiryWarnings.js';
+import { defaultStateDir, readLansFile } from '../io/lansFile.js';
 import { loadState } from '../io/stateStore.js';
+import type { Problem } from '../model/problems.js';
+import type { LansConfig } from '../model/schema.js';
 import { buildTopology } from '../plan/topology.js';
 import { buildView, type MeshView } from '../show/view.js';
 import type { MeshState, PublicState } from '../state/types.js';
-import type { Problem } from '../validate/problems.js';
-import type { LansConfig } from '../validate/schema.js';
 import { reporter, validateLans } from '../validate/validate.js';
-import { defaultStateDir, readLansFile } from './generate.js';
 
 /** A mesh as `generate` would see it, up to (not including) key generation: nothing is written. */
 export interface InspectedMesh {

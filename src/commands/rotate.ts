@@ -1,11 +1,11 @@
-import type { Streams } from '../cli/io.js';
 import { finishCaRotation, forgetLanKeys, startCaRotation } from '../crypto/rekey.js';
-import { UserError } from '../errors.js';
-import { runGenerate } from './generate.js';
+import { ExitCode, UserError } from '../errors.js';
+import { defaultStateDir } from '../io/lansFile.js';
+import { output } from '../io/output.js';
+import type { Streams } from '../io/streams.js';
+import { type GenerateOptions, type GenerateRun, generate } from './generate.js';
 
-export interface RotateOptions {
-  out: string;
-  state?: string;
+export interface RotateOptions extends GenerateOptions {
   /** Rotate the mesh's CA instead of one gateway's keys. */
   ca?: boolean;
   /** With `ca`: end the rotation, so the CA it replaced is no longer trusted. */
@@ -20,12 +20,27 @@ export interface RotateOptions {
  * Either way the same run as generate follows, which rewrites only the
  * bundles that changed.
  */
-export function runRotate(file: string, lan: string | undefined, opts: RotateOptions, io: Streams): Promise<number> {
-  return runGenerate(file, { ...opts, command: 'rotate', prepare: (state, config, now) => {
+export function runRotate(file: string, lan: string | undefined, opts: RotateOptions, io: Streams): Promise<ExitCode> {
+  const out = output(io, opts);
+  const misuse = usageProblem(lan, opts);
+  if (misuse !== undefined) {
+    out.error(`p2pvpn: error: ${misuse}\n(run p2pvpn rotate --help for usage)`);
+    return Promise.resolve(ExitCode.usage);
+  }
+  const prepare: GenerateRun['prepare'] = (state, config, now) => {
     if (opts.ca && config.mesh.backend !== 'openvpn') throw new UserError(`${file}: a WireGuard mesh has no CA to rotate`);
     if (opts.ca) return opts.finish ? finishCaRotation(state, now) : startCaRotation(state, config.mesh.certificates.caDays, now);
     const names = config.lans.map((l) => l.name);
     if (!names.includes(lan!)) throw new UserError(`${file}: no LAN named "${lan}"; its LANs are ${names.join(', ')}`);
     return forgetLanKeys(state, lan!, now);
-  } }, io);
+  };
+  return generate({ file, outDir: opts.out, stateDir: opts.state ?? defaultStateDir(file), command: 'rotate', prepare }, out);
+}
+
+/** One LAN, or --ca (with --finish or not): what commander's arguments cannot say. */
+function usageProblem(lan: string | undefined, opts: RotateOptions): string | undefined {
+  if (opts.finish && !opts.ca) return '--finish ends a CA rotation, give it with --ca';
+  if (opts.ca && lan !== undefined) return "rotate --ca rotates the whole mesh's CA, give no LAN";
+  if (!opts.ca && lan === undefined) return "missing required argument 'lan' (or give --ca)";
+  return undefined;
 }

@@ -1,5 +1,6 @@
-import type { Streams } from '../cli/io.js';
-import { output, type GlobalOptions } from '../cli/output.js';
+import { ExitCode } from '../errors.js';
+import { type GlobalOptions, output } from '../io/output.js';
+import type { Streams } from '../io/streams.js';
 import { formatView } from '../show/table.js';
 import { inspectMesh, viewOf } from './inspect.js';
 
@@ -9,13 +10,13 @@ export interface ShowOptions extends GlobalOptions {
 }
 
 /** `p2pvpn show`: LANs and links as a table or JSON; reads the state, writes nothing, generates no keys. */
-export async function runShow(file: string, opts: ShowOptions, io: Streams): Promise<number> {
+export async function runShow(file: string, opts: ShowOptions, io: Streams): Promise<ExitCode> {
   const out = output(io, opts);
   const { problems, mesh } = inspectMesh(file, opts.state);
   out.problems(problems);
-  if (!mesh) return 1;
+  if (!mesh) return ExitCode.userError;
   out.detail(mesh.stateExists ? `state: ${mesh.stateDir}` : `state: ${mesh.stateDir} does not exist yet, showing a preview`);
   const view = viewOf(mesh);
   out.data(opts.json ? JSON.stringify(view, null, 2) : formatView(view));
-  return 0;
+  return ExitCode.ok;
 }

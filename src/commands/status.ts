@@ -1,10 +1,10 @@
-import type { Streams } from '../cli/io.js';
-import { output, type GlobalOptions } from '../cli/output.js';
 import { meshGroup, sshTarget } from '../deploy/inventory.js';
-import { allLinksUp, answerFromResult, formatStatus, meshStatus, type GatewayAnswer } from '../deploy/matrix.js';
+import { allLinksUp, answerFromResult, formatStatus, type GatewayAnswer, meshStatus } from '../deploy/matrix.js';
 import { ExitCode } from '../errors.js';
-import { installDir } from '../plan/install.js';
 import { runAnsible } from '../io/ansible.js';
+import { type GlobalOptions, output } from '../io/output.js';
+import type { Streams } from '../io/streams.js';
+import { installDir } from '../plan/install.js';
 import { prepareAnsible } from './deploy.js';
 
 export interface StatusOptions extends GlobalOptions {
@@ -19,20 +19,40 @@ const MAX_FORKS = 50;
  * task, a fork per gateway), drawn as a LAN x LAN matrix. Exit 0 when every
  * link is up, 3 when one is not, 2 when ansible is missing.
  */
-export async function runStatus(file: string, opts: StatusOptions, extra: string[], io: Streams): Promise<number> {
+export async function runStatus(file: string, opts: StatusOptions, extra: string[], io: Streams): Promise<ExitCode> {
   const out = output(io, opts);
   const prepared = prepareAnsible(file, opts.out, undefined, 'ansible', out, io);
   if (typeof prepared === 'number') return prepared;
   const { config, inventory, command } = prepared;
   const mesh = config.mesh.name;
   const asked = config.lans.filter((l) => sshTarget(l.gateway) !== undefined).map((l) => l.name);
-  const argv = [command, meshGroup(mesh), '-i', inventory, '-m', 'raw', '-a', `${installDir(mesh)}/status.sh`, '--forks', String(Math.min(MAX_FORKS, Math.max(1, asked.length))), '--one-line', ...extra];
+  const argv = [
+    command,
+    meshGroup(mesh),
+    '-i',
+    inventory,
+    '-m',
+    'raw',
+    '-a',
+    `${installDir(mesh)}/status.sh`,
+    '--forks',
+    String(Math.min(MAX_FORKS, Math.max(1, asked.length))),
+    '--one-line',
+    ...extra,
+  ];
   out.detail(`running: ${argv.join(' ')}`);
   const run = await runAnsible(argv, io.env, opts.verbose ? (text) => io.stderr.write(text) : undefined, 'adhoc');
-  const answers = config.lans.map((lan): GatewayAnswer =>
-    asked.includes(lan.name) ? answerFromResult(lan.name, run.results.get(lan.name)) : { lan: lan.name, kind: 'not-asked', why: 'neither gateway.endpoint nor gateway.ssh.host is set' },
+  const answers = config.lans.map(
+    (lan): GatewayAnswer =>
+      asked.includes(lan.name)
+        ? answerFromResult(lan.name, run.results.get(lan.name))
+        : { lan: lan.name, kind: 'not-asked', why: 'neither gateway.endpoint nor gateway.ssh.host is set' },
   );
-  const status = meshStatus(mesh, config.lans.map((l) => l.name), answers);
+  const status = meshStatus(
+    mesh,
+    config.lans.map((l) => l.name),
+    answers,
+  );
   if (opts.json) out.data(JSON.stringify(status, null, 2));
   else for (const line of formatStatus(status)) out.data(line);
   return allLinksUp(status) ? ExitCode.ok : ExitCode.linksDown;

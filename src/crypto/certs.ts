@@ -1,8 +1,7 @@
 import { sign } from 'node:crypto';
 import type forge from 'node-forge';
-import { nodeForge } from './forge.js';
 import type { CertRecord } from '../state/types.js';
-
+import { nodeForge } from './forge.js';
 
 export interface Subject {
   commonName: string;
@@ -98,7 +97,10 @@ function signCertificate(cert: forge.pki.Certificate, req: IssueRequest, private
   const oid = pki.oids['sha256WithRSAEncryption']!;
   cert.siginfo.algorithmOid = oid;
   (cert as unknown as { signatureOid: string }).signatureOid = oid;
-  const tbs = Buffer.from(asn1.toDer((pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert)).getBytes(), 'binary');
+  const tbs = Buffer.from(
+    asn1.toDer((pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert)).getBytes(),
+    'binary',
+  );
   cert.signature = sign('sha256', tbs, privatePem).toString('binary');
   return {
     pem: pki.certificateToPem(cert).replace(/\r\n/g, '\n'),

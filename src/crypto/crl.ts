@@ -1,9 +1,8 @@
 import { sign } from 'node:crypto';
 import type forge from 'node-forge';
-import { nodeForge } from './forge.js';
 import type { PublicState, SecretState } from '../state/types.js';
 import { serialHex } from './certs.js';
-
+import { nodeForge } from './forge.js';
 
 /** Dates move an hour back, like certificates' notBefore, so a gateway with a slow clock does not see a CRL from the future. */
 const CLOCK_SKEW_MS = 3_600_000;
@@ -32,7 +31,8 @@ export function issueCrl(input: CrlInput): string {
   const { asn1, pki, util, Class, Type } = lib();
   const ca = pki.certificateFromPem(input.caCertificatePem);
   const revoked = [...input.revoked].sort((a, b) => a.serial - b.serial).map((r) => ({ serial: r.serial, date: skewed(r.date) }));
-  const thisUpdate = revoked.reduce((latest, r) => (r.date > latest ? r.date : latest), ca.validity.notBefore);
+  let thisUpdate = ca.validity.notBefore;
+  for (const r of revoked) if (r.date > thisUpdate) thisUpdate = r.date;
   const tbs = seq([
     integer(util.hexToBytes('01')),
     algorithm(),
@@ -60,8 +60,15 @@ export function issueCrl(input: CrlInput): string {
  */
 export function meshCrl(pub: PublicState, secrets: SecretState): string | undefined {
   if (!pub.ca || !secrets.caKey) return undefined;
-  const crls = trustedCas(pub, secrets).map(({ certificatePem, keyPem }) => issueCrl({ caCertificatePem: certificatePem, caKeyPem: keyPem, revoked: pub.revoked }));
+  const crls = trustedCas(pub, secrets).map(({ certificatePem, keyPem }) =>
+    issueCrl({ caCertificatePem: certificatePem, caKeyPem: keyPem, revoked: pub.revoked }),
+  );
   return crls.join('') + (pub.formerCaCrl ?? '');
+}
+
+/** keys/ca.crt: the CA, the standby CA and, during a rotation, the retiring CA. */
+export function trustedCaPem(pub: PublicState): string {
+  return [pub.ca!.certificate.pem, pub.standbyCa?.certificate.pem, pub.retiringCa?.certificate.pem].filter((pem) => pem !== undefined).join('');
 }
 
 /** Every CA a bundle trusts, in the order keys/ca.crt lists them. */

@@ -55,7 +55,6 @@ const randomPool = {
   },
 };
 
-
 /** A WireGuard preshared key: 32 random bytes, base64. */
 export function presharedKey(keys: KeySource): string {
   return keys.randomBytes(32).toString('base64');

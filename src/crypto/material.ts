@@ -1,9 +1,9 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import type { MeshState, PublicState, SecretState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
 import type { AllocationChanges } from '../allocate/allocate.js';
+import type { LansConfig } from '../model/schema.js';
+import type { MeshState, PublicState, SecretState } from '../state/types.js';
 import type { Subject } from './certs.js';
-import { presharedKey, tlsCryptKey, type KeySource } from './keys.js';
+import { type KeySource, presharedKey, tlsCryptKey } from './keys.js';
 
 /** Certificates start an hour early so that gateways with a slightly slow clock accept them. */
 const CLOCK_SKEW_MS = 3_600_000;
@@ -15,22 +15,42 @@ export type KeyProgress = (done: number, total: number) => void;
  * Adds exactly the key material the allocation lacks: nothing that exists is
  * touched. Removed LANs' certificates are revoked and their secrets dropped.
  */
-export async function provisionMaterial(config: LansConfig, numbered: PublicState, prevSecrets: SecretState, changes: AllocationChanges, keys: KeySource, now: Date, onProgress: KeyProgress = () => {}): Promise<MeshState> {
+export async function provisionMaterial(
+  config: LansConfig,
+  numbered: PublicState,
+  prevSecrets: SecretState,
+  changes: AllocationChanges,
+  keys: KeySource,
+  now: Date,
+  onProgress: KeyProgress = () => {},
+): Promise<MeshState> {
   const pub: PublicState = { ...numbered, lans: structuredClone(numbered.lans), revoked: [...numbered.revoked] };
   const secrets = keepActiveSecrets(prevSecrets, pub);
-  const names = Object.entries(pub.lans).sort((a, b) => a[1].number - b[1].number).map(([name]) => name);
+  const names = Object.entries(pub.lans)
+    .sort((a, b) => a[1].number - b[1].number)
+    .map(([name]) => name);
   for (const name of changes.removedLans) {
     // During a CA rotation a LAN has two certificates that peers accept: both stop working.
     const serials = [pub.retired[name]?.serial, pub.retiringCa?.certificates[name]?.serial];
-    for (const serial of serials) if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
+    for (const serial of serials)
+      if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
   }
-  if (pub.retiringCa) pub.retiringCa = { ...pub.retiringCa, certificates: Object.fromEntries(Object.entries(pub.retiringCa.certificates).filter(([name]) => pub.lans[name])) };
+  if (pub.retiringCa)
+    pub.retiringCa = { ...pub.retiringCa, certificates: Object.fromEntries(Object.entries(pub.retiringCa.certificates).filter(([name]) => pub.lans[name])) };
   if (config.mesh.backend === 'openvpn') await provisionOpenVpn(config, pub, secrets, names, keys, now, onProgress);
   else provisionWireGuard(pub, secrets, names, keys, onProgress);
   return { public: pub, secrets };
 }
 
-async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: SecretState, names: string[], keys: KeySource, now: Date, onProgress: KeyProgress): Promise<void> {
+async function provisionOpenVpn(
+  config: LansConfig,
+  pub: PublicState,
+  secrets: SecretState,
+  names: string[],
+  keys: KeySource,
+  now: Date,
+  onProgress: KeyProgress,
+): Promise<void> {
   const { organisation, caDays, certDays } = config.mesh.certificates;
   const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_MS) / 1000) * 1000);
   const missing = names.filter((n) => !pub.lans[n]!.certificate);
@@ -51,14 +71,20 @@ async function provisionOpenVpn(config: LansConfig, pub: PublicState, secrets: S
   const { issueCaCertificate, issueGatewayCertificate } = await certs;
   if (caPair) {
     const subject: Subject = { commonName: `${config.mesh.name} CA`, organisation };
-    pub.ca = { certificate: issueCaCertificate({ subject, publicPem: caPair.publicPem, serial: 1, notBefore, days: caDays }, caPair.privatePem), nextSerial: 2 };
+    pub.ca = {
+      certificate: issueCaCertificate({ subject, publicPem: caPair.publicPem, serial: 1, notBefore, days: caDays }, caPair.privatePem),
+      nextSerial: 2,
+    };
     secrets.caKey = caPair.privatePem;
   }
   const ca = pub.ca!;
   if (standbyPair) {
     const number = (ca.number ?? 1) + 1;
     const subject: Subject = { commonName: `${config.mesh.name} CA ${number}`, organisation };
-    pub.standbyCa = { certificate: issueCaCertificate({ subject, publicPem: standbyPair.publicPem, serial: ca.nextSerial++, notBefore, days: caDays }, standbyPair.privatePem), number };
+    pub.standbyCa = {
+      certificate: issueCaCertificate({ subject, publicPem: standbyPair.publicPem, serial: ca.nextSerial++, notBefore, days: caDays }, standbyPair.privatePem),
+      number,
+    };
     secrets.standbyCaKey = standbyPair.privatePem;
   }
   const issuer = { privatePem: secrets.caKey!, certificatePem: ca.certificate.pem };

@@ -18,7 +18,8 @@ export function forgetLanKeys(state: MeshState, lan: string, now: Date): MeshSta
   if (!record) throw new UserError(`${lan} has no keys yet; run "p2pvpn generate" first, which creates them`);
   const { certificate, wgPublicKey: _pub, ...kept } = record;
   const pub = { ...state.public, lans: { ...state.public.lans, [lan]: kept }, revoked: [...state.public.revoked] };
-  for (const old of [certificate, state.public.retiringCa?.certificates[lan]]) if (old) pub.revoked.push({ serial: old.serial, name: lan, date: now.toISOString() });
+  for (const old of [certificate, state.public.retiringCa?.certificates[lan]])
+    if (old) pub.revoked.push({ serial: old.serial, name: lan, date: now.toISOString() });
   if (pub.retiringCa?.certificates[lan]) {
     const { [lan]: _old, ...others } = pub.retiringCa.certificates;
     pub.retiringCa = { ...pub.retiringCa, certificates: others };
@@ -43,8 +44,15 @@ export function forgetLanKeys(state: MeshState, lan: string, now: Date): MeshSta
 export function startCaRotation(state: MeshState, caDays: number, now: Date): MeshState {
   const { public: pub, secrets } = state;
   if (!pub.ca || !secrets.caKey) throw new UserError('this mesh has no CA yet (a WireGuard mesh never has one); run "p2pvpn generate" first');
-  if (pub.retiringCa) throw new UserError(`a CA rotation is in progress since ${pub.retiringCa.since.slice(0, 10)}; once every gateway runs its new bundle, finish it with "p2pvpn rotate --ca --finish"`);
-  if (!pub.standbyCa || !secrets.standbyCaKey) throw new UserError('this mesh has no standby CA yet, so no gateway would trust a new one; run "p2pvpn generate", give every gateway its new bundle, then rotate');
+  if (pub.retiringCa)
+    throw new UserError(
+      `a CA rotation is in progress since ${pub.retiringCa.since.slice(0, 10)};` +
+        ' once every gateway runs its new bundle, finish it with "p2pvpn rotate --ca --finish"',
+    );
+  if (!pub.standbyCa || !secrets.standbyCaKey)
+    throw new UserError(
+      'this mesh has no standby CA yet, so no gateway would trust a new one; run "p2pvpn generate", give every gateway its new bundle, then rotate',
+    );
   const ca = { ...pub.ca };
   const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_MS) / 1000) * 1000);
   const certificate = recertifyCa(pub.standbyCa.certificate.pem, { serial: ca.nextSerial++, notBefore, days: caDays }, secrets.standbyCaKey);
@@ -54,7 +62,12 @@ export function startCaRotation(state: MeshState, caDays: number, now: Date): Me
   const { standbyCa: _standby, formerCaCrl: _former, ...rest } = pub;
   const { standbyCaKey, ...otherSecrets } = secrets;
   return {
-    public: { ...rest, lans, ca: { certificate, nextSerial: ca.nextSerial, number: pub.standbyCa.number }, retiringCa: { certificate: pub.ca.certificate, since: now.toISOString(), certificates } },
+    public: {
+      ...rest,
+      lans,
+      ca: { certificate, nextSerial: ca.nextSerial, number: pub.standbyCa.number },
+      retiringCa: { certificate: pub.ca.certificate, since: now.toISOString(), certificates },
+    },
     secrets: { ...otherSecrets, caKey: standbyCaKey, retiringCaKey: secrets.caKey },
   };
 }
@@ -72,7 +85,8 @@ export function finishCaRotation(state: MeshState, now: Date): MeshState {
   const { retiringCaKey, ...secrets } = state.secrets;
   if (!retiringCa || !retiringCaKey) throw new UserError('no CA rotation is in progress; start one with "p2pvpn rotate --ca"');
   const revoked = [...pub.revoked];
-  for (const [name, cert] of Object.entries(retiringCa.certificates)) if (!revoked.some((r) => r.serial === cert.serial)) revoked.push({ serial: cert.serial, name, date: now.toISOString() });
+  for (const [name, cert] of Object.entries(retiringCa.certificates))
+    if (!revoked.some((r) => r.serial === cert.serial)) revoked.push({ serial: cert.serial, name, date: now.toISOString() });
   const formerCaCrl = issueCrl({ caCertificatePem: retiringCa.certificate.pem, caKeyPem: retiringCaKey, revoked });
   return { public: { ...pub, revoked, formerCaCrl }, secrets };
 }

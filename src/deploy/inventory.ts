@@ -1,4 +1,4 @@
-import type { Gateway, LansConfig } from '../validate/schema.js';
+import type { Gateway, LansConfig } from '../model/schema.js';
 
 /** Where `p2pvpn deploy` logs in to a gateway: gateway.ssh, with its defaults. */
 export interface SshTarget {

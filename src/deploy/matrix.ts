@@ -74,7 +74,15 @@ const CELL: Record<EndView, string> = { up: 'up', down: 'DOWN', unknown: '?', 'n
  */
 export function formatStatus(status: MeshStatus): string[] {
   const lans = status.gateways.map((g) => g.lan);
-  const byPair = new Map(status.links.flatMap((l) => [[`${l.ends[0]} ${l.ends[1]}`, [l.seen[0], l.seen[1]]], [`${l.ends[1]} ${l.ends[0]}`, [l.seen[1], l.seen[0]]]] as const));
+  const byPair = new Map(
+    status.links.flatMap(
+      (l) =>
+        [
+          [`${l.ends[0]} ${l.ends[1]}`, [l.seen[0], l.seen[1]]],
+          [`${l.ends[1]} ${l.ends[0]}`, [l.seen[1], l.seen[0]]],
+        ] as const,
+    ),
+  );
   const cell = (row: string, col: string): string => {
     if (row === col) return '';
     const [mine, theirs] = byPair.get(`${row} ${col}`)!;
@@ -83,7 +91,12 @@ export function formatStatus(status: MeshStatus): string[] {
   };
   const rows = [['', ...lans], ...lans.map((row) => [row, ...lans.map((col) => cell(row, col))])];
   const widths = rows[0]!.map((_, c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), 0));
-  const lines = rows.map((r) => r.map((text, c) => text.padEnd(widths[c]!)).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((text, c) => text.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
   const down = status.links.filter((l) => !l.up);
   lines.push('', `mesh ${status.mesh}: ${status.links.length - down.length} of ${status.links.length} links up`);
   for (const g of status.gateways) if (g.kind !== 'answered') lines.push(`${g.lan}: ${g.kind === 'not-asked' ? 'not asked' : g.kind}: ${g.why}`);
@@ -111,7 +124,8 @@ export function answerFromResult(lan: string, raw: unknown): GatewayAnswer {
   if (result.unreachable) return { lan, kind: 'unreachable', why: lastLine(result.msg) };
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   if (result.rc === 127) return { lan, kind: 'failed', why: 'no status.sh: its bundle is not deployed (p2pvpn deploy)' };
-  if (result.failed || result.rc !== 0) return { lan, kind: 'failed', why: `status.sh exited ${String(result.rc)}: ${lastLine(result.stderr) || lastLine(stdout) || lastLine(result.msg)}` };
+  if (result.failed || result.rc !== 0)
+    return { lan, kind: 'failed', why: `status.sh exited ${String(result.rc)}: ${lastLine(result.stderr) || lastLine(stdout) || lastLine(result.msg)}` };
   const peers = parsePeers(stdout);
   return peers === undefined ? { lan, kind: 'failed', why: 'status.sh printed no status document' } : { lan, kind: 'answered', peers };
 }
@@ -129,12 +143,22 @@ function parsePeers(stdout: string): PeerStatus[] | undefined {
   const peers: PeerStatus[] = [];
   for (const p of doc.peers as Record<string, unknown>[]) {
     if (typeof p?.['peer'] !== 'string' || typeof p['up'] !== 'boolean') return undefined;
-    peers.push({ peer: p['peer'], up: p['up'], handshakeAge: num(p['handshakeAge']), rxBytes: num(p['rxBytes']), txBytes: num(p['txBytes']), rttMs: num(p['rttMs']) });
+    peers.push({
+      peer: p['peer'],
+      up: p['up'],
+      handshakeAge: num(p['handshakeAge']),
+      rxBytes: num(p['rxBytes']),
+      txBytes: num(p['txBytes']),
+      rttMs: num(p['rttMs']),
+    });
   }
   return peers;
 }
 
 function lastLine(text: unknown): string {
-  const lines = (typeof text === 'string' ? text : '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = (typeof text === 'string' ? text : '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }

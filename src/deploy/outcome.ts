@@ -49,20 +49,22 @@ export function anyFailed(outcomes: Outcome[]): boolean {
 /** One line per gateway: `changed    hq  (systemctl reload)`, `failed     bravo: why`. */
 export function formatOutcomes(outcomes: Outcome[]): string[] {
   const width = outcomes.reduce((w, o) => Math.max(w, o.lan.length), 0);
-  return outcomes.map((o) => {
-    switch (o.kind) {
-      case 'changed':
-        return `changed       ${o.lan.padEnd(width)}  (${o.how})`;
-      case 'unchanged':
-        return `unchanged     ${o.lan}`;
-      case 'would-change':
-        return `would change  ${o.lan.padEnd(width)}  (${o.isNew ? 'new: nothing installed yet' : 'runs another bundle'})`;
-      case 'failed':
-        return `failed        ${o.lan}: ${o.why}`;
-      case 'not-deployed':
-        return `not deployed  ${o.lan}: ${o.why}`;
-    }
-  });
+  return outcomes.map((o) => outcomeLine(o, width));
+}
+
+function outcomeLine(o: Outcome, width: number): string {
+  switch (o.kind) {
+    case 'changed':
+      return `changed       ${o.lan.padEnd(width)}  (${o.how})`;
+    case 'unchanged':
+      return `unchanged     ${o.lan}`;
+    case 'would-change':
+      return `would change  ${o.lan.padEnd(width)}  (${o.isNew ? 'new: nothing installed yet' : 'runs another bundle'})`;
+    case 'failed':
+      return `failed        ${o.lan}: ${o.why}`;
+    case 'not-deployed':
+      return `not deployed  ${o.lan}: ${o.why}`;
+  }
 }
 
 /** Ansible's messages may span lines and carry terminal noise; one clean line of at most 300 characters. */

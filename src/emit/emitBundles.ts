@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { explainBundle, explainFacts, sameFiles, type GatewayChange, type Verdict } from '../change/compare.js';
+import { explainBundle, explainFacts, type GatewayChange, sameFiles, type Verdict } from '../change/compare.js';
 import type { Reason } from '../change/reasons.js';
 import { gunzipTarball, gzipTar, tarBundle } from '../pack/tarball.js';
 import { filesOfTar, type TarFile } from '../pack/untar.js';
@@ -80,7 +80,10 @@ async function judgeAndStage(bundle: RenderedBundle, old: OldBundle, sink: Bundl
   if (sameFilesAsOld && tar!.equals(old.tar)) return { verdict: 'unchanged', reasons: [] };
   // The thread pool compresses while this thread works out why the bundle changed.
   const staged = sink.stage && gzipTar(tar!).then((tarball) => sink.stage!(bundle.lan, tarball));
-  const judged: Judgement = old === undefined ? { verdict: 'new', reasons: [] } : { verdict: 'changed', reasons: old === 'unreadable' ? [{ kind: 'unreadable' }] : explainBundle(bundle, old.files, revokedNames) };
+  const judged: Judgement =
+    old === undefined
+      ? { verdict: 'new', reasons: [] }
+      : { verdict: 'changed', reasons: old === 'unreadable' ? [{ kind: 'unreadable' }] : explainBundle(bundle, old.files, revokedNames) };
   await staged;
   return judged;
 }

@@ -22,11 +22,16 @@ export function meshDot(view: MeshView): string {
   const dashedLine = (pending: boolean) => (view.source === 'state' && pending ? ', style=dashed' : '');
   const lines = [
     `graph ${quote(view.mesh)} {`,
-    `  graph [layout=neato, overlap=false, sep="+8", splines=${labelled ? 'true' : 'false'}, pad=0.3, bgcolor="white", fontname=${quote(FONT)}, fontsize=16, labelloc=t, label=${quote(title(view, labelled))}];`,
+    `  graph [layout=neato, overlap=false, sep="+8", splines=${labelled ? 'true' : 'false'}, pad=0.3, bgcolor="white",` +
+      ` fontname=${quote(FONT)}, fontsize=16, labelloc=t, label=${quote(title(view, labelled))}];`,
     `  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#3b6ea5", penwidth=1.2, fontname=${quote(FONT)}, fontsize=12, margin="0.15,0.06"];`,
     `  edge [color=${quote(labelled ? '#6a7f96' : '#7a8ca080')}, penwidth=${labelled ? 1.2 : 0.6}];`,
     ...view.lans.map((lan) => `  ${quote(lan.name)} [label=<${nodeLabel(view, lan)}>, tooltip=${quote(nodeTooltip(lan))}${dashed(lan.pending)}];`),
-    ...view.links.flatMap((link) => (labelled ? labelledLink(link, dashedLine(link.pending)) : [`  ${quote(link.ends[0])} -- ${quote(link.ends[1])} [tooltip=${quote(edgeTooltip(link))}${dashedLine(link.pending)}];`])),
+    ...view.links.flatMap((link) =>
+      labelled
+        ? labelledLink(link, dashedLine(link.pending))
+        : [`  ${quote(link.ends[0])} -- ${quote(link.ends[1])} [tooltip=${quote(edgeTooltip(link))}${dashedLine(link.pending)}];`],
+    ),
     '}',
   ];
   return `${lines.join('\n')}\n`;
@@ -37,7 +42,8 @@ function labelledLink(link: LinkView, style: string): string[] {
   const id = quote(`link ${link.pair}`);
   const tooltip = quote(edgeTooltip(link));
   return [
-    `  ${id} [shape=plaintext, style=filled, fillcolor="white", width=0, height=0, margin=0.02, fontsize=10, fontcolor="#2d3e50", label=${quote(edgeLabel(link))}, tooltip=${tooltip}];`,
+    `  ${id} [shape=plaintext, style=filled, fillcolor="white", width=0, height=0, margin=0.02, fontsize=10, fontcolor="#2d3e50",` +
+      ` label=${quote(edgeLabel(link))}, tooltip=${tooltip}];`,
     `  ${quote(link.ends[0])} -- ${id} -- ${quote(link.ends[1])} [tooltip=${tooltip}${style}];`,
   ];
 }
@@ -53,7 +59,8 @@ function title(view: MeshView, labelled: boolean): string {
 
 function nodeLabel(view: MeshView, lan: LanView): string {
   const lines = [`<b>${html(lan.name)}</b>`, ...lan.subnets.map(html)];
-  if (view.backend === 'wireguard') lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.port}${lan.endpoint ? '' : ' · dials out'}`)}</font>`);
+  if (view.backend === 'wireguard')
+    lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.port}${lan.endpoint ? '' : ' · dials out'}`)}</font>`);
   return lines.join('<br/>');
 }
 
@@ -69,7 +76,8 @@ function edgeTooltip(link: LinkView): string {
 }
 
 function nodeTooltip(lan: LanView): string {
-  return `${lan.number}. ${lan.name}${lan.description ? ` (${lan.description})` : ''}: ${lan.subnets.join(', ')}, endpoint ${lan.endpoint ?? 'none (dials out)'}`;
+  const description = lan.description ? ` (${lan.description})` : '';
+  return `${lan.number}. ${lan.name}${description}: ${lan.subnets.join(', ')}, endpoint ${lan.endpoint ?? 'none (dials out)'}`;
 }
 
 /** A DOT double-quoted string; newlines become centred line breaks. */

@@ -12,7 +12,9 @@ export function meshMermaid(view: MeshView): string {
     `title: "${view.mesh}: ${view.backend} full mesh, ${view.lans.length} LANs, ${view.links.length} links"`,
     '---',
     'flowchart LR',
-    ...view.lans.map((lan) => `  ${id(lan.name)}["<b>${lan.name}</b><br/>${[...lan.subnets, ...(view.backend === 'wireguard' ? lan.tunnelAddresses : [])].join('<br/>')}"]`),
+    ...view.lans.map(
+      (lan) => `  ${id(lan.name)}["<b>${lan.name}</b><br/>${[...lan.subnets, ...(view.backend === 'wireguard' ? lan.tunnelAddresses : [])].join('<br/>')}"]`,
+    ),
     ...view.links.map((link) => `  ${id(link.ends[0])} ---|"${edgeLabel(link).replace(/\n/g, '<br/>')}"| ${id(link.ends[1])}`),
   ];
   return `${lines.join('\n')}\n`;

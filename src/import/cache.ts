@@ -1,5 +1,5 @@
 import { IPV4_PATTERN } from '../model/net.js';
-import { HOSTNAME_PATTERN, NAME_PATTERN, NAME_RULE } from '../validate/schema.js';
+import { HOSTNAME_PATTERN, NAME_PATTERN, NAME_RULE } from '../model/schema.js';
 import type { ImportProblems } from './entries.js';
 
 /** A gateway as P2P-VPN cached it: short name, public DNS name, and a /24 given by its network address. */
@@ -31,7 +31,8 @@ export function parseCache(text: string, file: string, problems: ImportProblems)
     if (gateways.some((g) => g.name === gateway.name)) problems.push(`${file}:${i + 1}: gateway "${gateway.name}" is listed twice`);
     else gateways.push({ ...gateway, line: i + 1 });
   }
-  if (gateways.length < 2 && problems.length === 0) problems.push(`${file}: lists ${gateways.length} gateway${gateways.length === 1 ? '' : 's'}; a mesh needs two`);
+  if (gateways.length < 2 && problems.length === 0)
+    problems.push(`${file}: lists ${gateways.length} gateway${gateways.length === 1 ? '' : 's'}; a mesh needs two`);
   return gateways;
 }
 

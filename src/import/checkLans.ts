@@ -7,7 +7,7 @@ const FIELDS: [RegExp, string][] = [
   [/^name$/, 'gateway name'],
   [/^subnets/, 'subnet'],
   [/^gateway\.endpoint$/, 'fqdn'],
-  [/^gateway\.lanAddress$/, 'subnet (its .1 is taken as the gateway\'s LAN address)'],
+  [/^gateway\.lanAddress$/, "subnet (its .1 is taken as the gateway's LAN address)"],
 ];
 
 /**

@@ -1,4 +1,4 @@
-import type { FolderEntry, SubFolder } from '../io/ancestorFolder.js';
+import type { FolderEntry, SubFolder } from './folder.js';
 
 /** A problem found in the folder, as `path[:line]: message`; printed escaped, since it echoes the folder's text. */
 export type ImportProblems = string[];
@@ -34,7 +34,10 @@ export function notAFile(entry: Exclude<FolderEntry, { kind: 'file' }>): string 
 export function folderEntries(folder: SubFolder, path: string, problems: ImportProblems, whenMissing: string): Map<string, FolderEntry> {
   if (folder.kind === 'folder') return folder.entries;
   if (folder.kind === 'missing') problems.push(`${path}/: missing; ${whenMissing}`);
-  else if (folder.found.kind === 'symlink') problems.push(`${path}/: is a symlink (to "${folder.found.target}"), not a folder; import reads only the folder's own files, so copy that folder itself there`);
+  else if (folder.found.kind === 'symlink')
+    problems.push(
+      `${path}/: is a symlink (to "${folder.found.target}"), not a folder; import reads only the folder's own files, so copy that folder itself there`,
+    );
   else problems.push(`${path}/: is not a folder (${folder.found.kind === 'other' ? folder.found.what : 'a large file'})`);
   return new Map();
 }

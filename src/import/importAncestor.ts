@@ -1,12 +1,12 @@
-import type { AncestorFolder } from '../io/ancestorFolder.js';
 import { keyMismatches } from '../state/consistency.js';
 import { emptyState, type MeshState } from '../state/types.js';
-import { parseCache, type AncestorGateway } from './cache.js';
+import { type AncestorGateway, parseCache } from './cache.js';
 import { checkImportedLans } from './checkLans.js';
 import { fileText, folderEntries, type ImportProblems } from './entries.js';
-import { importKeys, type ImportedKeys } from './keys.js';
+import type { AncestorFolder } from './folder.js';
+import { type ImportedKeys, importKeys } from './keys.js';
 import { importedLansYaml } from './lansYaml.js';
-import { MAX_PAIR, parsePairs, type AncestorPair } from './servers.js';
+import { type AncestorPair, MAX_PAIR, parsePairs } from './servers.js';
 
 export interface AncestorImport {
   lansYaml: string;
@@ -30,14 +30,24 @@ export function importAncestor(folder: AncestorFolder, mesh: string, now: Date):
   const cacheText = fileText(folder.cache, `${dir}/cache.txt`, problems, 'is this a P2P-VPN working folder?');
   if (cacheText === undefined) return { problems };
   const gateways = parseCache(cacheText, `${dir}/cache.txt`, problems);
-  const servers = folderEntries(folder.servers, `${dir}/servers`, problems, 'P2P-VPN keeps the tunnels\' configs there');
+  const servers = folderEntries(folder.servers, `${dir}/servers`, problems, "P2P-VPN keeps the tunnels' configs there");
   const pairs = parsePairs(servers, gateways, `${dir}/servers`, problems);
   const missingPairs = unpaired(gateways, pairs);
   const counter = readPairCounter(folder, pairs, missingPairs.length, `${dir}/p2p_pair_id.txt`, problems);
   const paired = new Set(pairs.flatMap((p) => p.ends));
   const keyFiles = folderEntries(folder.keys, `${dir}/keys`, problems, "P2P-VPN's CA database is kept there");
   // A keys/ that is not a folder was reported as such: its files are not reported missing one by one.
-  const keys = folder.keys.kind === 'folder' ? importKeys(keyFiles, gateways.map((g) => g.name), paired, `${dir}/keys`, now, problems) : undefined;
+  const keys =
+    folder.keys.kind === 'folder'
+      ? importKeys(
+          keyFiles,
+          gateways.map((g) => g.name),
+          paired,
+          `${dir}/keys`,
+          now,
+          problems,
+        )
+      : undefined;
   // What p2pvpn itself checks in a lans.yaml (private subnets, overlaps, endpoints), said at the cache.txt line it comes from.
   const sound = gateways.filter((g) => g.sound);
   const lansYaml = importedLansYaml(mesh, folder.dir, sound, keys?.organisation);
@@ -102,8 +112,17 @@ function readPairCounter(folder: AncestorFolder, pairs: AncestorPair[], missing:
   const value = text.trim();
   const counter = /^[1-9][0-9]{0,5}$/.test(value) ? Number(value) : NaN;
   const highest = pairs.reduce((m, p) => Math.max(m, p.number), 0);
-  if (Number.isNaN(counter) || counter > MAX_PAIR + 1) problems.push(`${file}: expected the next pair number, a whole number from 1 to ${MAX_PAIR + 1} (P2P-VPN's 172.17.<pair>.0/24 addresses end at pair ${MAX_PAIR}), found "${value}"`);
-  else if (counter <= highest) problems.push(`${file}: says the next pair is ${counter}, but servers/ holds pair ${highest}; P2P-VPN would hand that number out again`);
-  else if (counter + missing - 1 > MAX_PAIR) problems.push(`${file}: the ${missing} pairs P2P-VPN never made would be numbered ${counter} to ${counter + missing - 1}, beyond pair ${MAX_PAIR}, the last its 172.17.<pair>.0/24 addresses allow`);
+  if (Number.isNaN(counter) || counter > MAX_PAIR + 1)
+    problems.push(
+      `${file}: expected the next pair number, a whole number from 1 to ${MAX_PAIR + 1}` +
+        ` (P2P-VPN's 172.17.<pair>.0/24 addresses end at pair ${MAX_PAIR}), found "${value}"`,
+    );
+  else if (counter <= highest)
+    problems.push(`${file}: says the next pair is ${counter}, but servers/ holds pair ${highest}; P2P-VPN would hand that number out again`);
+  else if (counter + missing - 1 > MAX_PAIR)
+    problems.push(
+      `${file}: the ${missing} pairs P2P-VPN never made would be numbered ${counter} to ${counter + missing - 1},` +
+        ` beyond pair ${MAX_PAIR}, the last its 172.17.<pair>.0/24 addresses allow`,
+    );
   return Number.isNaN(counter) ? 1 : counter;
 }

@@ -1,8 +1,8 @@
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import type { FolderEntry } from '../io/ancestorFolder.js';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { ORGANISATION_PATTERN } from '../model/schema.js';
 import type { CertRecord, PublicState } from '../state/types.js';
-import { ORGANISATION_PATTERN } from '../validate/schema.js';
 import { fileText, type ImportProblems } from './entries.js';
+import type { FolderEntry } from './folder.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -28,7 +28,14 @@ export interface ImportedKeys {
  * it is valid for any purpose); one that TLS would refuse in either role, or
  * that has expired, is replaced and revoked, and that gateway is re-keyed.
  */
-export function importKeys(files: Map<string, FolderEntry>, gateways: string[], paired: Set<string>, dir: string, now: Date, problems: ImportProblems): ImportedKeys | undefined {
+export function importKeys(
+  files: Map<string, FolderEntry>,
+  gateways: string[],
+  paired: Set<string>,
+  dir: string,
+  now: Date,
+  problems: ImportProblems,
+): ImportedKeys | undefined {
   const need = (name: string): string | undefined => fileText(files.get(name), `${dir}/${name}`, problems, "P2P-VPN's CA database has it");
   const [caPem, caKeyPem, serialText, indexText] = [need('ca.crt'), need('ca.key'), need('serial'), need('index.txt')];
   const ca = caPem && caKeyPem ? readCa(caPem, caKeyPem, dir, problems) : undefined;
@@ -54,7 +61,10 @@ export function importKeys(files: Map<string, FolderEntry>, gateways: string[], 
 }
 
 function organisationOf(ca: X509Certificate): { organisation?: string } {
-  const o = ca.subject.split('\n').find((field) => field.startsWith('O='))?.slice(2);
+  const o = ca.subject
+    .split('\n')
+    .find((field) => field.startsWith('O='))
+    ?.slice(2);
   return o !== undefined && ORGANISATION_PATTERN.test(o) ? { organisation: o } : {};
 }
 
@@ -77,7 +87,15 @@ interface GatewayKeys {
 }
 
 /** Each gateway's certificate and key; without a readable CA, all but the signature are still checked. */
-function readGatewayKeys(files: Map<string, FolderEntry>, gateways: string[], paired: Set<string>, ca: X509Certificate | undefined, dir: string, now: Date, problems: ImportProblems): GatewayKeys {
+function readGatewayKeys(
+  files: Map<string, FolderEntry>,
+  gateways: string[],
+  paired: Set<string>,
+  ca: X509Certificate | undefined,
+  dir: string,
+  now: Date,
+  problems: ImportProblems,
+): GatewayKeys {
   const found: GatewayKeys = { certificates: new Map(), renewed: new Map(), replaced: [] };
   for (const name of gateways) {
     if (!paired.has(name) && !files.has(`${name}.crt`)) {
@@ -91,7 +109,8 @@ function readGatewayKeys(files: Map<string, FolderEntry>, gateways: string[], pa
     if (!cert || !key || !isSound(name, cert, key, ca, dir, problems) || !ca) continue;
     const serial = Number.parseInt(cert.serialNumber, 16);
     const unusable = whyUnusable(cert, now);
-    if (unusable === undefined) found.certificates.set(name, { certificate: certRecord(cert, serial), key: key.export({ type: 'pkcs8', format: 'pem' }).toString() });
+    if (unusable === undefined)
+      found.certificates.set(name, { certificate: certRecord(cert, serial), key: key.export({ type: 'pkcs8', format: 'pem' }).toString() });
     else {
       found.renewed.set(name, unusable);
       found.replaced.push({ serial, name, date: now.toISOString() });
@@ -106,7 +125,8 @@ function isSound(name: string, cert: X509Certificate, key: KeyObject, ca: X509Ce
   const before = problems.length;
   if (ca && (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))) problems.push(`${where}: not signed by ca.crt`);
   if (!cert.checkPrivateKey(key)) problems.push(`${dir}/${name}.key: does not belong to ${name}.crt`);
-  if (!cert.subject.split('\n').includes(`CN=${name}`)) problems.push(`${where}: its CN is not "${name}" (subject ${cert.subject.replace(/\n/g, ', ')}), so peers would not accept it`);
+  if (!cert.subject.split('\n').includes(`CN=${name}`))
+    problems.push(`${where}: its CN is not "${name}" (subject ${cert.subject.replace(/\n/g, ', ')}), so peers would not accept it`);
   if (!safeSerial(cert.serialNumber)) problems.push(`${where}: serial ${cert.serialNumber} is too large to keep; P2P-VPN numbered certificates 01, 02, ...`);
   return problems.length === before;
 }
@@ -134,7 +154,8 @@ function certificateSerials(files: Map<string, FolderEntry>): number[] {
 function whyUnusable(cert: X509Certificate, now: Date): string | undefined {
   if (new Date(cert.validTo).getTime() <= now.getTime()) return `its certificate expired on ${new Date(cert.validTo).toISOString().slice(0, 10)}`;
   const eku = cert.keyUsage;
-  if (eku !== undefined && (!eku.includes(SERVER_AUTH) || !eku.includes(CLIENT_AUTH))) return 'its certificate\'s extendedKeyUsage does not allow both TLS server and client (serverAuth, clientAuth), and either end of a link may be either';
+  if (eku !== undefined && (!eku.includes(SERVER_AUTH) || !eku.includes(CLIENT_AUTH)))
+    return "its certificate's extendedKeyUsage does not allow both TLS server and client (serverAuth, clientAuth), and either end of a link may be either";
   return undefined;
 }
 

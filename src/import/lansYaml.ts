@@ -1,4 +1,4 @@
-import { printable } from '../validate/problems.js';
+import { printable } from '../model/problems.js';
 import type { AncestorGateway } from './cache.js';
 import { ANCESTOR_PORT_BASE, ANCESTOR_TRANSIT } from './servers.js';
 
@@ -14,7 +14,10 @@ export function importedLansYaml(mesh: string, source: string, gateways: Ancesto
       `      lanAddress: ${lanAddress}  # assumed: P2P-VPN did not record it, set the gateway's address on its LAN`,
     ].join('\n');
   });
-  const certificates = organisation === undefined ? [] : ['  certificates:', `    organisation: ${organisation}  # the O= of P2P-VPN's CA, kept by the CA p2pvpn makes for "rotate --ca"`];
+  const certificates =
+    organisation === undefined
+      ? []
+      : ['  certificates:', `    organisation: ${organisation}  # the O= of P2P-VPN's CA, kept by the CA p2pvpn makes for "rotate --ca"`];
   return [
     // The folder's path is the user's, but a line break in it must not end the comment.
     `# Imported by "p2pvpn import" from the P2P-VPN folder ${printable(source)}.`,

@@ -1,7 +1,7 @@
-import type { FolderEntry } from '../io/ancestorFolder.js';
-import { NAME_PATTERN } from '../validate/schema.js';
+import { NAME_PATTERN } from '../model/schema.js';
 import type { AncestorGateway } from './cache.js';
-import { notAFile, type ImportProblems } from './entries.js';
+import { type ImportProblems, notAFile } from './entries.js';
+import type { FolderEntry } from './folder.js';
 
 /** A pair as P2P-VPN made it: end 1 is the gateway named first (the tls-client). */
 export interface AncestorPair {
@@ -67,8 +67,13 @@ function readEnd(pair: number, end: 1 | 2, text: string, file: string, known: Ma
   const cert = ownFile(config, 'cert', 'crt', problems);
   const key = ownFile(config, 'key', 'key', problems);
   if (cert === undefined || key === undefined) return config;
-  if (cert !== key) problems.push(`${file}:${directives.get('key')!.line}: the key is ${key}'s but the certificate (line ${directives.get('cert')!.line}) is ${cert}'s; an end is run by one gateway`);
-  else if (!known.has(cert)) problems.push(`${file}:${directives.get('cert')!.line}: runs as gateway "${cert}", which cache.txt does not list (or lists on a line with a problem)`);
+  if (cert !== key)
+    problems.push(
+      `${file}:${directives.get('key')!.line}: the key is ${key}'s but the certificate` +
+        ` (line ${directives.get('cert')!.line}) is ${cert}'s; an end is run by one gateway`,
+    );
+  else if (!known.has(cert))
+    problems.push(`${file}:${directives.get('cert')!.line}: runs as gateway "${cert}", which cache.txt does not list (or lists on a line with a problem)`);
   else config.gateway = cert;
   return config;
 }
@@ -78,7 +83,8 @@ function ownFile(config: EndConfig, option: 'cert' | 'key', ext: string, problem
   const d = config.directives.get(option);
   const name = d && d.args.length === 1 ? new RegExp(`^keys/(.+)\\.${ext}$`).exec(d.args[0]!)?.[1] : undefined;
   if (d === undefined) problems.push(`${config.file}: no "${option}" line, which names the gateway that runs this end`);
-  else if (name === undefined || !NAME_PATTERN.test(name)) problems.push(`${config.file}:${d.line}: "${option} ${d.args.join(' ')}" is not P2P-VPN's "${option} keys/<gateway>.${ext}"`);
+  else if (name === undefined || !NAME_PATTERN.test(name))
+    problems.push(`${config.file}:${d.line}: "${option} ${d.args.join(' ')}" is not P2P-VPN's "${option} keys/<gateway>.${ext}"`);
   return name !== undefined && NAME_PATTERN.test(name) ? name : undefined;
 }
 
@@ -121,14 +127,17 @@ function checkEnd(config: EndConfig, peer: AncestorGateway, problems: ImportProb
     const found = d === undefined ? undefined : (option === 'remote' ? d.args.slice(0, 1) : d.args).join(' ');
     if (found === want) continue;
     const at = d === undefined ? config.file : `${config.file}:${d.line}`;
-    problems.push(`${at}: "${option}" is ${found === undefined ? 'missing' : `"${found}"`}, P2P-VPN's pair ${pair} end ${end} to ${peer.name} has "${option} ${want}"`);
+    problems.push(
+      `${at}: "${option}" is ${found === undefined ? 'missing' : `"${found}"`}, P2P-VPN's pair ${pair} end ${end} to ${peer.name} has "${option} ${want}"`,
+    );
   }
   const [role, other] = end === 1 ? ['tls-client', 'tls-server'] : ['tls-server', 'tls-client'];
   const wrong = config.directives.get(other);
   if (wrong) problems.push(`${config.file}:${wrong.line}: says ${other}, but end ${end} of a P2P-VPN pair is the ${role}`);
   // P2P-VPN named the peer it expects; OpenVPN 2.4 dropped the option, but the name still cross-checks the pair.
   const named = config.directives.get('tls-remote');
-  if (named && named.args[0] !== peer.name) problems.push(`${config.file}:${named.line}: "tls-remote ${named.args.join(' ')}" names another peer than the gateway of the other end, ${peer.name}`);
+  if (named && named.args[0] !== peer.name)
+    problems.push(`${config.file}:${named.line}: "tls-remote ${named.args.join(' ')}" names another peer than the gateway of the other end, ${peer.name}`);
 }
 
 /**
@@ -137,7 +146,14 @@ function checkEnd(config: EndConfig, peer: AncestorGateway, problems: ImportProb
  * is read, never followed; a regular file stands in for one only when its
  * whole content is such an end's file name.
  */
-function checkLink(name: string, entry: FolderEntry, ends: Map<string, EndConfig>, known: Map<string, AncestorGateway>, dir: string, problems: ImportProblems): void {
+function checkLink(
+  name: string,
+  entry: FolderEntry,
+  ends: Map<string, EndConfig>,
+  known: Map<string, AncestorGateway>,
+  dir: string,
+  problems: ImportProblems,
+): void {
   const why = linkProblem(name, entry, ends, known);
   if (why !== undefined) problems.push(`${dir}/${name}: ${why}`);
 }
@@ -156,6 +172,7 @@ function linkProblem(name: string, entry: FolderEntry, ends: Map<string, EndConf
   if (!known.has(gateway!)) return `gateway "${gateway}" is not in cache.txt`;
   const config = ends.get(target);
   if (!config) return `${verb} ${target}, which is not in servers/`;
-  if (config.gateway !== undefined && config.gateway !== gateway) return `${verb} ${target}, but that end's config is ${config.gateway}'s (its cert and key lines), not ${gateway}'s`;
+  if (config.gateway !== undefined && config.gateway !== gateway)
+    return `${verb} ${target}, but that end's config is ${config.gateway}'s (its cert and key lines), not ${gateway}'s`;
   return undefined;
 }

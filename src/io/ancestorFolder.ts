@@ -1,37 +1,22 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-
-/**
- * One name in a P2P-VPN working folder, as found: a regular file's text, a
- * symlink's target (never followed), or something else. Parsing and every
- * judgement of what is acceptable happen in src/import.
- */
-export type FolderEntry =
-  | { kind: 'file'; text: string }
-  | { kind: 'symlink'; target: string }
-  | { kind: 'too-large' }
-  | { kind: 'other'; what: string };
-
-/** A sub-folder (servers/, keys/): its entries by name, or what stands there instead of a folder. */
-export type SubFolder = { kind: 'folder'; entries: Map<string, FolderEntry> } | { kind: 'missing' } | { kind: 'not-folder'; found: FolderEntry };
-
-/** The raw contents of a P2P-VPN working folder that `import` reads. */
-export interface AncestorFolder {
-  dir: string;
-  cache?: FolderEntry;
-  pairId?: FolderEntry;
-  servers: SubFolder;
-  keys: SubFolder;
-}
+import type { AncestorFolder, FolderEntry, SubFolder } from '../import/folder.js';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
 export function readAncestorFolder(dir: string): AncestorFolder {
-  if (!lstatIfExists(dir)?.isDirectory()) throw new UserError(`${dir}: not a folder; give the P2P-VPN working folder (the one with cache.txt, servers/ and keys/)`);
+  if (!lstatIfExists(dir)?.isDirectory())
+    throw new UserError(`${dir}: not a folder; give the P2P-VPN working folder (the one with cache.txt, servers/ and keys/)`);
   const cache = readEntry(join(dir, 'cache.txt'));
   const pairId = readEntry(join(dir, 'p2p_pair_id.txt'));
-  return { dir, servers: readSubFolder(join(dir, 'servers')), keys: readSubFolder(join(dir, 'keys')), ...(cache ? { cache } : {}), ...(pairId ? { pairId } : {}) };
+  return {
+    dir,
+    servers: readSubFolder(join(dir, 'servers')),
+    keys: readSubFolder(join(dir, 'keys')),
+    ...(cache ? { cache } : {}),
+    ...(pairId ? { pairId } : {}),
+  };
 }
 
 /** A folder's own entries; a symlink in its place is reported as one, not followed. */

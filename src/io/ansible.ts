@@ -33,13 +33,23 @@ export interface AnsibleRun {
  * own screen output goes to `echo` (for --verbose) and is otherwise dropped,
  * but for the end of its standard error, kept for a failure to quote.
  */
-export async function runAnsible(argv: string[], env: Record<string, string | undefined>, echo: ((text: string) => void) | undefined, tree: 'adhoc' | 'playbook'): Promise<AnsibleRun> {
+export async function runAnsible(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  echo: ((text: string) => void) | undefined,
+  tree: 'adhoc' | 'playbook',
+): Promise<AnsibleRun> {
   const dir = mkdtempSync(join(tmpdir(), 'p2pvpn-ansible-'));
   try {
     const enabled = [env['ANSIBLE_CALLBACKS_ENABLED'], 'tree'].filter(Boolean).join(',');
     const treeEnv = tree === 'adhoc' ? {} : { ANSIBLE_CALLBACKS_ENABLED: enabled, ANSIBLE_CALLBACK_TREE_DIR: dir };
     const args = tree === 'adhoc' ? [...argv.slice(1), '--tree', dir] : argv.slice(1);
-    const { code, stderrTail } = await spawnAnsible(argv[0]!, args, { ...env, ...utf8Locale(env), ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_NOCOLOR: '1', ...treeEnv }, echo);
+    const { code, stderrTail } = await spawnAnsible(
+      argv[0]!,
+      args,
+      { ...env, ...utf8Locale(env), ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_NOCOLOR: '1', ...treeEnv },
+      echo,
+    );
     return { code, stderrTail, results: readTree(dir) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -52,7 +62,12 @@ function utf8Locale(env: Record<string, string | undefined>): Record<string, str
   return /utf-?8/i.test(locale) ? {} : { LC_ALL: 'C.UTF-8' };
 }
 
-function spawnAnsible(command: string, args: string[], env: Record<string, string | undefined>, echo: ((text: string) => void) | undefined): Promise<{ code: number; stderrTail: string }> {
+function spawnAnsible(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  echo: ((text: string) => void) | undefined,
+): Promise<{ code: number; stderrTail: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';

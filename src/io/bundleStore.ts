@@ -12,6 +12,8 @@ import { syncDir } from './files.js';
 export interface BundleStore {
   /** The tarball out/ holds for a LAN, if any. */
   previous(lan: string): Promise<Buffer | undefined>;
+  /** Whether out/ holds a tarball for a LAN. */
+  holds(lan: string): boolean;
   /** Writes and flushes a LAN's next tarball, mode 0600 since it holds private keys, under a temporary name. */
   stage(lan: string, tarball: Buffer): Promise<void>;
   /** The sha256 (hex) of the tarball out/ will hold for a LAN after commit: the staged one, else the one read. */
@@ -47,6 +49,7 @@ export function bundleStore(outDir: string): BundleStore {
       digests.set(lan, sha256(bytes));
       await stageAs(tarball(lan), bytes, 0o600);
     },
+    holds: (lan) => existsSync(join(outDir, tarball(lan))),
     digest: (lan) => digests.get(lan),
     async stageFile(name, content) {
       const path = join(outDir, name);
@@ -68,6 +71,12 @@ export function bundleStore(outDir: string): BundleStore {
 /** The tarball out/ holds for a LAN, if any: what plan compares with (it needs no digest). */
 export function readTarball(outDir: string, lan: string): Promise<Buffer | undefined> {
   return readIfThere(join(outDir, `${lan}.tar.gz`));
+}
+
+/** The sha256 (hex) of the tarball out/ holds for a LAN, if any: what deploy checks the inventory against. */
+export function tarballDigest(outDir: string, lan: string): string | undefined {
+  const path = join(outDir, `${lan}.tar.gz`);
+  return existsSync(path) ? sha256(readFileSync(path)) : undefined;
 }
 
 /** Creates out/ (0700) if need be and deletes temporary files a killed run left; the caller holds the state lock, so no run is writing them. */

@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -52,7 +52,8 @@ function acquire(dir: string, me: LockHolder, warn: (line: string) => void): voi
       }
       const holder = readHolder(path);
       if (holder && !isStale(holder)) throw new UserError(heldMessage(dir, holder));
-      if (takeOver(dir, holder)) warn(`p2pvpn: ${path}: ${holder ? `taking over the lock of ${describe(holder)}, which is no longer running` : 'taking over an unreadable lock'}`);
+      if (takeOver(dir, holder))
+        warn(`p2pvpn: ${path}: ${holder ? `taking over the lock of ${describe(holder)}, which is no longer running` : 'taking over an unreadable lock'}`);
     }
     throw new UserError(`${path}: another run keeps taking the lock; try again`);
   } finally {

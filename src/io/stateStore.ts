@@ -1,14 +1,22 @@
 import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { printable } from '../model/problems.js';
+import { checkState, type StateProblem } from '../state/checkState.js';
 import { keyMismatches } from '../state/consistency.js';
-import { canonicalHeader, NewerStateError, parseStateFile, serializePublic, serializeSecrets, withGeneration, type ParsedStateFile, type StateTexts } from '../state/serialize.js';
-import { checkState } from '../state/checkState.js';
-import { isPublicStateShape, isSecretStateShape } from '../state/quickShape.js';
-import { PublicStateSchema, SecretStateSchema } from '../state/schema.js';
-import { shapeProblems } from '../state/serialize.js';
-import { printable } from '../validate/problems.js';
-import { emptyState, STATE_VERSION, type MeshState, type PublicState, type SecretState } from '../state/types.js';
+import { isPublicStateShape, isSecretStateShape, PublicStateSchema, SecretStateSchema } from '../state/schema.js';
+import {
+  canonicalHeader,
+  NewerStateError,
+  type ParsedStateFile,
+  parseStateFile,
+  type StateTexts,
+  serializePublic,
+  serializeSecrets,
+  shapeProblems,
+  withGeneration,
+} from '../state/serialize.js';
+import { emptyState, type MeshState, type PublicState, type SecretState, STATE_VERSION } from '../state/types.js';
 import { ensureDir, readIfExists, writeFileAtomic } from './files.js';
 
 export const PUBLIC_FILE = 'mesh.json';
@@ -42,7 +50,9 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
   if (all.every((p) => p.text === undefined)) return { state: emptyState(mesh), existed: false, highestGeneration: 0 };
   for (const p of pub) {
     if (!p.settled && p.file && p.file.value.mesh !== mesh) {
-      throw new UserError(`${dir} holds the state of mesh "${p.file.value.mesh}", not "${mesh}"; use --state to point at this mesh's state, or rename the mesh back`);
+      throw new UserError(
+        `${dir} holds the state of mesh "${p.file.value.mesh}", not "${mesh}"; use --state to point at this mesh's state, or rename the mesh back`,
+      );
     }
   }
   const highestGeneration = Math.max(0, ...all.map((p) => (p.settled ? 0 : (p.file?.value.generation ?? 0))));
@@ -55,7 +65,10 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
         continue;
       }
       if (p !== pub[0] || s !== sec[0]) {
-        warn(`p2pvpn: ${dir}: ${reasons.join('; ')}; a run was probably interrupted, so this run uses ${p.name} with ${s.name} (generation ${p.file!.value.generation}) and writes both anew`);
+        warn(
+          `p2pvpn: ${dir}: ${reasons.join('; ')}; a run was probably interrupted,` +
+            ` so this run uses ${p.name} with ${s.name} (generation ${p.file!.value.generation}) and writes both anew`,
+        );
       }
       const upgradedFrom = Math.min(p.file!.upgradedFrom ?? Infinity, s.file!.upgradedFrom ?? Infinity);
       const texts = { public: p.text!, secrets: s.text! };
@@ -67,7 +80,10 @@ export function loadState(dir: string, mesh: string, warn: (line: string) => voi
     warn(`p2pvpn: ${dir}: the first run was interrupted before it wrote ${SECRETS_FILE}; nothing had been handed out, starting afresh`);
     return { state: emptyState(mesh), existed: false, highestGeneration };
   }
-  throw new UserError(`${dir}: no ${PUBLIC_FILE} and ${SECRETS_FILE} (or their .bak copies) belong together: ${reasons.join('; ')}. Restore ${PUBLIC_FILE} from git and ${SECRETS_FILE} from your backup; nothing was changed`);
+  throw new UserError(
+    `${dir}: no ${PUBLIC_FILE} and ${SECRETS_FILE} (or their .bak copies) belong together: ${reasons.join('; ')}.` +
+      ` Restore ${PUBLIC_FILE} from git and ${SECRETS_FILE} from your backup; nothing was changed`,
+  );
 }
 
 /**
@@ -93,7 +109,12 @@ function readPair<T extends PublicState | SecretState>(dir: string, name: string
   const backupName = `${name}.bak`;
   const backupText = read(backupName);
   const header = backupText === undefined ? undefined : canonicalHeader(backupText);
-  const settled = header !== undefined && header.version === STATE_VERSION && header.kind === kind && (header.mesh ?? mesh) === mesh && header.generation <= (primary.file?.value.generation ?? 0);
+  const settled =
+    header !== undefined &&
+    header.version === STATE_VERSION &&
+    header.kind === kind &&
+    (header.mesh ?? mesh) === mesh &&
+    header.generation <= (primary.file?.value.generation ?? 0);
   return [primary, settled ? deferred(backupName, backupText!, () => parse(backupName, backupText)) : parse(backupName, backupText)];
 }
 
@@ -123,15 +144,20 @@ function whyNotAPair(p: Parsed<PublicState>, s: Parsed<SecretState>): string | u
     ...(isPublicStateShape(p.file.value) ? [] : shapeProblems(PublicStateSchema, p.file.value, PUBLIC_FILE)),
     ...(isSecretStateShape(s.file.value) ? [] : shapeProblems(SecretStateSchema, s.file.value, SECRETS_FILE)),
   ];
-  if (shape.length > 0) return `${p.name} and ${s.name} are malformed: ${shape.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
+  if (shape.length > 0) return `${p.name} and ${s.name} are malformed: ${listed(shape)}`;
   const contradictions = checkState({ public: p.file.value, secrets: s.file.value });
-  if (contradictions.length > 0) return `${p.name} and ${s.name} contradict each other: ${contradictions.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ')}`;
+  if (contradictions.length > 0) return `${p.name} and ${s.name} contradict each other: ${listed(contradictions)}`;
   if (p.file.value.generation !== s.file.value.generation) {
     return `${p.name} (generation ${p.file.value.generation}) and ${s.name} (generation ${s.file.value.generation}) are from different runs`;
   }
   const mismatches = keyMismatches({ public: p.file.value, secrets: s.file.value });
   if (mismatches.length > 0) return `${s.name} does not fit ${p.name}: ${mismatches.join(', ')}`;
   return undefined;
+}
+
+/** Problems with a state file, one after the other, as printable text (never a value: some are secrets). */
+function listed(problems: StateProblem[]): string {
+  return problems.map((x) => printable(`${x.file}: ${x.path === '' ? '' : `${x.path}: `}${x.message}`)).join(', ');
 }
 
 /** mesh.json is written first, so only the very first save (generation 1, no backups) can leave it alone. */
@@ -155,8 +181,18 @@ export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedSt
   if (readIfExists(join(dir, '.gitignore'))?.toString('utf8') !== GITIGNORE) write(join(dir, '.gitignore'), GITIGNORE, 0o644);
   const generation = loaded.highestGeneration + 1;
   const files = [
-    { name: PUBLIC_FILE, mode: 0o644, text: texts ? withGeneration(texts.public, generation) : serializePublic({ ...state.public, generation }), backup: loaded.texts?.public },
-    { name: SECRETS_FILE, mode: 0o600, text: texts ? withGeneration(texts.secrets, generation) : serializeSecrets({ ...state.secrets, generation }), backup: loaded.texts?.secrets },
+    {
+      name: PUBLIC_FILE,
+      mode: 0o644,
+      text: texts ? withGeneration(texts.public, generation) : serializePublic({ ...state.public, generation }),
+      backup: loaded.texts?.public,
+    },
+    {
+      name: SECRETS_FILE,
+      mode: 0o600,
+      text: texts ? withGeneration(texts.secrets, generation) : serializeSecrets({ ...state.secrets, generation }),
+      backup: loaded.texts?.secrets,
+    },
   ];
   for (const f of files) {
     const path = join(dir, f.name);
@@ -168,6 +204,11 @@ export function saveState(dir: string, state: MeshState, loadedBefore?: LoadedSt
 /** Temporary files of runs that were killed mid-write; safe to delete while holding the lock. */
 function removeStaleTemporaries(dir: string): void {
   for (const name of readdirSync(dir)) if (/^(mesh\.json|secrets\.json|\.gitignore)(\.bak)?\.tmp-\d+$/.test(name)) unlinkSync(join(dir, name));
+}
+
+/** Whether a folder holds a state file or the backup of one. */
+export function holdsState(dir: string): boolean {
+  return [PUBLIC_FILE, SECRETS_FILE, `${PUBLIC_FILE}.bak`, `${SECRETS_FILE}.bak`].some((f) => existsSync(join(dir, f)));
 }
 
 export function isDirectory(path: string): boolean {

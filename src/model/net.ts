@@ -13,19 +13,24 @@ export const CIDR_PATTERN = new RegExp(`${IPV4_PATTERN.source.slice(0, -1)}/(3[0
 
 export const RFC1918: readonly Block[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseBlock);
 
+/** Addresses are parsed and printed by ipaddr.js; a block's bounds are plain integer arithmetic. */
 export function ipToInt(ip: string): number {
-  const bytes = ipaddr.IPv4.parse(ip).toByteArray();
-  return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+  return toInt(ipaddr.IPv4.parse(ip));
 }
 
 export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return new ipaddr.IPv4([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]).toString();
+}
+
+function toInt(address: ipaddr.IPv4): number {
+  const [a, b, c, d] = address.octets as [number, number, number, number];
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 }
 
 /** Parses `a.b.c.d/len`; host bits are kept so callers can report them. */
 export function parseBlock(cidr: string): Block {
-  const [ip, len] = cidr.split('/');
-  return { start: ipToInt(ip!), prefix: Number(len) };
+  const [address, prefix] = ipaddr.IPv4.parseCIDR(cidr);
+  return { start: toInt(address), prefix };
 }
 
 export function blockSize(b: Block): number {
@@ -66,7 +71,12 @@ export function isPrivate(b: Block): boolean {
 
 /** Dotted netmask for OpenVPN's `route` and `ifconfig`, e.g. 255.255.240.0. */
 export function netmask(prefix: number): string {
-  return intToIp(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+  return ipaddr.IPv4.subnetMaskFromPrefixLength(prefix).toString();
+}
+
+/** The prefix length of a dotted netmask, e.g. 20 for 255.255.240.0. */
+export function prefixOfNetmask(mask: string): number {
+  return ipaddr.IPv4.parse(mask).prefixLengthFromSubnetMask() ?? Number.NaN;
 }
 
 /** Blocks that can never be a peer's address on the path between gateways (RFC 6890). */

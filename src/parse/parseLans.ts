@@ -1,5 +1,5 @@
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, Scalar, visit, type Document, type Node } from 'yaml';
-import { formatPath, type Problem } from '../validate/problems.js';
+import { Composer, type Document, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, type Node, Parser, Scalar, visit } from 'yaml';
+import { formatPath, type Problem } from '../model/problems.js';
 
 /** Far larger than any real mesh (200 LANs take about 40 KB). */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -41,7 +41,17 @@ function lexSafely(file: string, text: string): { tokens: string[] } | { problem
     return { problem: { severity: 'error', file, line: before.split('\n').length, col: offset - before.lastIndexOf('\n'), path: '', message } };
   };
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_FILE_BYTES) return { problem: { severity: 'error', file, line: 1, col: 1, path: '', message: `the file is ${bytes} bytes, far more than any mesh needs; keep it under ${MAX_FILE_BYTES} bytes` } };
+  if (bytes > MAX_FILE_BYTES)
+    return {
+      problem: {
+        severity: 'error',
+        file,
+        line: 1,
+        col: 1,
+        path: '',
+        message: `the file is ${bytes} bytes, far more than any mesh needs; keep it under ${MAX_FILE_BYTES} bytes`,
+      },
+    };
   const lexed = lexWithinDepth(text);
   return 'tokens' in lexed ? lexed : at(lexed.offset, lexed.message);
 }
@@ -77,7 +87,11 @@ export function parseLans(file: string, text: string): ParseResult {
   const source: SourceDoc = { file, doc, lines };
   if (problems.length > 0) return { source, problems };
   const deep = findTooDeep(doc.contents);
-  if (deep) return { source, problems: [at(deep.range?.[0] ?? 0, `the document nests deeper than ${MAX_DEPTH} levels, lans.yaml needs at most 4 (lans[].gateway.endpoint)`)] };
+  if (deep)
+    return {
+      source,
+      problems: [at(deep.range?.[0] ?? 0, `the document nests deeper than ${MAX_DEPTH} levels, lans.yaml needs at most 4 (lans[].gateway.endpoint)`)],
+    };
   const unsafe = findUnsafeNodes(source);
   problems.push(...unsafe.problems);
   // Aliases and non-scalar keys make the plain data unsafe to build; odd scalars still let the schema check the rest.
@@ -88,7 +102,10 @@ export function parseLans(file: string, text: string): ParseResult {
 
 /** The YAML library's own messages carry a code excerpt; keep the first sentence and say what to do. */
 function yamlMessage(code: string, message: string, source: string): string {
-  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+  const first = message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/\.$/, '');
   if (code === 'DUPLICATE_KEY') {
     const key = /^[A-Za-z0-9_-]{1,40}(?![A-Za-z0-9_-])/.exec(source)?.[0];
     return `duplicate key${key ? ` "${key}"` : ''}, each key may appear once in a mapping`;
@@ -112,7 +129,7 @@ function findUnsafeNodes(source: SourceDoc): { problems: Problem[]; fatal: boole
       return visit.SKIP;
     },
     Pair(_key, pair, path) {
-      if (!isScalar(pair.key) || typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number') {
+      if (!isScalar(pair.key) || (typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number')) {
         const node = (pair.key ?? pair.value ?? path[path.length - 1]) as Node;
         push(node, path, 'a key must be a plain word like "name", not a list, mapping or empty key');
         fatal = true;
@@ -137,7 +154,8 @@ function plainScalarProblem(src: string, value: unknown): string | undefined {
   if (YAML11_BOOLEANS.test(src)) return `bare "${src}" is a boolean in YAML 1.1 and a string in YAML 1.2, quote it ("${src}") or write true/false`;
   if (LEADING_ZERO_NUMBER.test(src)) return `"${src}" has a leading zero (octal in YAML 1.1), write it without the zero or quote it`;
   if (SEXAGESIMAL.test(src)) return `"${src}" is a base-60 number in YAML 1.1, quote it`;
-  if (typeof value === 'number' && !DECIMAL_INTEGER.test(src)) return `"${src}" is read as a number that is not a plain whole number, write a decimal like 1500 or quote it if text is meant`;
+  if (typeof value === 'number' && !DECIMAL_INTEGER.test(src))
+    return `"${src}" is read as a number that is not a plain whole number, write a decimal like 1500 or quote it if text is meant`;
   return undefined;
 }
 
@@ -169,7 +187,9 @@ function lexWithinDepth(text: string): { tokens: string[] } | { offset: number; 
     offset += token.length;
   }
   const indented = new RegExp(`^[ \\t]{${MAX_INDENT + 1},}`, 'm').exec(text);
-  return indented ? { offset: indented.index, message: `a line is indented more than ${MAX_INDENT} columns, lans.yaml needs far less; use 2 spaces per level` } : { tokens };
+  return indented
+    ? { offset: indented.index, message: `a line is indented more than ${MAX_INDENT} columns, lans.yaml needs far less; use 2 spaces per level` }
+    : { tokens };
 }
 
 /** The first node nested deeper than MAX_DEPTH, found without recursion so depth itself cannot overflow the stack. */

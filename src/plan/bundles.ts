@@ -1,7 +1,8 @@
+import type { LansConfig } from '../model/schema.js';
 import type { MeshState } from '../state/types.js';
-import type { LansConfig } from '../validate/schema.js';
-import { openVpnTrust, planOpenVpnBundle } from './openvpn.js';
+import { bundleFacts } from './facts.js';
 import { planGatewayFiles } from './gateway.js';
+import { openVpnTrust, planOpenVpnBundle } from './openvpn.js';
 import { buildTopology, type Site, type Topology } from './topology.js';
 import type { BundlePlan, PlannedFile } from './types.js';
 import { planWireGuardBundle } from './wireguard.js';
@@ -19,11 +20,12 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
   const topology = buildTopology(config, state.public);
   // The trust and revocation files of the whole mesh, made once: every OpenVPN bundle ships the same ones.
   const trust = topology.backend === 'openvpn' ? openVpnTrust(state) : undefined;
-  const planFiles = (site: Site): PlannedFile[] => (trust === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, trust));
+  const planFiles = (site: Site): PlannedFile[] =>
+    trust === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, trust);
+  const facts = (site: Site) => (omit?: ReadonlySet<string>) => bundleFacts(topology, state, site, omit);
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);
-    return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)] };
+    return { lan: site.name, files: [...backendFiles, ...planGatewayFiles(topology, site, backendFiles)], facts: facts(site) };
   };
-  return { topology, planBundle, planTunnelFiles: (site) => ({ lan: site.name, files: planFiles(site) }) };
+  return { topology, planBundle, planTunnelFiles: (site) => ({ lan: site.name, files: planFiles(site), facts: facts(site) }) };
 }
-

@@ -1,8 +1,7 @@
+import { openvpnDevice, wireguardInterface } from '../model/names.js';
 import { IPV4_PATTERN } from '../model/net.js';
-import { openvpnDevice } from './openvpn.js';
-import { peerOf, type Link, type Site, type Topology } from './topology.js';
+import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, type PlannedFile } from './types.js';
-import { wireguardInterface } from './wireguard.js';
 
 /** IPv4 20 + TCP 20: the largest TCP payload that fits the tunnel MTU. */
 const TCP_IPV4_HEADERS = 40;
@@ -159,7 +158,12 @@ function newPeerRule(peer: Site, iface: string, tunnelAddress: string): PeerRule
 export function firewallPorts(topology: Topology, site: Site): PortRule[] {
   const links = topology.linksBySite.get(site.name)!;
   if (topology.backend === 'openvpn') return links.map((link) => portRule(link.port, [peerOf(link, site.name).peer]));
-  return [portRule(site.wgPort, links.map((link) => peerOf(link, site.name).peer))];
+  return [
+    portRule(
+      site.wgPort,
+      links.map((link) => peerOf(link, site.name).peer),
+    ),
+  ];
 }
 
 /** Nothing is resolved here: an endpoint that is a DNS name may move and a missing one is unknown, so such a peer opens the port. */

@@ -28,7 +28,15 @@ const INSTALL_FILES = ['install.sh', 'uninstall.sh'];
 export function planInstallFiles(topology: Topology, site: Site, others: PlannedFile[]): PlannedFile[] {
   const unit = unitName(topology.mesh);
   const repair = repairUnitNames(topology.mesh);
-  const unitView = { mesh: topology.mesh, self: site.name, dir: installDir(topology.mesh), unit, repairService: repair.service, repairTimer: repair.timer, interval: REPAIR_INTERVAL_SECONDS };
+  const unitView = {
+    mesh: topology.mesh,
+    self: site.name,
+    dir: installDir(topology.mesh),
+    unit,
+    repairService: repair.service,
+    repairTimer: repair.timer,
+    interval: REPAIR_INTERVAL_SECONDS,
+  };
   const unitFiles: PlannedFile[] = [
     { path: `systemd/${unit}`, mode: MODE_PUBLIC, template: 'common/unit.service', view: unitView },
     { path: `systemd/${repair.service}`, mode: MODE_PUBLIC, template: 'common/repair.service', view: unitView },

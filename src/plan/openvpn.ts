@@ -1,14 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { meshCrl } from '../crypto/crl.js';
+import { meshCrl, trustedCaPem } from '../crypto/crl.js';
+import { openvpnDevice } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
-import { peerOf, type Link, type Site, type Topology } from './topology.js';
-import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 import { readmeFile } from './readme.js';
-
-/** The OpenVPN device of the tunnel to `peer`: 4 + at most 11 characters, within Linux's 15. */
-export function openvpnDevice(peer: string): string {
-  return `vpn-${peer}`;
-}
+import { type Link, peerOf, type Site, type Topology } from './topology.js';
+import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 
 /** What every OpenVPN bundle of a mesh shares: the CAs it trusts, their revocation lists, and what each gateway's certificate allows peers to check. */
 export interface OpenVpnTrust {
@@ -28,7 +24,6 @@ export interface OpenVpnTrust {
  */
 export function openVpnTrust(state: MeshState): OpenVpnTrust {
   const { public: pub } = state;
-  const cas = [pub.ca!.certificate.pem, pub.standbyCa?.certificate.pem, pub.retiringCa?.certificate.pem];
   const eku = new Map<string, boolean>();
   const hasEku = (lan: string): boolean => {
     let known = eku.get(lan);
@@ -39,7 +34,7 @@ export function openVpnTrust(state: MeshState): OpenVpnTrust {
     }
     return known;
   };
-  return { caPem: cas.filter((pem) => pem !== undefined).join(''), crlPem: meshCrl(pub, state.secrets)!, hasEku };
+  return { caPem: trustedCaPem(pub), crlPem: meshCrl(pub, state.secrets)!, hasEku };
 }
 
 /** One config per peer, the CAs and their revocation lists, this gateway's certificate and key, one tls-crypt key per link. */
@@ -121,5 +116,14 @@ function tunnelView(topology: Topology, link: Link, selfName: string, trust: Ope
 export const LOG_CAP_KIB = 1024;
 
 function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
-  return { mesh: topology.mesh, self: site.name, lanAddress: site.lanAddress, tunnels, firewall: site.firewall, devicePrefix: openvpnDevice(''), logCapKib: LOG_CAP_KIB, logCapBytes: LOG_CAP_KIB * 1024 };
+  return {
+    mesh: topology.mesh,
+    self: site.name,
+    lanAddress: site.lanAddress,
+    tunnels,
+    firewall: site.firewall,
+    devicePrefix: openvpnDevice(''),
+    logCapKib: LOG_CAP_KIB,
+    logCapBytes: LOG_CAP_KIB * 1024,
+  };
 }

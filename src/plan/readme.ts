@@ -12,7 +12,8 @@ export function readmeFile(topology: Topology, site: Site): PlannedFile {
     const from = peer.endpoint ?? 'any address: it has no endpoint and dials in';
     return { name: peer.name, endpoint: peer.endpoint ?? '(none, it dials in)', from, port, subnets: peer.subnets.map((s) => s.cidr).join(', ') };
   });
-  const ports = topology.backend === 'openvpn' ? peers.map((p) => ({ port: p.port, from: `${p.name} (${p.from})` })) : [{ port: site.wgPort, from: 'every peer' }];
+  const ports =
+    topology.backend === 'openvpn' ? peers.map((p) => ({ port: p.port, from: `${p.name} (${p.from})` })) : [{ port: site.wgPort, from: 'every peer' }];
   return {
     path: 'README',
     mode: MODE_PUBLIC,

@@ -1,8 +1,8 @@
-import { gatewayTransit, pairTransit } from '../allocate/transit.js';
+import { tunnelMtu } from '../model/mtu.js';
 import { formatBlock, netmask, parseBlock } from '../model/net.js';
+import type { AwsConfig, Backend, Flavour, LansConfig } from '../model/schema.js';
+import { gatewayTransit, pairTransit } from '../model/transit.js';
 import type { PublicState } from '../state/types.js';
-import type { AwsConfig, Backend, Flavour, LansConfig } from '../validate/schema.js';
-import { tunnelMtu } from './mtu.js';
 
 /** One subnet in both notations the data planes use. */
 export interface Route {
@@ -94,7 +94,15 @@ export function buildTopology(config: LansConfig, state: PublicState): Topology 
   });
   const linksBySite = new Map<string, Link[]>(sites.map((s) => [s.name, []]));
   for (const link of links) for (const end of link.ends) linksBySite.get(end.name)!.push(link);
-  return { mesh: config.mesh.name, backend: config.mesh.backend, tunnelMtu: tunnelMtu(config.mesh.backend, config.mesh.underlayMtu), underlayMtu: config.mesh.underlayMtu, sites, links, linksBySite };
+  return {
+    mesh: config.mesh.name,
+    backend: config.mesh.backend,
+    tunnelMtu: tunnelMtu(config.mesh.backend, config.mesh.underlayMtu),
+    underlayMtu: config.mesh.underlayMtu,
+    sites,
+    links,
+    linksBySite,
+  };
 }
 
 function toRoute(cidr: string): Route {

@@ -1,12 +1,8 @@
+import { wireguardInterface } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
 import { readmeFile } from './readme.js';
 import { peerOf, type Site, type Topology } from './topology.js';
 import { MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
-
-/** The WireGuard interface of a mesh: 3 + at most 11 characters, within Linux's 15. */
-export function wireguardInterface(mesh: string): string {
-  return `wg-${mesh}`;
-}
 
 /** One wg-quick config with a [Peer] per other gateway, and the scripts that run it. */
 export function planWireGuardBundle(topology: Topology, state: MeshState, site: Site): PlannedFile[] {

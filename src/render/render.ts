@@ -1,7 +1,8 @@
 import type Handlebars from 'handlebars';
 import runtime from 'handlebars/runtime.js';
+import type { BundleFacts } from '../plan/facts.js';
 import type { BundlePlan } from '../plan/types.js';
-import { templates } from './precompiled.js';
+import { partials, templates } from './precompiled.js';
 
 /** A rendered file, ready to pack. */
 export interface BundleFile {
@@ -13,12 +14,15 @@ export interface BundleFile {
 export interface RenderedBundle {
   lan: string;
   files: BundleFile[];
+  /** The plan's facts of the bundle, which explain how it differs from an old one. */
+  facts(omit?: ReadonlySet<string>): BundleFacts;
 }
 
 // Templates are compiled at build time (precompile.ts); a run needs only the runtime.
 // Its typings (handlebars/runtime.d.ts) declare nothing: it is the package's API without the compiler.
 const handlebars = (runtime as unknown as typeof Handlebars).create();
 templateHelpers(handlebars);
+for (const [name, spec] of Object.entries(partials)) handlebars.registerPartial(name, handlebars.template(spec));
 const loaded = new Map<string, Handlebars.TemplateDelegate>();
 
 /**
@@ -57,5 +61,5 @@ function template(name: string): Handlebars.TemplateDelegate {
 
 export function renderBundle(plan: BundlePlan): RenderedBundle {
   const files = plan.files.map((f) => ({ path: f.path, mode: f.mode, content: 'content' in f ? f.content : template(f.template)(f.view) }));
-  return { lan: plan.lan, files };
+  return { lan: plan.lan, files, facts: plan.facts };
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The templates folder at the package root (this file is dist/src/render/templateSource.js). */
@@ -11,15 +11,13 @@ export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import
  * uses ../ anywhere makes Handlebars copy its stack of contexts for every item
  * of every loop. data (what @root needs) only for a template that uses it:
  * with data on, Handlebars wraps a block anew at every #if or #each in a loop.
- * strict (a missing value throws instead of rendering as nothing) is for the
- * tests, which render every fixture both ways and require the same bytes: in
- * a run, the source location it builds for every placed value cost a fifth
- * of rendering.
+ * strict: a value the view lacks throws instead of rendering as nothing, in
+ * every run (precompile.ts keeps it cheap).
  */
-export function compileOptions(text: string, strict = false) {
+export function compileOptions(text: string) {
   return {
-    strict,
-    assumeObjects: strict,
+    strict: true,
+    assumeObjects: true,
     noEscape: true,
     knownHelpers: { each: true, if: true },
     knownHelpersOnly: true,
@@ -27,10 +25,27 @@ export function compileOptions(text: string, strict = false) {
   };
 }
 
-/** Every template's name, `<folder>/<file>` without `.hbs`, sorted. */
+/** Every template's name, `<folder>/<file>` without `.hbs`, sorted; partials/ holds pieces the templates share, not templates. */
 export function templateNames(): string[] {
+  return hbsFiles().filter((name) => !name.startsWith(PARTIALS));
+}
+
+/** Every partial's name, as a template includes it: `{{> partials/<file>}}` on a line of its own. */
+export function partialNames(): string[] {
+  return hbsFiles().filter((name) => name.startsWith(PARTIALS));
+}
+
+const PARTIALS = 'partials/';
+
+function hbsFiles(): string[] {
   return readdirSync(TEMPLATES_DIR, { recursive: true, encoding: 'utf8' })
     .filter((path) => path.endsWith('.hbs'))
     .map((path) => path.slice(0, -'.hbs'.length).split('\\').join('/'))
     .sort();
+}
+
+/** A template's text with each partial it includes written out: what it renders, line for line. */
+export function expandedTemplate(name: string): string {
+  const text = readFileSync(`${TEMPLATES_DIR}${name}.hbs`, 'utf8');
+  return text.replace(/^\{\{> ([\w/-]+)\}\}\n/gm, (_, partial: string) => expandedTemplate(partial));
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { HOSTNAME_PATTERN, LansSchema } from '../validate/schema.js';
 import { IPV4_PATTERN } from '../model/net.js';
+import { HOSTNAME_PATTERN, LansSchema } from '../model/schema.js';
 
 /** Where the schema lives in the repository and in the npm package. */
 export const SCHEMA_PATH = 'schema/lans.schema.json';

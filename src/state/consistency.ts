@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import type { MeshState } from './types.js';
 
 /**
@@ -35,13 +35,27 @@ export function keyMismatches(state: MeshState): string[] {
     }
     if (!good) problems.push(what);
   };
-  if (pub.ca) check('the CA key does not match the CA certificate', () => secrets.caKey !== undefined && keyMatchesCertificate(secrets.caKey, pub.ca!.certificate.pem));
-  if (pub.standbyCa) check('the standby CA key does not match the standby CA certificate', () => secrets.standbyCaKey !== undefined && keyMatchesCertificate(secrets.standbyCaKey, pub.standbyCa!.certificate.pem));
-  if (pub.retiringCa) check('the retiring CA key does not match the retiring CA certificate', () => secrets.retiringCaKey !== undefined && keyMatchesCertificate(secrets.retiringCaKey, pub.retiringCa!.certificate.pem));
+  if (pub.ca)
+    check('the CA key does not match the CA certificate', () => secrets.caKey !== undefined && keyMatchesCertificate(secrets.caKey, pub.ca!.certificate.pem));
+  if (pub.standbyCa)
+    check(
+      'the standby CA key does not match the standby CA certificate',
+      () => secrets.standbyCaKey !== undefined && keyMatchesCertificate(secrets.standbyCaKey, pub.standbyCa!.certificate.pem),
+    );
+  if (pub.retiringCa)
+    check(
+      'the retiring CA key does not match the retiring CA certificate',
+      () => secrets.retiringCaKey !== undefined && keyMatchesCertificate(secrets.retiringCaKey, pub.retiringCa!.certificate.pem),
+    );
   for (const [name, lan] of Object.entries(pub.lans)) {
     const secret = secrets.lans[name];
-    if (lan.certificate) check(`the key of ${name} does not match its certificate`, () => secret?.key !== undefined && keyMatchesCertificate(secret.key, lan.certificate!.pem));
-    if (lan.wgPublicKey) check(`the WireGuard private key of ${name} does not match its public key`, () => secret?.wgPrivateKey !== undefined && wgKeysMatch(secret.wgPrivateKey, lan.wgPublicKey!));
+    if (lan.certificate)
+      check(`the key of ${name} does not match its certificate`, () => secret?.key !== undefined && keyMatchesCertificate(secret.key, lan.certificate!.pem));
+    if (lan.wgPublicKey)
+      check(
+        `the WireGuard private key of ${name} does not match its public key`,
+        () => secret?.wgPrivateKey !== undefined && wgKeysMatch(secret.wgPrivateKey, lan.wgPublicKey!),
+      );
   }
   return problems;
 }

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
-import { OLDEST_VERSION, upgrade } from './migrate.js';
 import type { StateProblem } from './checkState.js';
-import { STATE_VERSION, type MeshState, type PublicState, type SecretState } from './types.js';
+import { OLDEST_VERSION, upgrade } from './migrate.js';
+import { type MeshState, type PublicState, type SecretState, STATE_VERSION } from './types.js';
 
 /** Canonical JSON: LANs and pairs in number order, so the same state always writes the same bytes. */
 export function serializePublic(state: PublicState): string {
@@ -67,10 +67,16 @@ export function parseStateFile<T extends PublicState | SecretState>(text: string
   }
   const v = value as { version?: unknown; kind?: unknown };
   if (typeof value !== 'object' || value === null || v.kind !== kind) {
-    throw new UserError(`${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (its kind is not "${kind}"); restore it from ${file}.bak or from your backup (the state was left untouched)`);
+    throw new UserError(
+      `${file}: not a p2pvpn ${kind === 'p2pvpn-state' ? 'state' : 'secrets'} file (its kind is not "${kind}");` +
+        ` restore it from ${file}.bak or from your backup (the state was left untouched)`,
+    );
   }
   if (typeof v.version !== 'number' || v.version > STATE_VERSION) {
-    throw new NewerStateError(`${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION}); upgrade p2pvpn, the state was left untouched`);
+    throw new NewerStateError(
+      `${file}: written by a newer p2pvpn (format version ${String(v.version)}, this one reads up to ${STATE_VERSION});` +
+        ' upgrade p2pvpn, the state was left untouched',
+    );
   }
   if (!Number.isInteger(v.version) || v.version < OLDEST_VERSION) {
     throw new UserError(`${file}: format version ${v.version} is older than any p2pvpn release reads (${OLDEST_VERSION} to ${STATE_VERSION})`);
@@ -107,7 +113,10 @@ export function serializeState(state: MeshState): StateTexts {
  * large OpenVPN mesh). Otherwise prev is serialized and compared.
  */
 export function sameStateAs(next: StateTexts, prev: MeshState, loadedTexts?: StateTexts): boolean {
-  return (next.public === loadedTexts?.public || next.public === serializePublic(prev.public)) && (next.secrets === loadedTexts?.secrets || next.secrets === serializeSecrets(prev.secrets));
+  return (
+    (next.public === loadedTexts?.public || next.public === serializePublic(prev.public)) &&
+    (next.secrets === loadedTexts?.secrets || next.secrets === serializeSecrets(prev.secrets))
+  );
 }
 
 /** What the start of a canonical text says; `mesh` only in mesh.json. */
@@ -119,7 +128,10 @@ export interface StateHeader {
 }
 
 const HEADERS = [
-  { pattern: /^\{\n  "version": (\d+),\n  "kind": "(p2pvpn-state)",\n  "generation": (\d+),\n  "mesh": "([a-z0-9-]+)",\n/, keys: ['"version"', '"kind"', '"generation"', '"mesh"'] },
+  {
+    pattern: /^\{\n  "version": (\d+),\n  "kind": "(p2pvpn-state)",\n  "generation": (\d+),\n  "mesh": "([a-z0-9-]+)",\n/,
+    keys: ['"version"', '"kind"', '"generation"', '"mesh"'],
+  },
   { pattern: /^\{"version":(\d+),"kind":"(p2pvpn-secrets)","generation":(\d+),/, keys: ['"version"', '"kind"', '"generation"'] },
 ];
 
@@ -152,8 +164,16 @@ export function shapeProblems(schema: z.ZodType, value: unknown, file: StateProb
   const result = schema.safeParse(value);
   if (result.success) return [];
   return result.error.issues.slice(0, 20).map((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-    const message = issue.code === 'unrecognized_keys' ? `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message;
+    const path = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown ${issue.keys.length === 1 ? 'key' : 'keys'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : issue.code === 'invalid_type'
+          ? `expected ${issue.expected}`
+          : issue.message;
     return { file, path, message };
   });
 }

@@ -1,10 +1,11 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { z } from 'zod';
+import type { Report } from '../model/problems.js';
+import { formatPath, type Problem } from '../model/problems.js';
+import { type Lan, LanSchema, type LansConfig, LansSchema, MeshSchema } from '../model/schema.js';
 import { keyPositionOf, parseLans, positionOf, type SourceDoc } from '../parse/parseLans.js';
-import { formatPath, type Problem } from './problems.js';
-import { rules, type Report } from './rules/index.js';
+import { rules } from './rules/index.js';
 import { fileIndex } from './rules/lanRef.js';
-import { LanSchema, LansSchema, MeshSchema, type Lan, type LansConfig } from './schema.js';
 
 export interface ValidationResult {
   config?: LansConfig;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, pollUntil, sleep } from './exec.js';
-import { assertNoOutage, assertStillRunning, duringPings, regenerate, runScript, tunnelProcesses, type LiveMesh } from './lifecycle.js';
-import { allLinks, waitLinksUp, type Link } from './links.js';
-import { installBundle, outDir, type Installed } from './mesh.js';
+import { assertNoOutage, assertStillRunning, duringPings, type LiveMesh, regenerate, runScript, tunnelProcesses } from './lifecycle.js';
+import { allLinks, type Link, waitLinksUp } from './links.js';
+import { type Installed, installBundle, outDir } from './mesh.js';
 import type { PingTally } from './ping.js';
 
 /**
@@ -43,7 +43,8 @@ export async function rotateCaLive(live: LiveMesh, lansFile: string, newCa: RegE
   }
   await restartingStep(live, lansFile, ['rotate', '--ca']);
   for (const link of allLinks(live.installed)) {
-    for (const [self, peer] of [link.ends, [link.ends[1], link.ends[0]]] as const) assert.match(tunnelLog(self, peer), newCa, `${self.site.spec.name} verified ${peer.site.spec.name} by the new CA`);
+    for (const [self, peer] of [link.ends, [link.ends[1], link.ends[0]]] as const)
+      assert.match(tunnelLog(self, peer), newCa, `${self.site.spec.name} verified ${peer.site.spec.name} by the new CA`);
   }
   return { tarballs: before };
 }
@@ -62,9 +63,14 @@ export async function rotateCaLive(live: LiveMesh, lansFile: string, newCa: RegE
  */
 export async function finishCaLive(live: LiveMesh, lansFile: string, start: RotationStart, opts: { demandsEku: boolean }): Promise<void> {
   const { lab, backend } = live;
-  const tarballs = opts.demandsEku ? await restartingStep(live, lansFile, ['rotate', '--ca', '--finish']) : await quietStep(live, lansFile, ['rotate', '--ca', '--finish']);
+  const tarballs = opts.demandsEku
+    ? await restartingStep(live, lansFile, ['rotate', '--ca', '--finish'])
+    : await quietStep(live, lansFile, ['rotate', '--ca', '--finish']);
   // The configs the tunnels now run demand EKU (their logs may not say so: mute 20 keeps OpenVPN's EKU lines short).
-  if (opts.demandsEku) for (const link of allLinks(live.installed)) for (const [self, peer] of [link.ends, [link.ends[1], link.ends[0]]] as const) assert.match(readFileSync(join(self.bundle, 'openvpn', `${peer.site.spec.name}.conf`), 'utf8'), /^remote-cert-tls (client|server)$/m);
+  if (opts.demandsEku)
+    for (const link of allLinks(live.installed))
+      for (const [self, peer] of [link.ends, [link.ends[1], link.ends[0]]] as const)
+        assert.match(readFileSync(join(self.bundle, 'openvpn', `${peer.site.spec.name}.conf`), 'utf8'), /^remote-cert-tls (client|server)$/m);
   const [stale, ...peers] = live.installed as [Installed, ...Installed[]];
   await presentOldCertificate(live, stale, start.tarballs.get(stale.site.spec.name)!);
   // OpenVPN re-reads crl.pem when it prepares a key negotiation (ssl.c, key_state_init), so a tunnel still
@@ -74,11 +80,18 @@ export async function finishCaLive(live: LiveMesh, lansFile: string, start: Rota
   const refusal = /VERIFY ERROR: depth=0, error=(certificate revoked|unable to get local issuer certificate)/;
   try {
     // The peers' tunnels keep running (and their logs), so the verdict is theirs: each refuses, none of stale's new tunnels comes up.
-    await pollUntil('every peer to refuse the old certificate', live.readyMs, async () => (peers.every((p) => refusal.test(tunnelLog(p, stale))) ? true : undefined));
+    await pollUntil('every peer to refuse the old certificate', live.readyMs, async () =>
+      peers.every((p) => refusal.test(tunnelLog(p, stale))) ? true : undefined,
+    );
     await sleep(live.stayDownMs);
-    for (const peer of peers) assert.doesNotMatch(tunnelLog(stale, peer), /Initialization Sequence Completed/, `${stale.site.spec.name}'s tunnel to ${peer.site.spec.name} stays down`);
+    for (const peer of peers)
+      assert.doesNotMatch(tunnelLog(stale, peer), /Initialization Sequence Completed/, `${stale.site.spec.name}'s tunnel to ${peer.site.spec.name} stays down`);
     // A dialler told of the restart restarts too and reads the CAs anew; the others still hold the old CA, and the CRL refuses it.
-    if (!opts.demandsEku) assert.ok(peers.some((p) => /error=certificate revoked/.test(tunnelLog(p, stale))), 'a tunnel running since step 1 refuses it by the CRL');
+    if (!opts.demandsEku)
+      assert.ok(
+        peers.some((p) => /error=certificate revoked/.test(tunnelLog(p, stale))),
+        'a tunnel running since step 1 refuses it by the CRL',
+      );
   } finally {
     await installBundle(lab, stale.site.gateway, tarballs.get(stale.site.spec.name)!, stale.site.spec.name, 'main');
     await runScript(stale, 'up.sh', backend);
@@ -92,15 +105,18 @@ async function restartingStep(live: LiveMesh, lansFile: string, command: string[
   const { tarballs, changed } = await regenerate(lab, lansFile, command);
   assert.deepEqual(changed, live.installed.map((i) => i.site.spec.name).sort(), 'every bundle changes');
   const started: string[] = [];
-  const tallies = await duringPings(live.installed.map((i) => i.site), async () => {
-    for (const i of live.installed) {
-      await installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main');
-      const r = await runScript(i, 'up.sh', backend);
-      started.push(...startedTunnels(r.stdout).map((peer) => `${i.site.spec.name}->${peer}`));
-      await waitLinksUp(backend, allLinks(live.installed), live.readyMs);
-      assert.deepEqual(refusals(live.installed), [], `no handshake was refused once ${i.site.spec.name} ran its new bundle`);
-    }
-  });
+  const tallies = await duringPings(
+    live.installed.map((i) => i.site),
+    async () => {
+      for (const i of live.installed) {
+        await installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main');
+        const r = await runScript(i, 'up.sh', backend);
+        started.push(...startedTunnels(r.stdout).map((peer) => `${i.site.spec.name}->${peer}`));
+        await waitLinksUp(backend, allLinks(live.installed), live.readyMs);
+        assert.deepEqual(refusals(live.installed), [], `no handshake was refused once ${i.site.spec.name} ran its new bundle`);
+      }
+    },
+  );
   const everyEnd = allLinks(live.installed).flatMap((l) => [`${name(l, 0)}->${name(l, 1)}`, `${name(l, 1)}->${name(l, 0)}`]);
   assert.deepEqual(started.sort(), everyEnd.sort(), 'each end of each link restarted exactly once');
   assertBoundedGaps(tallies);
@@ -114,10 +130,13 @@ async function quietStep(live: LiveMesh, lansFile: string, command: string[]): P
   assert.deepEqual(changed, live.installed.map((i) => i.site.spec.name).sort(), 'every bundle changes');
   const tunnels = tunnelProcesses(live.installed);
   const started: string[] = [];
-  const tallies = await duringPings(live.installed.map((i) => i.site), async () => {
-    await Promise.all(live.installed.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
-    for (const r of await Promise.all(live.installed.map((i) => runScript(i, 'up.sh', backend)))) started.push(...startedTunnels(r.stdout));
-  });
+  const tallies = await duringPings(
+    live.installed.map((i) => i.site),
+    async () => {
+      await Promise.all(live.installed.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
+      for (const r of await Promise.all(live.installed.map((i) => runScript(i, 'up.sh', backend)))) started.push(...startedTunnels(r.stdout));
+    },
+  );
   assertNoOutage(tallies, live.installed, backend);
   assertStillRunning(tunnels);
   assert.deepEqual(started, [], 'up.sh started no tunnel');
@@ -160,7 +179,12 @@ function refusals(installed: Installed[]): string[] {
   return installed.flatMap((self) =>
     installed
       .filter((peer) => peer !== self)
-      .flatMap((peer) => tunnelLog(self, peer).split('\n').filter((l) => /VERIFY (\S+ )?ERROR/.test(l)).map((l) => `${self.site.spec.name}/${peer.site.spec.name}: ${l}`)),
+      .flatMap((peer) =>
+        tunnelLog(self, peer)
+          .split('\n')
+          .filter((l) => /VERIFY (\S+ )?ERROR/.test(l))
+          .map((l) => `${self.site.spec.name}/${peer.site.spec.name}: ${l}`),
+      ),
   );
 }
 
@@ -177,6 +201,14 @@ function assertBoundedGaps(tallies: PingTally[]): void {
   };
   const gaps = tallies.map((t) => ({ link: `${t.from} -> ${t.to}`, gap: longest(t.missing), window: t.window }));
   process.stderr.write(`  longest run of lost pings per link while its ends restarted: ${gaps.map((g) => `${g.gap}/${g.window}`).join(' ')}\n`);
-  assert.deepEqual(tallies.filter((t) => t.window === 0), [], 'every link answered');
-  assert.deepEqual(gaps.filter((g) => g.gap > RESTART_GAP_PINGS), [], `no link went more than ${RESTART_GAP_PINGS / 10} s without an answer`);
+  assert.deepEqual(
+    tallies.filter((t) => t.window === 0),
+    [],
+    'every link answered',
+  );
+  assert.deepEqual(
+    gaps.filter((g) => g.gap > RESTART_GAP_PINGS),
+    [],
+    `no link went more than ${RESTART_GAP_PINGS / 10} s without an answer`,
+  );
 }

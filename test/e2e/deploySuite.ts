@@ -3,13 +3,13 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, FIXTURES } from '../support/cli.js';
-import { exec, type ExecResult } from './exec.js';
+import { type ExecResult, exec } from './exec.js';
 import { JOINER, lanYaml } from './lifecycle.js';
-import { addSite, buildNetwork, NAT_SSH_PORT, outDir, pingAcrossLans, privateRootOf, readFixture, WG_USERSPACE_ENV, type Mesh, type Site } from './mesh.js';
-import { addUnderlayHost, cleanup, createLab, execInGateway, remainingNamespaces, type Lab } from './netns.js';
+import { addSite, buildNetwork, type Mesh, NAT_SSH_PORT, outDir, pingAcrossLans, privateRootOf, readFixture, type Site, WG_USERSPACE_ENV } from './mesh.js';
+import { addUnderlayHost, cleanup, createLab, execInGateway, type Lab, remainingNamespaces } from './netns.js';
 import { startPing } from './ping.js';
 import { missingPrerequisite, skipUnlessRequired } from './prerequisites.js';
-import { sshClient, startSshd, type SshClient, type Sshd } from './sshd.js';
+import { type SshClient, type Sshd, sshClient, startSshd } from './sshd.js';
 
 /** The machine that deploys: on the underlay, like a laptop or CI runner on the internet. */
 const CONTROLLER = '198.51.100.250';
@@ -37,7 +37,8 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
     /** The real CLI, in the controller namespace. */
     const cli = (...args: string[]): Promise<ExecResult> =>
       exec(['ip', 'netns', 'exec', controller, process.execPath, BIN, ...args], { env: client.env, allowFail: true, timeoutMs: 300_000 });
-    const p2pvpn = (command: string, ...args: string[]): Promise<ExecResult> => cli(command, lans, '--out', outDir(lab), ...(['generate', 'plan', 'rotate'].includes(command) ? ['--state', state()] : []), ...args);
+    const p2pvpn = (command: string, ...args: string[]): Promise<ExecResult> =>
+      cli(command, lans, '--out', outDir(lab), ...(['generate', 'plan', 'rotate'].includes(command) ? ['--state', state()] : []), ...args);
     const installed = (lan: string): string => join(privateRootOf(lab, lan), 'etc-p2pvpn', spec.mesh);
 
     before(async () => {
@@ -70,16 +71,27 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
     it('deploy from the controller brings the four-LAN mesh up: every host reaches every other LAN', async () => {
       const r = await p2pvpn('deploy');
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.deepEqual(outcomes(r.stdout), spec.lans.map((l) => `changed ${l.name}`), r.stdout);
-      assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), []);
-      for (const lan of spec.lans) assert.equal(readFileSync(join(installed(lan.name), '.bundle.sha256'), 'utf8').trim(), sha256Of(lab, lan.name), `${lan.name} records its tarball`);
+      assert.deepEqual(
+        outcomes(r.stdout),
+        spec.lans.map((l) => `changed ${l.name}`),
+        r.stdout,
+      );
+      assert.deepEqual(
+        (await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok),
+        [],
+      );
+      for (const lan of spec.lans)
+        assert.equal(readFileSync(join(installed(lan.name), '.bundle.sha256'), 'utf8').trim(), sha256Of(lab, lan.name), `${lan.name} records its tarball`);
       assert.ok(!existsSync(`/etc/systemd/system/p2pvpn-${spec.mesh}.service`), "no gateway wrote into the host's own /etc");
     });
 
     it('deploy again changes nothing', async () => {
       const r = await p2pvpn('deploy');
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.deepEqual(outcomes(r.stdout), spec.lans.map((l) => `unchanged ${l.name}`));
+      assert.deepEqual(
+        outcomes(r.stdout),
+        spec.lans.map((l) => `unchanged ${l.name}`),
+      );
     });
 
     it('a LAN joins: deploy changes exactly the gateways plan lists, new one first, and a ping between two existing LANs loses nothing', async () => {
@@ -88,11 +100,21 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
       writeFileSync(lans, readFileSync(fixture, 'utf8') + lanYaml(JOINER));
       const plan = await p2pvpn('plan', '--json');
       assert.equal(plan.code, 3, plan.stderr);
-      const planned = (JSON.parse(plan.stdout) as { gateways: { lan: string; verdict: string }[] }).gateways.filter((g) => g.verdict !== 'unchanged').map((g) => g.lan).sort();
+      const planned = (JSON.parse(plan.stdout) as { gateways: { lan: string; verdict: string }[] }).gateways
+        .filter((g) => g.verdict !== 'unchanged')
+        .map((g) => g.lan)
+        .sort();
       assert.equal((await p2pvpn('generate')).code, 0);
       const check = await p2pvpn('deploy', '--check');
       assert.equal(check.code, 0, check.stdout + check.stderr);
-      assert.deepEqual(outcomes(check.stdout).filter((l) => l.startsWith('would change ')).map((l) => l.split(' ')[2]!).sort(), planned, '--check names what plan listed');
+      assert.deepEqual(
+        outcomes(check.stdout)
+          .filter((l) => l.startsWith('would change '))
+          .map((l) => l.split(' ')[2]!)
+          .sort(),
+        planned,
+        '--check names what plan listed',
+      );
       assert.match(check.stdout, new RegExp(`^would change +${JOINER.name} +\\(new: nothing installed yet\\)$`, 'm'));
       assert.ok(!existsSync(join(installed(JOINER.name), '.bundle.sha256')), '--check installed nothing');
       const [alpha, bravo] = mesh.sites;
@@ -105,11 +127,19 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
         assert.deepEqual(tally.missing, [], `no ping lost between alpha and bravo during the rollout (${tally.window} sent)`);
       }
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      const changed = outcomes(r.stdout).filter((l) => l.startsWith('changed ')).map((l) => l.split(' ')[1]!).sort();
+      const changed = outcomes(r.stdout)
+        .filter((l) => l.startsWith('changed '))
+        .map((l) => l.split(' ')[1]!)
+        .sort();
       assert.deepEqual(changed, planned, 'Ansible changed exactly what plan listed');
       const recorded = (lan: string): number => statSync(join(installed(lan), '.bundle.sha256')).mtimeMs;
-      for (const lan of changed.filter((l) => l !== JOINER.name)) assert.ok(recorded(JOINER.name) < recorded(lan), `the new gateway was installed before ${lan}`);
-      assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the new LAN reaches every LAN');
+      for (const lan of changed.filter((l) => l !== JOINER.name))
+        assert.ok(recorded(JOINER.name) < recorded(lan), `the new gateway was installed before ${lan}`);
+      assert.deepEqual(
+        (await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok),
+        [],
+        'the new LAN reaches every LAN',
+      );
     });
 
     it('status shows every link up, in parallel from every gateway', async () => {
@@ -117,7 +147,10 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const status = JSON.parse(r.stdout) as { links: { ends: string[]; up: boolean; seen: string[] }[] };
       assert.equal(status.links.length, 10);
-      assert.deepEqual(status.links.filter((l) => !l.up), []);
+      assert.deepEqual(
+        status.links.filter((l) => !l.up),
+        [],
+      );
       const text = await p2pvpn('status');
       assert.match(text.stdout, /mesh \S+: 10 of 10 links up/);
     });
@@ -129,7 +162,14 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
         const r = await p2pvpn('status');
         assert.equal(r.code, 3, r.stdout + r.stderr);
         const named = [...r.stdout.matchAll(/^link (\S+) is not up: (.*)$/gm)].map((m) => m[1]);
-        assert.deepEqual(named.sort(), mesh.sites.filter((s) => s !== bravo).map((s) => [s.spec.name, 'bravo'].sort().join('-')).sort(), r.stdout);
+        assert.deepEqual(
+          named.sort(),
+          mesh.sites
+            .filter((s) => s !== bravo)
+            .map((s) => [s.spec.name, 'bravo'].sort().join('-'))
+            .sort(),
+          r.stdout,
+        );
         assert.match(r.stdout, /bravo sees it down/);
       } finally {
         await execInGateway(bravo.gateway, ['setsid', '-w', join('/etc/p2pvpn', spec.mesh, 'up.sh')], { env: wgEnv });
@@ -146,7 +186,11 @@ export function describeDeploySuite(backend: 'openvpn' | 'wireguard'): void {
       for (const site of mesh.sites) {
         const lan = site.spec.name;
         assert.equal(readFileSync(join(installed(lan), '.bundle.sha256'), 'utf8').trim(), before.get(lan), `${lan} still runs its whole previous bundle`);
-        assert.deepEqual(readdirSync(join(privateRootOf(lab, lan), 'etc-p2pvpn')).filter((f) => f.startsWith('.staging')), [], `${lan} has no staging folder`);
+        assert.deepEqual(
+          readdirSync(join(privateRootOf(lab, lan), 'etc-p2pvpn')).filter((f) => f.startsWith('.staging')),
+          [],
+          `${lan} has no staging folder`,
+        );
       }
     });
   });
@@ -161,7 +205,10 @@ function missingDeployTools(): string | undefined {
 
 /** `changed alpha`, `unchanged bravo`, ...: deploy's lines without the detail. */
 function outcomes(stdout: string): string[] {
-  return stdout.split('\n').filter((l) => /^(changed|unchanged|failed|not deployed|would change) /.test(l)).map((l) => l.replace(/^(\w+(?: \w+)?) +(\S+?):?(\s.*)?$/, '$1 $2'));
+  return stdout
+    .split('\n')
+    .filter((l) => /^(changed|unchanged|failed|not deployed|would change) /.test(l))
+    .map((l) => l.replace(/^(\w+(?: \w+)?) +(\S+?):?(\s.*)?$/, '$1 $2'));
 }
 
 function sha256Of(lab: Lab, lan: string): string {

@@ -45,8 +45,10 @@ export async function firewallSh(end: Installed, ...args: string[]): Promise<voi
 export async function loadedFirewall(end: Installed, mesh: string): Promise<string[]> {
   const gateway = end.site.gateway;
   const loaded: string[] = [];
-  if ((await execInGateway(gateway, ['nft', 'list', 'table', 'inet', `p2pvpn_${mesh.replaceAll('-', '_')}`], { allowFail: true })).code === 0) loaded.push('nftables');
-  if ((await execInGateway(gateway, ['iptables', '-w', '-n', '-L', `P2PVPN-${mesh.toUpperCase()}-IN`], { allowFail: true })).code === 0) loaded.push('iptables');
+  if ((await execInGateway(gateway, ['nft', 'list', 'table', 'inet', `p2pvpn_${mesh.replaceAll('-', '_')}`], { allowFail: true })).code === 0)
+    loaded.push('nftables');
+  if ((await execInGateway(gateway, ['iptables', '-w', '-n', '-L', `P2PVPN-${mesh.toUpperCase()}-IN`], { allowFail: true })).code === 0)
+    loaded.push('iptables');
   return loaded;
 }
 
@@ -63,7 +65,9 @@ export async function breakTunnel(backend: 'openvpn' | 'wireguard', mesh: string
   }
   const pid = readFileSync(join(self.bundle, 'run', `${peer.site.spec.name}.pid`), 'utf8').trim();
   await execInGateway(gateway, ['kill', pid]);
-  await pollUntil(`openvpn ${pid} to exit`, 10_000, async () => ((await execInGateway(gateway, ['ip', 'link', 'show', `vpn-${peer.site.spec.name}`], { allowFail: true })).code !== 0 ? true : undefined));
+  await pollUntil(`openvpn ${pid} to exit`, 10_000, async () =>
+    (await execInGateway(gateway, ['ip', 'link', 'show', `vpn-${peer.site.spec.name}`], { allowFail: true })).code !== 0 ? true : undefined,
+  );
 }
 
 const WAN_TO_LAN = 'new connection from the WAN into the LAN';
@@ -74,7 +78,8 @@ export async function dropCounts(end: Installed, mesh: string, flavour: string):
   const gateway = end.site.gateway;
   if (flavour === 'nftables') {
     const { stdout } = await execInGateway(gateway, ['nft', 'list', 'table', 'inet', `p2pvpn_${mesh.replaceAll('-', '_')}`]);
-    const sum = (comment: string) => [...stdout.matchAll(new RegExp(`counter packets (\\d+) bytes \\d+ drop comment "${comment}"`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
+    const sum = (comment: string) =>
+      [...stdout.matchAll(new RegExp(`counter packets (\\d+) bytes \\d+ drop comment "${comment}"`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
     return { wanToLan: sum(WAN_TO_LAN), tunnelAddress: sum(TUNNEL_ADDRESS) };
   }
   const dropped = async (chain: string, comment: string) => {

@@ -2,11 +2,23 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec, type ExecResult } from './exec.js';
-import { allLinks, assertOutcastRefused, waitLinksUp, type Backend } from './links.js';
-import { addSite, assertRestored, generateBundles, installBundle, outDir, pingAcrossLans, upAll, type Installed, type LanSpec, type Mesh, type Site } from './mesh.js';
-import { execInGateway, ip, processesIn, type Lab, type LanHost } from './netns.js';
-import { startPing, type ContinuousPing, type PingTally } from './ping.js';
+import { type ExecResult, exec } from './exec.js';
+import { allLinks, assertOutcastRefused, type Backend, waitLinksUp } from './links.js';
+import {
+  addSite,
+  assertRestored,
+  generateBundles,
+  type Installed,
+  installBundle,
+  type LanSpec,
+  type Mesh,
+  outDir,
+  pingAcrossLans,
+  type Site,
+  upAll,
+} from './mesh.js';
+import { execInGateway, ip, type Lab, type LanHost, processesIn } from './netns.js';
+import { type ContinuousPing, type PingTally, startPing } from './ping.js';
 
 /** The running mesh of a suite, changed in place by the steps below. */
 export interface LiveMesh {
@@ -33,18 +45,29 @@ export async function joinLive(live: LiveMesh, fixture: string): Promise<void> {
   writeFileSync(grown, readFileSync(fixture, 'utf8') + lanYaml(JOINER));
   const [{ tarballs, changed }, site] = await Promise.all([regenerate(lab, grown), addSite(mesh, JOINER)]);
   try {
-    assert.deepEqual(changed, [...existing.map((i) => i.site.spec.name), JOINER.name].sort(), 'every existing bundle changes (a new peer), and the new LAN gets one');
+    assert.deepEqual(
+      changed,
+      [...existing.map((i) => i.site.spec.name), JOINER.name].sort(),
+      'every existing bundle changes (a new peer), and the new LAN gets one',
+    );
     const tunnels = tunnelProcesses(existing);
-    const tallies = await duringPings(existing.map((i) => i.site), async () => {
-      await Promise.all(existing.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
-      const bundle = await installBundle(lab, site.gateway, tarballs.get(JOINER.name)!, JOINER.name, 'main');
-      const [joined] = await Promise.all([upAll([{ site, bundle }], backend.env), ...existing.map((i) => runScript(i, 'up.sh', backend))]);
-      live.installed = [...existing, ...joined];
-      await waitLinksUp(backend, allLinks(live.installed), live.readyMs);
-    });
+    const tallies = await duringPings(
+      existing.map((i) => i.site),
+      async () => {
+        await Promise.all(existing.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
+        const bundle = await installBundle(lab, site.gateway, tarballs.get(JOINER.name)!, JOINER.name, 'main');
+        const [joined] = await Promise.all([upAll([{ site, bundle }], backend.env), ...existing.map((i) => runScript(i, 'up.sh', backend))]);
+        live.installed = [...existing, ...joined];
+        await waitLinksUp(backend, allLinks(live.installed), live.readyMs);
+      },
+    );
     assertNoOutage(tallies, existing, backend);
     assertStillRunning(tunnels);
-    assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the new LAN reaches every LAN and every LAN reaches it');
+    assert.deepEqual(
+      (await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok),
+      [],
+      'the new LAN reaches every LAN and every LAN reaches it',
+    );
   } finally {
     // Later steps work on the LANs that have a running bundle.
     if (live.installed === existing) mesh.sites = mesh.sites.filter((s) => s !== site);
@@ -67,10 +90,13 @@ export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> 
     assert.deepEqual(changed, remaining.map((i) => i.site.spec.name).sort(), 'every remaining bundle changes (a peer removed)');
     assert.ok(!existsSync(join(outDir(lab), `${JOINER.name}.tar.gz`)), "the removed LAN's bundle is deleted from out/");
     const tunnels = tunnelProcesses(remaining, outcast.site.spec.name);
-    const tallies = await duringPings(remaining.map((i) => i.site), async () => {
-      await Promise.all(remaining.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
-      await Promise.all(remaining.map((i) => runScript(i, 'up.sh', backend)));
-    });
+    const tallies = await duringPings(
+      remaining.map((i) => i.site),
+      async () => {
+        await Promise.all(remaining.map((i) => installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main')));
+        await Promise.all(remaining.map((i) => runScript(i, 'up.sh', backend)));
+      },
+    );
     assertNoOutage(tallies, remaining, backend);
     assertStillRunning(tunnels);
     for (const i of remaining) assert.deepEqual(await leftoversOf(backend, i, outcast), [], `${i.site.spec.name} keeps nothing of ${JOINER.name}`);
@@ -78,8 +104,15 @@ export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> 
     // Its operator never got the news: a fresh start from the old bundle.
     await runScript(outcast, 'down.sh', backend);
     await runScript(outcast, 'up.sh', backend);
-    const [, pings] = await Promise.all([assertOutcastRefused(backend, outcast, remaining, live.stayDownMs), pingAcrossLans(remainingMesh, { expect: 'reach' })]);
-    assert.deepEqual(pings.filter((p) => !p.ok), [], 'the remaining LANs still reach each other');
+    const [, pings] = await Promise.all([
+      assertOutcastRefused(backend, outcast, remaining, live.stayDownMs),
+      pingAcrossLans(remainingMesh, { expect: 'reach' }),
+    ]);
+    assert.deepEqual(
+      pings.filter((p) => !p.ok),
+      [],
+      'the remaining LANs still reach each other',
+    );
   } finally {
     await runScript(outcast, 'down.sh', backend);
     mesh.sites = remainingMesh.sites;
@@ -90,7 +123,15 @@ export async function leaveLive(live: LiveMesh, fixture: string): Promise<void> 
 
 /** The lines that add `spec` to the end of a fixture's lans.yaml. */
 export function lanYaml(spec: LanSpec): string {
-  return `\n  - name: ${spec.name}\n    subnets: [${spec.subnets.join(', ')}]\n    gateway:\n      endpoint: ${spec.endpoint}\n      lanAddress: ${spec.lanAddress}\n`;
+  const lines = [
+    '',
+    `  - name: ${spec.name}`,
+    `    subnets: [${spec.subnets.join(', ')}]`,
+    '    gateway:',
+    `      endpoint: ${spec.endpoint}`,
+    `      lanAddress: ${spec.lanAddress}`,
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** Runs the real generate (or `command`) on the suite's state and out/; returns the tarballs and the LANs whose tarball was written. */
@@ -98,12 +139,25 @@ export async function regenerate(lab: Lab, lansFile: string, command = ['generat
   const before = tarballHashes(outDir(lab));
   const tarballs = await generateBundles(lab, lansFile, 'state', command);
   const after = tarballHashes(outDir(lab));
-  return { tarballs, changed: [...after].filter(([lan, hash]) => before.get(lan) !== hash).map(([lan]) => lan).sort() };
+  return {
+    tarballs,
+    changed: [...after]
+      .filter(([lan, hash]) => before.get(lan) !== hash)
+      .map(([lan]) => lan)
+      .sort(),
+  };
 }
 
 function tarballHashes(out: string): Map<string, string> {
   const files = readdirSync(out).filter((f) => f.endsWith('.tar.gz'));
-  return new Map(files.map((f) => [f.slice(0, -'.tar.gz'.length), createHash('sha256').update(readFileSync(join(out, f))).digest('hex')]));
+  return new Map(
+    files.map((f) => [
+      f.slice(0, -'.tar.gz'.length),
+      createHash('sha256')
+        .update(readFileSync(join(out, f)))
+        .digest('hex'),
+    ]),
+  );
 }
 
 export function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Backend): Promise<ExecResult> {
@@ -112,7 +166,10 @@ export function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Ba
 
 /** Pings across every link between `sites` while `change` runs; the tallies of every ping. */
 export function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
-  return duringPingsBetween(sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const)), change);
+  return duringPingsBetween(
+    sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const)),
+    change,
+  );
 }
 
 /** Pings between each pair of hosts while `change` runs; the tallies of every ping. */
@@ -138,9 +195,14 @@ export async function duringPingsBetween(pairs: (readonly [LanHost, LanHost])[],
  * pattern shows in the CI output.
  */
 export function assertNoOutage(tallies: PingTally[], installed: Installed[], backend: Backend): void {
-  assert.deepEqual(tallies.filter((t) => t.window === 0), [], 'every existing link answered while the mesh changed');
+  assert.deepEqual(
+    tallies.filter((t) => t.window === 0),
+    [],
+    'every existing link answered while the mesh changed',
+  );
   const lossy = tallies.filter((t) => t.missing.length > 0);
-  for (const t of lossy) process.stderr.write(`  lost ping(s) ${t.missing.join(', ')} of ${t.window} from ${t.from} to ${t.to}\n${tunnelLogTails(t, installed, backend)}`);
+  for (const t of lossy)
+    process.stderr.write(`  lost ping(s) ${t.missing.join(', ')} of ${t.window} from ${t.from} to ${t.to}\n${tunnelLogTails(t, installed, backend)}`);
   const lost = lossy.reduce((n, t) => n + t.missing.length, 0);
   assert.ok(lost <= 1, `no existing link has an outage while the mesh changes; lost: ${JSON.stringify(lossy)}`);
   process.stderr.write(`  pings during the change: ${tallies.map((t) => `${t.window - t.missing.length}/${t.window}`).join(' ')} answered\n`);
@@ -151,7 +213,10 @@ function tunnelLogTails(t: PingTally, installed: Installed[], backend: Backend):
   if (backend.name !== 'openvpn') return '';
   const [from, to] = [t.from, t.to].map((end) => installed.find((i) => i.site.spec.name === end.split(' ')[0]));
   if (!from || !to) return '';
-  return [[from, to], [to, from]]
+  return [
+    [from, to],
+    [to, from],
+  ]
     .map(([self, peer]) => {
       const log = join(self!.bundle, 'run', `${peer!.site.spec.name}.log`);
       const tail = existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n').slice(-8) : ['(no log)'];
@@ -192,13 +257,15 @@ async function leftoversOf(backend: Backend, self: Installed, gone: Installed): 
   const found = routes.filter((r) => gone.site.spec.subnets.some((s) => r.startsWith(`${s} `))).map((r) => `route ${r}`);
   if (backend.name === 'openvpn') {
     if ((await execInGateway(self.site.gateway, ['ip', 'link', 'show', `vpn-${name}`], { allowFail: true })).code === 0) found.push(`device vpn-${name}`);
-    for (const file of [`run/${name}.pid`, `openvpn/${name}.conf`, `keys/tls-crypt/${name}.key`]) if (existsSync(join(self.bundle, file))) found.push(`file ${file}`);
+    for (const file of [`run/${name}.pid`, `openvpn/${name}.conf`, `keys/tls-crypt/${name}.key`])
+      if (existsSync(join(self.bundle, file))) found.push(`file ${file}`);
     const pids = (await exec(['ip', 'netns', 'pids', ns])).stdout.split('\n').filter(Boolean);
     for (const pid of pids) if (readCmdline(pid).includes(`openvpn/${name}.conf`)) found.push(`process ${pid} (openvpn for ${name})`);
   } else {
     const iface = `wg-${backend.mesh}`;
     const allowed = (await execInGateway(self.site.gateway, ['wg', 'show', iface, 'allowed-ips'])).stdout.split('\n').filter(Boolean);
-    for (const line of allowed) if (gone.site.spec.subnets.some((s) => line.split(/\s+/).includes(s))) found.push(`[Peer] with allowed IPs ${line.split('\t')[1]}`);
+    for (const line of allowed)
+      if (gone.site.spec.subnets.some((s) => line.split(/\s+/).includes(s))) found.push(`[Peer] with allowed IPs ${line.split('\t')[1]}`);
     // wg syncconf leaves routes behind: every route on the interface must lead to a remaining peer (its tunnel address too).
     const allowedIps = new Set(allowed.flatMap((line) => line.split('\t')[1]!.split(' ')));
     const onIface = (await ip(ns, '-4', 'route', 'show', 'dev', iface)).stdout.split('\n').filter(Boolean);

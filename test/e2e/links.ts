@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execInGateway } from './netns.js';
 import { pollUntil, sleep } from './exec.js';
 import type { Installed } from './mesh.js';
+import { execInGateway } from './netns.js';
 
 /** A tunnel between two installed gateways. */
 export interface Link {
@@ -32,12 +32,17 @@ export function allLinks(installed: Installed[]): Link[] {
 /** Polls until both ends of every link report it up; nudges WireGuard links that wait for traffic. */
 export async function waitLinksUp(backend: Backend, links: Link[], timeoutMs: number): Promise<void> {
   let down = links;
-  await pollUntil(`tunnels to come up`, timeoutMs, async () => {
-    down = (await Promise.all(down.map(async (l) => ((await isLinkUp(backend, l)) ? undefined : l)))).filter((l): l is Link => l !== undefined);
-    if (down.length === 0) return true;
-    if (backend.name === 'wireguard') await Promise.all(down.map((l) => nudge(l)));
-    return undefined;
-  }, 250).catch((err: Error) => {
+  await pollUntil(
+    `tunnels to come up`,
+    timeoutMs,
+    async () => {
+      down = (await Promise.all(down.map(async (l) => ((await isLinkUp(backend, l)) ? undefined : l)))).filter((l): l is Link => l !== undefined);
+      if (down.length === 0) return true;
+      if (backend.name === 'wireguard') await Promise.all(down.map((l) => nudge(l)));
+      return undefined;
+    },
+    250,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; still down: ${down.map(linkName).join(', ')}`);
   });
 }
@@ -86,7 +91,10 @@ export function openvpnWarnings(installed: Installed[]): string[] {
   return allLinks(installed).flatMap((link) =>
     directions(link).flatMap(([self, peer]) => {
       const log = join(self.bundle, 'run', `${peer.site.spec.name}.log`);
-      return readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('WARNING')).map((l) => `${self.site.spec.name}/${peer.site.spec.name}: ${l}`);
+      return readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('WARNING'))
+        .map((l) => `${self.site.spec.name}/${peer.site.spec.name}: ${l}`);
     }),
   );
 }
@@ -117,7 +125,10 @@ async function wireguardPeer(backend: Backend, self: Installed, peer: Installed)
     execInGateway(self.site.gateway, ['wg', 'show', iface, 'allowed-ips'], { allowFail: true }),
   ]);
   const subnet = peer.site.spec.subnets[0]!;
-  const key = allowed.stdout.split('\n').find((l) => l.split(/\s+/).includes(subnet))?.split('\t')[0];
+  const key = allowed.stdout
+    .split('\n')
+    .find((l) => l.split(/\s+/).includes(subnet))
+    ?.split('\t')[0];
   const line = key === undefined ? undefined : handshakes.stdout.split('\n').find((l) => l.startsWith(`${key}\t`));
   return line === undefined ? undefined : { handshake: Number(line.split('\t')[1]) };
 }
@@ -143,13 +154,18 @@ export async function assertOutcastRefused(backend: Backend, outcast: Installed,
   while (Date.now() < deadline) {
     if (backend.name === 'wireguard') await Promise.all(others.map((o) => ping(outcast, o)));
     for (const other of others) {
-      for (const [self, peer] of [[outcast, other], [other, outcast]] as const) {
-        if (await isEndUp(backend, self, peer)) throw new Error(`the removed gateway's link ${outcast.site.spec.name}-${other.site.spec.name} came up at ${self.site.spec.name}`);
+      for (const [self, peer] of [
+        [outcast, other],
+        [other, outcast],
+      ] as const) {
+        if (await isEndUp(backend, self, peer))
+          throw new Error(`the removed gateway's link ${outcast.site.spec.name}-${other.site.spec.name} came up at ${self.site.spec.name}`);
       }
     }
     await sleep(250);
   }
   for (const other of others) {
-    if (!(await isEndTrying(backend, outcast, other))) throw new Error(`the removed gateway's end of its link to ${other.site.spec.name} is not running at all`);
+    if (!(await isEndTrying(backend, outcast, other)))
+      throw new Error(`the removed gateway's end of its link to ${other.site.spec.name} is not running at all`);
   }
 }

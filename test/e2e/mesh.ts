@@ -2,10 +2,24 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { blockEnd, intToIp, ipToInt, IPV4_PATTERN, parseBlock } from '../../src/model/net.js';
+import { blockEnd, IPV4_PATTERN, intToIp, ipToInt, parseBlock } from '../../src/model/net.js';
 import { BIN } from '../support/cli.js';
 import { exec, mapLimit, pollUntil } from './exec.js';
-import { addGateway, addLanHost, createUnderlay, execIn, execInGateway, ip, snapshot, type Gateway, type GatewayOptions, type Lab, type LanHost, type Snapshot, type Underlay } from './netns.js';
+import {
+  addGateway,
+  addLanHost,
+  createUnderlay,
+  execIn,
+  execInGateway,
+  type Gateway,
+  type GatewayOptions,
+  ip,
+  type Lab,
+  type LanHost,
+  type Snapshot,
+  snapshot,
+  type Underlay,
+} from './netns.js';
 
 /** Only the test environment asks wg-quick for the userspace implementation (there is no kernel module here). */
 export const WG_USERSPACE_ENV = { WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go', WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' };
@@ -46,7 +60,10 @@ export function privateRootOf(lab: Lab, lan: string): string {
 
 export function readFixture(file: string): { mesh: string; backend: string; underlayMtu: number; lans: LanSpec[] } {
   type Gw = { lanAddress: string; endpoint?: string; listen?: string };
-  const doc = parse(readFileSync(file, 'utf8')) as { mesh: { name: string; backend: string; underlayMtu?: number }; lans: { name: string; subnets: string[]; gateway: Gw }[] };
+  const doc = parse(readFileSync(file, 'utf8')) as {
+    mesh: { name: string; backend: string; underlayMtu?: number };
+    lans: { name: string; subnets: string[]; gateway: Gw }[];
+  };
   const lans = doc.lans.map((l): LanSpec => ({ name: l.name, subnets: l.subnets, ...l.gateway }));
   return { mesh: doc.mesh.name, backend: doc.mesh.backend, underlayMtu: doc.mesh.underlayMtu ?? 1500, lans };
 }
@@ -63,7 +80,12 @@ export async function buildNetwork(lab: Lab, lans: LanSpec[], underlayMtu = 1500
 export async function addSite(mesh: Mesh, spec: LanSpec): Promise<Site> {
   const site = await buildSite(mesh, spec, mesh.sites.length);
   // A bridge reports UNKNOWN until its first port is up: wait, so a snapshot taken now is the settled one.
-  await pollUntil(`${spec.name}'s LAN bridge to be up`, 5_000, async () => ((await ip(site.gateway.ns, 'link', 'show', 'lan')).stdout.includes('state UP') ? true : undefined), 50);
+  await pollUntil(
+    `${spec.name}'s LAN bridge to be up`,
+    5_000,
+    async () => ((await ip(site.gateway.ns, 'link', 'show', 'lan')).stdout.includes('state UP') ? true : undefined),
+    50,
+  );
   mesh.sites.push(site);
   return site;
 }
@@ -78,7 +100,12 @@ async function buildSite(mesh: Mesh, spec: LanSpec, index: number): Promise<Site
   const lanAddresses = spec.subnets.map((cidr) => `${gatewayAddressIn(spec, cidr)}/${cidr.split('/')[1]}`);
   const options: GatewayOptions =
     endpoint === undefined
-      ? { name: spec.name, wanAddress: `100.64.${101 + index}.2`, lanAddresses, nat: { publicAddress: `198.51.100.${101 + index}`, inbound: false, ...(mesh.deployable ? { sshPort: NAT_SSH_PORT } : {}) } }
+      ? {
+          name: spec.name,
+          wanAddress: `100.64.${101 + index}.2`,
+          lanAddresses,
+          nat: { publicAddress: `198.51.100.${101 + index}`, inbound: false, ...(mesh.deployable ? { sshPort: NAT_SSH_PORT } : {}) },
+        }
       : spec.listen !== undefined && spec.listen !== endpoint
         ? { name: spec.name, wanAddress: spec.listen, lanAddresses, nat: { publicAddress: endpoint, inbound: true } }
         : { name: spec.name, wanAddress: endpoint, lanAddresses };
@@ -175,7 +202,9 @@ export async function setForwarding(mesh: Mesh, on: boolean): Promise<void> {
 export async function pingFullSizeAcrossTunnels(mesh: Mesh, mtu: number): Promise<PingResult[]> {
   const pairs = mesh.sites.flatMap((a, i) => mesh.sites.slice(i + 1).map((b) => ({ from: a.hosts[0]!, to: b.hosts[0]! })));
   return mapLimit(pairs, 6, async ({ from, to }) => {
-    const r = await execIn(from.ns, ['ping', '-n', '-q', '-M', 'do', '-s', String(mtu - 28), '-c', '1', '-i', '0.2', '-w', '5', to.address], { allowFail: true });
+    const r = await execIn(from.ns, ['ping', '-n', '-q', '-M', 'do', '-s', String(mtu - 28), '-c', '1', '-i', '0.2', '-w', '5', to.address], {
+      allowFail: true,
+    });
     return { from: `${from.lan} ${from.address}`, to: `${to.lan} ${to.address}`, ok: r.code === 0 };
   });
 }

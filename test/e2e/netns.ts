@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, execQuiet, type ExecOptions, type ExecResult } from './exec.js';
+import { type ExecOptions, type ExecResult, exec, execQuiet } from './exec.js';
 
 /**
  * A small internet in network namespaces: an underlay bridge, gateways with a
@@ -85,7 +85,7 @@ export interface GatewayOptions {
    * `inbound` maps it 1:1 (a cloud elastic IP); otherwise only outgoing traffic
    * is masqueraded and nobody can dial the gateway (an office behind a router).
    */
-  nat?: { publicAddress: string; inbound: boolean; /** A TCP port of the router forwarded to the gateway's SSH (22). */ sshPort?: number };
+  nat?: { publicAddress: string; inbound: boolean /** A TCP port of the router forwarded to the gateway's SSH (22). */; sshPort?: number };
   /**
    * A gateway of its own, as a real one is: private /run, /etc/p2pvpn, /tmp
    * and /root (bind mounts of folders under `privateRoot`), so what a deploy
@@ -128,7 +128,14 @@ async function plugIntoUnderlay(underlay: Underlay, ns: string, dev: string, add
 }
 
 /** The NAT router in front of a gateway; the gateway's `wanAddress` is in a /24 where the router is .1. */
-async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, name: string, nat: NonNullable<GatewayOptions['nat']>, wanAddress: string): Promise<void> {
+async function addNatRouter(
+  lab: Lab,
+  underlay: Underlay,
+  gatewayNs: string,
+  name: string,
+  nat: NonNullable<GatewayOptions['nat']>,
+  wanAddress: string,
+): Promise<void> {
   const { publicAddress } = nat;
   const router = await addNamespace(lab, `nat-${name}`);
   const inside = `${wanAddress.split('.').slice(0, 3).join('.')}.1`;
@@ -146,7 +153,8 @@ async function addNatRouter(lab: Lab, underlay: Underlay, gatewayNs: string, nam
   await nft('add', 'chain', 'ip', 'nat', 'in', '{ type nat hook prerouting priority dstnat; }');
   await nft('add', 'chain', 'ip', 'nat', 'out', '{ type nat hook postrouting priority srcnat; }');
   if (nat.inbound) await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'dnat', 'to', wanAddress);
-  else if (nat.sshPort !== undefined) await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'tcp', 'dport', String(nat.sshPort), 'dnat', 'to', `${wanAddress}:22`);
+  else if (nat.sshPort !== undefined)
+    await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'tcp', 'dport', String(nat.sshPort), 'dnat', 'to', `${wanAddress}:22`);
   await nft('add', 'rule', 'ip', 'nat', 'out', 'ip', 'saddr', wanAddress, 'snat', 'to', publicAddress);
 }
 
@@ -199,7 +207,10 @@ export async function snapshot(gateway: Gateway): Promise<Snapshot> {
     execInGateway(gateway, ['nft', '-s', 'list', 'ruleset']),
     execInGateway(gateway, ['iptables-save']),
   ]);
-  const saved = `--- iptables-save\n${iptables.stdout.split('\n').filter((l) => !/^# (Generated|Completed) /.test(l)).join('\n')}`;
+  const saved = `--- iptables-save\n${iptables.stdout
+    .split('\n')
+    .filter((l) => !/^# (Generated|Completed) /.test(l))
+    .join('\n')}`;
   return {
     addresses: addresses.stdout,
     routes: routes.stdout,
@@ -293,7 +304,8 @@ async function addMountNamespace(lab: Lab, ns: string, privateRoot?: string): Pr
   const file = join(lab.runDir, `${ns}.mnt`);
   writeFileSync(file, '');
   lab.mountFiles.push(file);
-  const setup = privateRoot === undefined ? 'mount -t tmpfs -o mode=0700 p2pe /run/wireguard && umount -l /sys && mount -t sysfs sysfs /sys' : privateMounts(privateRoot);
+  const setup =
+    privateRoot === undefined ? 'mount -t tmpfs -o mode=0700 p2pe /run/wireguard && umount -l /sys && mount -t sysfs sysfs /sys' : privateMounts(privateRoot);
   await exec(['nsenter', `--net=/run/netns/${ns}`, '--', 'unshare', `--mount=${file}`, '--propagation', 'private', '--', 'sh', '-c', setup]);
   return file;
 }
@@ -321,7 +333,12 @@ function listNamespaces(): string[] {
 
 function pidsIn(ns: string): number[] {
   const r = execQuiet(['ip', 'netns', 'pids', ns]);
-  return r.stdout.split('\n').filter(Boolean).map(Number).filter((pid) => pid !== process.pid).sort((a, b) => a - b);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => pid !== process.pid)
+    .sort((a, b) => a - b);
 }
 
 function readComm(pid: number): string {

@@ -15,6 +15,11 @@ describeMeshSuite({
     await exec(['tar', '-C', other, '-xzf', otherMesh.get('delta')!]);
     const delta = bundles.get('delta')!;
     for (const file of ['keys/delta.crt', 'keys/delta.key']) copyFileSync(join(other, 'delta', file), join(delta, file));
-    return [['alpha', 'bravo'], ['alpha', 'delta'], ['bravo', 'delta'], ['charlie', 'delta']];
+    return [
+      ['alpha', 'bravo'],
+      ['alpha', 'delta'],
+      ['bravo', 'delta'],
+      ['charlie', 'delta'],
+    ];
   },
 });

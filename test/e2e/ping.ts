@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { LanHost } from './netns.js';
 
 /** What a continuous ping saw between its first packet and the moment it was asked to stop. */
@@ -30,7 +30,10 @@ const SUMMARY = /^(\d+) packets transmitted, (\d+) received/m;
  * ping is exec'd by `ip netns exec`, so the child's PID is ping's own.
  */
 export async function startPing(from: LanHost, to: LanHost, firstReplyMs = 5_000, interval = INTERVAL): Promise<ContinuousPing> {
-  const child = spawn('ip', ['netns', 'exec', from.ns, 'ping', '-n', '-i', interval, to.address], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const child = spawn('ip', ['netns', 'exec', from.ns, 'ping', '-n', '-i', interval, to.address], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const replies = new Set<number>();
   let output = '';

@@ -10,7 +10,8 @@ export function missingPrerequisite(backend: 'openvpn' | 'wireguard'): string | 
   if (process.getuid?.() !== 0) return 'not running as root (network namespaces need it)';
   if (!existsSync('/dev/net/tun')) return 'no /dev/net/tun';
   const missing = [...COMMON_TOOLS, ...BACKEND_TOOLS[backend]!].filter((tool) => !onPath(tool));
-  if (missing.length > 0) return `missing ${missing.join(', ')} (install: openvpn wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps nftables)`;
+  if (missing.length > 0)
+    return `missing ${missing.join(', ')} (install: openvpn wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps nftables)`;
   if (spawnSync('unshare', ['--net', '--mount', 'true']).status !== 0) return 'cannot create network namespaces here';
   return undefined;
 }

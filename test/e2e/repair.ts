@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_CAP_KIB } from '../../src/plan/openvpn.js';
-import { execIn, execInGateway, processesIn } from './netns.js';
 import { pollUntil, sleep } from './exec.js';
 import { assertNoOutage, assertStillRunning, duringPingsBetween, tunnelProcesses } from './lifecycle.js';
-import { allLinks, waitLinksUp, type Backend, type Link } from './links.js';
+import { allLinks, type Backend, type Link, waitLinksUp } from './links.js';
 import type { Installed } from './mesh.js';
+import { execIn, execInGateway, processesIn } from './netns.js';
 
 /** What a daemon whose device is gone may add to its log in SPIN_MS (README: "Gateway checklist"); without `mute` it was ~75 MB. */
 export const LOG_GROWTH_BOUND = 16 * 1024;
@@ -28,7 +28,9 @@ export async function assertBrokenTunnelRepaired(backend: Backend, installed: In
   const broken = (l: Link) => (backend.name === 'openvpn' ? l.ends.includes(self) && l.ends.includes(peer) : l.ends.includes(self));
   const links = allLinks(installed);
   const [mended, others] = [links.filter(broken), links.filter((l) => !broken(l))];
-  const keep = tunnelProcesses(installed).filter((p) => !(p.ns === self.site.gateway.ns && (backend.name === 'wireguard' || p.command.includes(`openvpn/${peer.site.spec.name}.conf`))));
+  const keep = tunnelProcesses(installed).filter(
+    (p) => !(p.ns === self.site.gateway.ns && (backend.name === 'wireguard' || p.command.includes(`openvpn/${peer.site.spec.name}.conf`))),
+  );
   const tallies = await duringPingsBetween(
     others.map((l) => [l.ends[0].site.hosts[0]!, l.ends[1].site.hosts[0]!] as const),
     async () => {
@@ -37,9 +39,18 @@ export async function assertBrokenTunnelRepaired(backend: Backend, installed: In
         else await breakWireguard(self, backend.mesh, n === 0 ? 'delete the interface' : 'kill wireguard-go');
         const r = await execInGateway(self.site.gateway, [join(self.bundle, entry[0]!), ...entry.slice(1)], { env: backend.env });
         await waitLinksUp(backend, mended, readyMs);
-        const back = await Promise.all(mended.map((l) => execIn(l.ends[0].site.hosts[0]!.ns, ['ping', '-n', '-q', '-c', '1', '-w', '10', l.ends[1].site.hosts[0]!.address], { allowFail: true })));
-        assert.deepEqual(back.map((p) => p.code), mended.map(() => 0), `every broken link carries traffic again after ${entry.join(' ')}`);
-        if (backend.name === 'openvpn') assert.match(r.stdout, new RegExp(`tunnel to ${peer.site.spec.name} is broken`), `${entry.join(' ')} says what it restarted`);
+        const back = await Promise.all(
+          mended.map((l) =>
+            execIn(l.ends[0].site.hosts[0]!.ns, ['ping', '-n', '-q', '-c', '1', '-w', '10', l.ends[1].site.hosts[0]!.address], { allowFail: true }),
+          ),
+        );
+        assert.deepEqual(
+          back.map((p) => p.code),
+          mended.map(() => 0),
+          `every broken link carries traffic again after ${entry.join(' ')}`,
+        );
+        if (backend.name === 'openvpn')
+          assert.match(r.stdout, new RegExp(`tunnel to ${peer.site.spec.name} is broken`), `${entry.join(' ')} says what it restarted`);
       }
     },
   );
@@ -71,7 +82,8 @@ async function breakWireguard(self: Installed, mesh: string, how: 'delete the in
   await pollUntil(`wireguard-go to be gone after "${how}"`, 5_000, async () => (daemons().length === 0 ? true : undefined));
   // Not waited for: the kernel removes the tun device a moment after its last descriptor
   // closes, and up.sh must mend the link whether or not it is still there when it runs.
-  if (how === 'delete the interface') assert.notEqual((await execInGateway(gateway, ['ip', 'link', 'show', 'dev', `wg-${mesh}`], { allowFail: true })).code, 0, `wg-${mesh} is gone`);
+  if (how === 'delete the interface')
+    assert.notEqual((await execInGateway(gateway, ['ip', 'link', 'show', 'dev', `wg-${mesh}`], { allowFail: true })).code, 0, `wg-${mesh} is gone`);
 }
 
 /** up.sh --repair empties a log past the cap into <peer>.log.1, under the running daemon, which goes on logging into it. */

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, pollUntil } from './exec.js';
-import { processesIn, type Gateway, type Lab } from './netns.js';
+import { type Gateway, type Lab, processesIn } from './netns.js';
 
 /**
  * A real OpenSSH server in a gateway namespace, as a gateway that Ansible
@@ -68,7 +68,11 @@ export async function startSshd(gateway: Gateway, privateRoot: string, client: S
     '',
   ].join('\n');
   writeFileSync(join(conf, 'sshd_config'), config, { mode: 0o600 });
-  const child = spawn('nsenter', [`--mount=${gateway.mnt}`, `--net=/run/netns/${gateway.ns}`, '--', '/usr/sbin/sshd', '-D', '-e', '-f', '/root/sshd/sshd_config'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'nsenter',
+    [`--mount=${gateway.mnt}`, `--net=/run/netns/${gateway.ns}`, '--', '/usr/sbin/sshd', '-D', '-e', '-f', '/root/sshd/sshd_config'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
   await pollUntil(`sshd of ${gateway.name} to listen`, 10_000, async () => (log.includes('Server listening') ? true : undefined), 50).catch((err: Error) => {

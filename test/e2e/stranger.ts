@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exec, pollUntil } from './exec.js';
 import { dropCounts, firewallSh } from './firewall.js';
 import type { Installed } from './mesh.js';
-import { execIn, execInGateway, ip, natRouterOf, type Lab } from './netns.js';
+import { execIn, execInGateway, ip, type Lab, natRouterOf } from './netns.js';
 
 /** The stranger's address on the underlay: in the WAN segment of every gateway that sits on it. */
 export const STRANGER = '198.51.100.66';
@@ -94,13 +94,21 @@ async function assertHostNatWorks(stranger: string, target: Target): Promise<voi
   chain post { type nat hook postrouting priority srcnat; oifname "wan" ip saddr { ${target.end.site.spec.subnets.join(', ')} } masquerade; }
 }\n`;
   await execInGateway(gateway, ['sh', '-c', `printf '%s' '${rules}' | nft -f -`]);
-  const server = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', "require('net').createServer((s) => s.end('p2pvpn\\n')).listen(80, () => console.log('listening'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(
+    'ip',
+    ['netns', 'exec', host.ns, process.execPath, '-e', "require('net').createServer((s) => s.end('p2pvpn\\n')).listen(80, () => console.log('listening'))"],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
     let heard = '';
     server.stdout.setEncoding('utf8').on('data', (chunk: string) => (heard += chunk));
     await pollUntil('the LAN host to listen', 10_000, async () => (heard.includes('listening') ? true : undefined), 50);
     assert.ok(await answered(host.ns, STRANGER), `${host.address} reaches the stranger through the host's own masquerade`);
-    const client = `const s = require('net').connect(${FORWARDED_PORT}, '${target.via}'); let got = ''; s.on('data', (d) => (got += d)); s.on('end', () => { process.stdout.write(got); process.exit(0); }); s.on('error', () => process.exit(1)); setTimeout(() => process.exit(2), 3000);`;
+    const client = [
+      `const s = require('net').connect(${FORWARDED_PORT}, '${target.via}'); let got = '';`,
+      "s.on('data', (d) => (got += d)); s.on('end', () => { process.stdout.write(got); process.exit(0); });",
+      "s.on('error', () => process.exit(1)); setTimeout(() => process.exit(2), 3000);",
+    ].join(' ');
     const r = await exec(['ip', 'netns', 'exec', stranger, process.execPath, '-e', client], { allowFail: true });
     assert.equal(r.stdout, 'p2pvpn\n', `the port the host forwards to ${host.address} answers the stranger (exit ${r.code})`);
   } finally {

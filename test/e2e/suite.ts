@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { OVERHEAD } from '../../src/plan/mtu.js';
+import { OVERHEAD } from '../../src/model/mtu.js';
 import { FIXTURES } from '../support/cli.js';
-import { finishCaLive, rotateCaLive, type RotationStart } from './caRotation.js';
+import { finishCaLive, type RotationStart, rotateCaLive } from './caRotation.js';
+import { addHostFirewall, breakTunnel, firewallSh, loadedFirewall, removeHostFirewall, watchPackets } from './firewall.js';
 import { joinLive, leaveLive } from './lifecycle.js';
-import { allLinks, assertLinksStayDown, openvpnWarnings, waitLinksUp, type Backend, type Link } from './links.js';
+import { allLinks, assertLinksStayDown, type Backend, type Link, openvpnWarnings, waitLinksUp } from './links.js';
 import {
   assertRestored,
   buildNetwork,
   downAll,
   fragmentsCreated,
   generateBundles,
+  type Installed,
   installBundle,
+  type Mesh,
   pingAcrossLans,
   pingFullSizeAcrossTunnels,
   pingOwnGateways,
@@ -22,14 +25,11 @@ import {
   tunnelMtuOf,
   upAll,
   WG_USERSPACE_ENV,
-  type Installed,
-  type Mesh,
 } from './mesh.js';
-import { addHostFirewall, breakTunnel, firewallSh, loadedFirewall, removeHostFirewall, watchPackets } from './firewall.js';
-import { addStranger, cleanup, createLab, execIn, execInGateway, remainingNamespaces, snapshot, type Lab } from './netns.js';
+import { addStranger, cleanup, createLab, execIn, execInGateway, type Lab, remainingNamespaces, snapshot } from './netns.js';
+import { missingPrerequisite, skipUnlessRequired } from './prerequisites.js';
 import { assertBrokenTunnelRepaired, assertLogCapped } from './repair.js';
 import { assertStrangerShutOut, STRANGER, tunnelAddressOf } from './stranger.js';
-import { missingPrerequisite, skipUnlessRequired } from './prerequisites.js';
 
 /** Bundles of one gateway, unpacked: where a negative case edits keys before running up.sh. */
 export interface BreakContext {
@@ -78,7 +78,11 @@ export function describeMeshSuite(suite: MeshSuite): void {
     before(async () => {
       if (missing) assert.fail(`P2PVPN_E2E=required, but ${missing}`);
       lab = createLab();
-      [mesh, tarballs, otherTarballs] = await Promise.all([buildNetwork(lab, spec.lans, spec.underlayMtu), generateBundles(lab, fixture), generateBundles(lab, fixture, 'other-state')]);
+      [mesh, tarballs, otherTarballs] = await Promise.all([
+        buildNetwork(lab, spec.lans, spec.underlayMtu),
+        generateBundles(lab, fixture),
+        generateBundles(lab, fixture, 'other-state'),
+      ]);
       stranger = await addStranger(lab, mesh.underlay, STRANGER);
       for (const name of HOST_FIREWALL) await addHostFirewall(site(name).gateway);
     });
@@ -91,18 +95,27 @@ export function describeMeshSuite(suite: MeshSuite): void {
     });
 
     it('no LAN host reaches another LAN before the tunnels are up, even with forwarding on', async () => {
-      assert.deepEqual((await pingOwnGateways(mesh)).filter((p) => !p.ok), [], 'every host reaches its gateway');
+      assert.deepEqual(
+        (await pingOwnGateways(mesh)).filter((p) => !p.ok),
+        [],
+        'every host reaches its gateway',
+      );
       // Forwarding on, as on a gateway that already routes its LAN: only a missing path may stop the pings.
       await setForwarding(mesh, true);
       try {
-        assert.deepEqual((await pingAcrossLans(mesh, { expect: 'isolated' })).filter((p) => p.ok), []);
+        assert.deepEqual(
+          (await pingAcrossLans(mesh, { expect: 'isolated' })).filter((p) => p.ok),
+          [],
+        );
       } finally {
         await setForwarding(mesh, false);
       }
     });
 
     it('up.sh in every gateway brings up every tunnel (polled readiness)', async () => {
-      const installs = await Promise.all(mesh.sites.map(async (site) => ({ site, bundle: await installBundle(lab, site.gateway, tarballs.get(site.spec.name)!, site.spec.name, 'main') })));
+      const installs = await Promise.all(
+        mesh.sites.map(async (site) => ({ site, bundle: await installBundle(lab, site.gateway, tarballs.get(site.spec.name)!, site.spec.name, 'main') })),
+      );
       installed = await upAll(installs, backend.env);
       await waitLinksUp(backend, allLinks(installed), READY_MS);
       if (suite.backend === 'openvpn') assert.deepEqual(openvpnWarnings(installed), [], 'OpenVPN accepts every option without a warning');
@@ -115,7 +128,10 @@ export function describeMeshSuite(suite: MeshSuite): void {
 
     it('every gateway runs the firewall its bundle chose (charlie iptables, the others nftables)', async () => {
       const loaded = await Promise.all(installed.map(async (i) => `${i.site.spec.name}: ${(await loadedFirewall(i, spec.mesh)).join(', ')}`));
-      assert.deepEqual(loaded, installed.map((i) => `${i.site.spec.name}: ${FIREWALL[i.site.spec.name] ?? 'nftables'}`));
+      assert.deepEqual(
+        loaded,
+        installed.map((i) => `${i.site.spec.name}: ${FIREWALL[i.site.spec.name] ?? 'nftables'}`),
+      );
     });
 
     it('a source its peer does not own, sent through the tunnel, never reaches the LAN', async () => {
@@ -124,7 +140,8 @@ export function describeMeshSuite(suite: MeshSuite): void {
       const seen = await watchPackets({ host: target.ns }, 'input', ['ip', 'saddr', SPOOFED]);
       // bravo's gateway sends from an address of no LAN; its route to alpha's LAN is the tunnel.
       await execInGateway(bravo.site.gateway, ['ip', 'addr', 'add', `${SPOOFED}/32`, 'dev', 'lo']);
-      const send = () => execInGateway(bravo.site.gateway, ['ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '1', '-I', SPOOFED, target.address], { allowFail: true });
+      const send = () =>
+        execInGateway(bravo.site.gateway, ['ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '1', '-I', SPOOFED, target.address], { allowFail: true });
       try {
         if (suite.backend === 'openvpn') {
           // OpenVPN delivers whatever its peer sends: without the firewall the packets arrive.
@@ -161,21 +178,32 @@ export function describeMeshSuite(suite: MeshSuite): void {
         await execInGateway(alpha.site.gateway, [join(alpha.bundle, 'up.sh')], { env: backend.env });
       }
       await waitLinksUp(backend, allLinks(installed), READY_MS);
-      assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'up.sh mended it');
+      assert.deepEqual(
+        (await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok),
+        [],
+        'up.sh mended it',
+      );
     });
 
-    it('a stranger on the WAN segment reaches no LAN host and no tunnel address, and the firewall counts it; the host\'s own NAT and port forward still work', async () => {
+    it("a stranger on the WAN segment reaches no LAN host or tunnel address, and is counted; the host's own NAT and port forward still work", async () => {
       const byName = (name: string) => installed.find((i) => i.site.spec.name === name)!;
       // alpha sits on the underlay (nftables); charlie behind its 1:1 NAT router, which routes its LAN to it (iptables).
-      for (const [name, via] of [['alpha', spec.lans[0]!.endpoint!], ['charlie', spec.lans[2]!.endpoint!]] as const) {
+      for (const [name, via] of [
+        ['alpha', spec.lans[0]!.endpoint!],
+        ['charlie', spec.lans[2]!.endpoint!],
+      ] as const) {
         const end = byName(name);
         const tunnelAddress = tunnelAddressOf(end, suite.backend, spec.mesh, 'bravo');
         await assertStrangerShutOut(lab, spec.mesh, stranger, { end, flavour: FIREWALL[name] ?? 'nftables', via }, tunnelAddress);
       }
-      assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), [], 'the mesh still carries every LAN');
+      assert.deepEqual(
+        (await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok),
+        [],
+        'the mesh still carries every LAN',
+      );
     });
 
-    it('a tunnel broken under its daemon (device deleted; WireGuard: wireguard-go killed too) is mended by up.sh and by up.sh --repair; every other link keeps passing pings', async () => {
+    it('a tunnel broken under its daemon (device deleted, wireguard-go killed) is mended by up.sh and --repair; other links keep passing pings', async () => {
       await assertBrokenTunnelRepaired(backend, installed, READY_MS);
       if (suite.backend === 'openvpn') await assertLogCapped(backend, installed[0]!, installed[1]!);
     });
@@ -194,8 +222,11 @@ export function describeMeshSuite(suite: MeshSuite): void {
       const before = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
       await Promise.all(installed.map((i) => execInGateway(i.site.gateway, [join(i.bundle, 'up.sh')], { env: backend.env })));
       const after = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
-      installed.forEach((i, n) => assert.deepEqual(snapshotDiff(before[n]!, after[n]!, { counters: false }), [], `${i.site.spec.name} unchanged`));
-      assert.deepEqual((await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok), []);
+      for (const [n, i] of installed.entries()) assert.deepEqual(snapshotDiff(before[n]!, after[n]!, { counters: false }), [], `${i.site.spec.name} unchanged`);
+      assert.deepEqual(
+        (await pingAcrossLans(mesh, { expect: 'reach' })).filter((p) => !p.ok),
+        [],
+      );
     });
 
     it('a fifth LAN joins the running mesh: no existing tunnel restarts or has an outage, and it reaches every LAN', async () => {
@@ -219,7 +250,11 @@ export function describeMeshSuite(suite: MeshSuite): void {
     if (suite.backend === 'openvpn') {
       let rotation: RotationStart | undefined;
       it('rotate --ca while the mesh runs: each tunnel restarts once, no handshake is refused in any mix of old and new bundles', async () => {
-        rotation = await rotateCaLive({ lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS }, fixture, /VERIFY OK: depth=1, O=p2pvpn, CN=e2eovpn CA 2/);
+        rotation = await rotateCaLive(
+          { lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS },
+          fixture,
+          /VERIFY OK: depth=1, O=p2pvpn, CN=e2eovpn CA 2/,
+        );
       });
       it('rotate --ca --finish: no tunnel restarts and no link has an outage; a certificate of the old CA is refused from then on', async () => {
         assert.ok(rotation, 'step 1 ran');
@@ -234,14 +269,17 @@ export function describeMeshSuite(suite: MeshSuite): void {
 
     it('down.sh removed every firewall rule it loaded', async () => {
       const loaded = await Promise.all(installed.map(async (i) => `${i.site.spec.name}: ${(await loadedFirewall(i, spec.mesh)).join(', ')}`));
-      assert.deepEqual(loaded, installed.map((i) => `${i.site.spec.name}: `));
+      assert.deepEqual(
+        loaded,
+        installed.map((i) => `${i.site.spec.name}: `),
+      );
     });
 
     it('up.sh --repair (the repair timer) on a gateway whose mesh was taken down starts nothing and changes nothing', async () => {
       const before = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
       await Promise.all(installed.map((i) => execInGateway(i.site.gateway, [join(i.bundle, 'up.sh'), '--repair'], { env: backend.env })));
       const after = await Promise.all(installed.map((i) => snapshot(i.site.gateway)));
-      installed.forEach((i, n) => assert.deepEqual(snapshotDiff(before[n]!, after[n]!), [], `${i.site.spec.name} unchanged`));
+      for (const [n, i] of installed.entries()) assert.deepEqual(snapshotDiff(before[n]!, after[n]!), [], `${i.site.spec.name} unchanged`);
     });
 
     it("a gateway given another gateway's bundle refuses to start and changes nothing", async () => {
@@ -260,9 +298,13 @@ export function describeMeshSuite(suite: MeshSuite): void {
       // charlie is an empty host from now on: its second up.sh and down.sh must leave no iptables table there either.
       await removeHostFirewall(site('charlie').gateway);
       const bundles = new Map<string, string>();
-      for (const site of mesh.sites) bundles.set(site.spec.name, await installBundle(lab, site.gateway, tarballs.get(site.spec.name)!, site.spec.name, 'swapped'));
+      for (const site of mesh.sites)
+        bundles.set(site.spec.name, await installBundle(lab, site.gateway, tarballs.get(site.spec.name)!, site.spec.name, 'swapped'));
       const broken = await suite.breakLinks({ lab, bundles, other: otherTarballs });
-      const swapped = await upAll(mesh.sites.map((site) => ({ site, bundle: bundles.get(site.spec.name)! })), backend.env);
+      const swapped = await upAll(
+        mesh.sites.map((site) => ({ site, bundle: bundles.get(site.spec.name)! })),
+        backend.env,
+      );
       const key = (a: string, b: string): string => [a, b].sort().join('-');
       const brokenKeys = new Set(broken.map(([a, b]) => key(a, b)));
       const isBroken = (l: Link): boolean => brokenKeys.has(key(l.ends[0].site.spec.name, l.ends[1].site.spec.name));

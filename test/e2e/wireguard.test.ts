@@ -13,7 +13,10 @@ describeMeshSuite({
     const alpha = join(bundles.get('alpha')!, CONF);
     setPeerField(alpha, 'bravo', 'PresharedKey', peerField(alpha, 'charlie', 'PresharedKey'));
     setPeerField(join(bundles.get('delta')!, CONF), 'charlie', 'PublicKey', strangerPublicKey());
-    return [['alpha', 'bravo'], ['charlie', 'delta']];
+    return [
+      ['alpha', 'bravo'],
+      ['charlie', 'delta'],
+    ];
   },
 });
 

@@ -20,7 +20,19 @@ export function browserSkipReason(): string | undefined {
 export function screenshot(file: string, png: string, size: { width: number; height: number }): void {
   const profile = mkdtempSync(join(tmpdir(), 'p2pvpn-chromium-'));
   try {
-    const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--hide-scrollbars', `--user-data-dir=${profile}`, `--screenshot=${png}`, `--window-size=${size.width},${size.height}`, pathToFileURL(file).href];
+    const args = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--hide-scrollbars',
+      `--user-data-dir=${profile}`,
+      `--screenshot=${png}`,
+      `--window-size=${size.width},${size.height}`,
+      pathToFileURL(file).href,
+    ];
     const r = spawnSync(CHROMIUM, args, { encoding: 'utf8', timeout: 60_000 });
     if (r.status !== 0) throw new Error(`chromium exited ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
   } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTarGz } from './tar.js';
@@ -19,7 +19,10 @@ export function readBundles(out: string): Map<string, Map<string, Buffer>> {
 
 /** The `# <name>` + `[Peer]` blocks of a wg config. */
 function peerBlocks(conf: string): { peer: string; block: string }[] {
-  return conf.split('\n# ').filter((b) => b.includes('[Peer]')).map((block) => ({ peer: block.split('\n')[0]!, block }));
+  return conf
+    .split('\n# ')
+    .filter((b) => b.includes('[Peer]'))
+    .map((block) => ({ peer: block.split('\n')[0]!, block }));
 }
 
 function field(text: string, key: string): string[] {
@@ -31,16 +34,30 @@ function field(text: string, key: string): string[] {
  * one every peer lists for it, and both ends of a link share one preshared
  * key. Failures name gateways, never keys.
  */
-export function assertWireGuardMeshConsistent(bundles: Map<string, Map<string, Buffer>>, mesh: string, statePublicKeys: Record<string, string | undefined>): void {
+export function assertWireGuardMeshConsistent(
+  bundles: Map<string, Map<string, Buffer>>,
+  mesh: string,
+  statePublicKeys: Record<string, string | undefined>,
+): void {
   const confs = new Map([...bundles].map(([lan, files]) => [lan, files.get(`wireguard/wg-${mesh}.conf`)!.toString('utf8')]));
-  const publicOf = new Map([...confs].map(([lan, conf]) => [lan, execFileSync('wg', ['pubkey'], { input: field(conf, 'PrivateKey')[0]! }).toString().trim()]));
+  const publicOf = new Map(
+    [...confs].map(([lan, conf]) => [
+      lan,
+      execFileSync('wg', ['pubkey'], { input: field(conf, 'PrivateKey')[0]! })
+        .toString()
+        .trim(),
+    ]),
+  );
   for (const [lan, conf] of confs) {
     assert.ok(publicOf.get(lan) === statePublicKeys[lan], `${lan}: the private key in its bundle does not match the public key in mesh.json`);
     for (const { peer, block } of peerBlocks(conf)) {
       assert.ok(confs.has(peer), `${lan} lists ${peer}, which has no bundle`);
       assert.ok(field(block, 'PublicKey')[0] === publicOf.get(peer), `${lan}: the public key it holds for ${peer} is not ${peer}'s`);
       const back = peerBlocks(confs.get(peer)!).find((b) => b.peer === lan);
-      assert.ok(back !== undefined && field(back.block, 'PresharedKey')[0] === field(block, 'PresharedKey')[0], `${lan} and ${peer} do not share a preshared key`);
+      assert.ok(
+        back !== undefined && field(back.block, 'PresharedKey')[0] === field(block, 'PresharedKey')[0],
+        `${lan} and ${peer} do not share a preshared key`,
+      );
     }
     assert.equal(peerBlocks(conf).length, confs.size - 1, `${lan} has a peer for every other gateway`);
   }

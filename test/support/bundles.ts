@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { nodeKeySource, type KeySource } from '../../src/crypto/keys.js';
+import { type KeySource, nodeKeySource } from '../../src/crypto/keys.js';
+import { formatReport, type Problem } from '../../src/model/problems.js';
 import { buildMesh, renderAllBundles } from '../../src/pipeline.js';
 import type { RenderedBundle } from '../../src/render/render.js';
 import { emptyState } from '../../src/state/types.js';
-import { formatReport, type Problem } from '../../src/validate/problems.js';
 import { reporter, validateLans } from '../../src/validate/validate.js';
 
 let rsa: { privatePem: string; publicPem: string } | undefined;

@@ -3,16 +3,18 @@ import { join, relative } from 'node:path';
 import type { KeySource } from '../../src/crypto/keys.js';
 import { nodeKeySource } from '../../src/crypto/keys.js';
 import { loadState, saveState } from '../../src/io/stateStore.js';
+import { formatReport, hasErrors, type Problem } from '../../src/model/problems.js';
 import { buildMesh, renderAllBundles } from '../../src/pipeline.js';
-import { sameStateAs, serializeState } from '../../src/state/serialize.js';
 import type { RenderedBundle } from '../../src/render/render.js';
-import { hasErrors, formatReport, type Problem } from '../../src/validate/problems.js';
+import { sameStateAs, serializeState } from '../../src/state/serialize.js';
 import { reporter, validateLans } from '../../src/validate/validate.js';
 import { FIXTURES } from './cli.js';
 
 /** Fixtures whose expected bundles are checked in: fixtures/golden-<case>/{lans.yaml,state/,expected/}. */
 export function goldenCases(): string[] {
-  return readdirSync(FIXTURES).filter((d) => d.startsWith('golden-')).sort();
+  return readdirSync(FIXTURES)
+    .filter((d) => d.startsWith('golden-'))
+    .sort();
 }
 
 /** A KeySource for runs that must not need new keys: the golden state already holds them all. */
@@ -27,7 +29,11 @@ export const noNewKeys: KeySource = {
 };
 
 /** Runs the in-process pipeline on a golden fixture with its checked-in state. */
-export async function buildGolden(name: string, keys: KeySource = noNewKeys): Promise<{ bundles: RenderedBundle[]; stateChanged: boolean; save: () => void }> {
+export async function buildGolden(
+  name: string,
+  keys: KeySource = noNewKeys,
+  lans = <T>(all: T[]): T[] => all,
+): Promise<{ bundles: RenderedBundle[]; stateChanged: boolean; save: () => void }> {
   const dir = join(FIXTURES, name);
   const file = join(dir, 'lans.yaml');
   const { config, source, problems } = validateLans('lans.yaml', readFileSync(file, 'utf8'));
@@ -36,7 +42,7 @@ export async function buildGolden(name: string, keys: KeySource = noNewKeys): Pr
   const { state } = loadState(stateDir, config.mesh.name);
   const more: Problem[] = [];
   // A fixed clock: only used when the state lacks keys (regeneration).
-  const build = await buildMesh(config, state, keys, new Date('2026-01-01T00:00:00Z'), reporter(source, more));
+  const build = await buildMesh({ ...config, lans: lans(config.lans) }, state, keys, new Date('2026-01-01T00:00:00Z'), reporter(source, more));
   if (!build || hasErrors(more)) throw new Error(formatReport(more));
   const stateChanged = !sameStateAs(serializeState(build.state), state);
   return { bundles: renderAllBundles(build), stateChanged, save: () => saveState(stateDir, build.state) };
@@ -58,7 +64,10 @@ export function readExpected(name: string): { files: Map<string, Buffer>; modes:
 }
 
 export function modesOf(bundles: RenderedBundle[]): string {
-  return bundles.flatMap((b) => b.files.map((f) => `${f.mode.toString(8)} ${b.lan}/${f.path}`)).sort().join('\n') + '\n';
+  return `${bundles
+    .flatMap((b) => b.files.map((f) => `${f.mode.toString(8)} ${b.lan}/${f.path}`))
+    .sort()
+    .join('\n')}\n`;
 }
 
 /** Rewrites expected/ from the current code; reviewers read the diff. */

@@ -35,8 +35,15 @@ wait
  * until both ends are up or one refuses the other. Returns the two logs'
  * verification and start lines (OpenVPN logs no key material at verb 3).
  */
-export function openvpnHandshake(dir: string, a: { lan: string; files: Map<string, Buffer>; extraArgs?: string }, b: { lan: string; files: Map<string, Buffer> }): { a: string; b: string; connected: boolean } {
-  for (const [side, bundle] of [['a', a], ['b', b]] as const) {
+export function openvpnHandshake(
+  dir: string,
+  a: { lan: string; files: Map<string, Buffer>; extraArgs?: string },
+  b: { lan: string; files: Map<string, Buffer> },
+): { a: string; b: string; connected: boolean } {
+  for (const [side, bundle] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
     for (const [path, bytes] of bundle.files) {
       const file = join(dir, side, path);
       mkdirSync(dirname(file), { recursive: true });
@@ -45,7 +52,8 @@ export function openvpnHandshake(dir: string, a: { lan: string; files: Map<strin
   }
   const env = { ...process.env, PEER_A: a.lan, PEER_B: b.lan, EXTRA_A: a.extraArgs ?? '' };
   spawnSync('unshare', ['-n', 'sh', '-c', SCRIPT], { cwd: dir, env, timeout: 30_000 });
-  const read = (side: string): string => spawnSync('grep', ['-E', 'VERIFY|CRL|Initialization Sequence Completed', `${side}.log`], { cwd: dir, encoding: 'utf8' }).stdout;
+  const read = (side: string): string =>
+    spawnSync('grep', ['-E', 'VERIFY|CRL|Initialization Sequence Completed', `${side}.log`], { cwd: dir, encoding: 'utf8' }).stdout;
   const [logA, logB] = [read('a'), read('b')];
   return { a: logA, b: logB, connected: logA.includes('Initialization Sequence Completed') && logB.includes('Initialization Sequence Completed') };
 }

@@ -30,7 +30,9 @@ export function writeLans(dir: string, backend: 'openvpn' | 'wireguard', names: 
 /** Every bundle in a folder: LAN → (path inside the bundle → bytes). */
 export async function readOut(out: string): Promise<Map<string, Map<string, Buffer>>> {
   const bundles = new Map<string, Map<string, Buffer>>();
-  for (const file of readdirSync(out).filter((f) => f.endsWith('.tar.gz')).sort()) {
+  for (const file of readdirSync(out)
+    .filter((f) => f.endsWith('.tar.gz'))
+    .sort()) {
     const files = await filesOfTar(gunzipSync(readFileSync(join(out, file))));
     bundles.set(file.replace(/\.tar\.gz$/, ''), new Map(files.map((f) => [f.path, f.content])));
   }

@@ -25,7 +25,8 @@ export function decodePng(file: Buffer): Image {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
       const [depth, colour, , , interlace] = [data[8], data[9], data[10], data[11], data[12]];
-      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${colour}, interlace ${interlace}`);
+      if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${colour}, interlace ${interlace}`);
       channels = colour === 6 ? 4 : 3;
     } else if (type === 'IDAT') idat.push(data);
     at += 12 + length;
@@ -86,5 +87,9 @@ export function inkStats(image: Image): { distinctColours: number; inkFraction: 
       [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
     }
   }
-  return { distinctColours: colours.size, inkFraction: ink / (width * height), box: { width: Math.max(0, maxX - minX + 1), height: Math.max(0, maxY - minY + 1) } };
+  return {
+    distinctColours: colours.size,
+    inkFraction: ink / (width * height),
+    box: { width: Math.max(0, maxX - minX + 1), height: Math.max(0, maxY - minY + 1) },
+  };
 }

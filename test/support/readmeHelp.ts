@@ -1,7 +1,7 @@
-import { runCli, ROOT } from './cli.js';
+import { ROOT, runCli } from './cli.js';
 
 /** Marks a fenced block in README.md that must equal `p2pvpn <args> --help`: `<!-- help: show -->`, or `<!-- help: -->` for the top level. */
-export const HELP_MARKER = /^<!-- help:([a-z ]*) -->\n```text\n([^]*?)```$/gm;
+export const HELP_MARKER = /^<!-- help:([a-z ]*) -->\n```text\n([\s\S]*?)```$/gm;
 
 /** The commands commander knows, read from the top-level help. */
 export function knownCommands(): string[] {

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { containsIp, formatBlock, ipToInt, parseBlock } from '../../src/model/net.js';
-import type { BundleFile, RenderedBundle } from '../../src/render/render.js';
-import { TEMPLATES_DIR } from '../../src/render/templateSource.js';
-import type { LansConfig } from '../../src/validate/schema.js';
+import type { LansConfig } from '../../src/model/schema.js';
+import type { PackedBundle } from '../../src/pack/tarball.js';
+import type { BundleFile } from '../../src/render/render.js';
+import { expandedTemplate } from '../../src/render/templateSource.js';
 
 /**
  * The project's consistency checks for rendered bundles, independent of how
@@ -13,7 +13,7 @@ import type { LansConfig } from '../../src/validate/schema.js';
  */
 
 /** Characters a placed value may have: what names, addresses, descriptions, numbers and base64 keys use. */
-const VALUE = "[A-Za-z0-9 .,()&+/_:@=-]*";
+const VALUE = '[A-Za-z0-9 .,()&+/_:@=-]*';
 const PATH = /^(README|[a-z0-9][a-z0-9._/-]*)$/;
 
 const patterns = new Map<string, RegExp[]>();
@@ -36,7 +36,10 @@ function templatePatterns(template: string): RegExp[] {
   let list = patterns.get(template);
   if (!list) {
     const standalone = /^\s*\{\{[#/][^}]*\}\}\s*$|^\s*\{\{else\}\}\s*$/;
-    list = readFileSync(`${TEMPLATES_DIR}${template}.hbs`, 'utf8').split('\n').filter((l) => !standalone.test(l)).map(linePattern);
+    list = expandedTemplate(template)
+      .split('\n')
+      .filter((l) => !standalone.test(l))
+      .map(linePattern);
     patterns.set(template, list);
   }
   return list;
@@ -55,10 +58,16 @@ function shown(line: string): string {
   return /key|BEGIN|=\s*\S{40,}/i.test(line) ? `${line.slice(0, 12)}...` : JSON.stringify(line);
 }
 
-export function checkBundles(config: LansConfig, bundles: RenderedBundle[]): string[] {
+export function checkBundles(config: LansConfig, bundles: PackedBundle[]): string[] {
   const problems: string[] = checkValues(config, 'config');
   const names = config.lans.map((l) => l.name);
-  if (bundles.map((b) => b.lan).sort().join() !== [...names].sort().join()) problems.push('the bundles are not one per LAN');
+  if (
+    bundles
+      .map((b) => b.lan)
+      .sort()
+      .join() !== [...names].sort().join()
+  )
+    problems.push('the bundles are not one per LAN');
   for (const bundle of bundles) {
     const paths = new Set<string>();
     for (const file of bundle.files) {
@@ -74,7 +83,8 @@ export function checkBundles(config: LansConfig, bundles: RenderedBundle[]): str
 
 /** Every text value of accepted input is one a template may place: a bare-value line (README's description) cannot hide a newline. */
 function checkValues(value: unknown, path: string): string[] {
-  if (typeof value === 'string') return new RegExp(`^${VALUE}$`).test(value) ? [] : [`${path} was accepted with a character no template may place: ${JSON.stringify(value)}`];
+  if (typeof value === 'string')
+    return new RegExp(`^${VALUE}$`).test(value) ? [] : [`${path} was accepted with a character no template may place: ${JSON.stringify(value)}`];
   if (Array.isArray(value)) return value.flatMap((v, i) => checkValues(v, `${path}[${i}]`));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => checkValues(v, `${path}.${k}`));
   return [];
@@ -90,7 +100,7 @@ function checkLines(backend: string, lan: string, file: BundleFile): string[] {
   return bad < 0 ? [] : [`${lan}/${file.path}:${bad + 1}: line ${shown(lines[bad]!)} is not one its template produces`];
 }
 
-function lines(bundle: RenderedBundle, path: string): string[] {
+function lines(bundle: PackedBundle, path: string): string[] {
   return bundle.files.find((f) => f.path === path)?.content.split('\n') ?? [];
 }
 
@@ -104,26 +114,37 @@ function routesOf(config: LansConfig, name: string): string[] {
   return config.lans.find((l) => l.name === name)!.subnets.map((s) => formatBlock(parseBlock(s)));
 }
 
-function checkWireGuard(config: LansConfig, bundle: RenderedBundle): string[] {
+function checkWireGuard(config: LansConfig, bundle: PackedBundle): string[] {
   const problems: string[] = [];
   const iface = `wg-${config.mesh.name}`;
   if (iface.length > 15) problems.push(`interface ${iface} is longer than 15 characters`);
   const conf = lines(bundle, `wireguard/${iface}.conf`);
-  const address = conf.find((l) => l.startsWith('Address = '))?.slice('Address = '.length).replace(/\/32$/, '') ?? '';
+  const address =
+    conf
+      .find((l) => l.startsWith('Address = '))
+      ?.slice('Address = '.length)
+      .replace(/\/32$/, '') ?? '';
   if (!inTransit(config, address)) problems.push(`${bundle.lan}: tunnel address ${address} is not in the transit range`);
-  const peers = conf.filter((l) => /^# /.test(l)).slice(2).map((l) => l.slice(2));
+  const peers = conf
+    .filter((l) => /^# /.test(l))
+    .slice(2)
+    .map((l) => l.slice(2));
   const expected = config.lans.filter((l) => l.name !== bundle.lan).map((l) => l.name);
   if (peers.sort().join() !== [...expected].sort().join()) problems.push(`${bundle.lan}: peers ${peers.join(',')} are not the other LANs`);
   for (const [i, line] of conf.entries()) {
     if (!line.startsWith('AllowedIPs = ')) continue;
-    const peer = [...conf.slice(0, i)].reverse().find((l) => l.startsWith('# '))!.slice(2);
+    const peer = [...conf.slice(0, i)]
+      .reverse()
+      .find((l) => l.startsWith('# '))!
+      .slice(2);
     const allowed = line.slice('AllowedIPs = '.length).split(', ').slice(1);
-    if (config.lans.some((l) => l.name === peer) && allowed.join() !== routesOf(config, peer).join()) problems.push(`${bundle.lan}: AllowedIPs of ${peer} are not its subnets`);
+    if (config.lans.some((l) => l.name === peer) && allowed.join() !== routesOf(config, peer).join())
+      problems.push(`${bundle.lan}: AllowedIPs of ${peer} are not its subnets`);
   }
   return problems;
 }
 
-function checkOpenVpn(config: LansConfig, bundle: RenderedBundle): string[] {
+function checkOpenVpn(config: LansConfig, bundle: PackedBundle): string[] {
   const problems: string[] = [];
   const ports = new Set<string>();
   for (const lan of config.lans.filter((l) => l.name !== bundle.lan)) {
@@ -140,8 +161,13 @@ function checkOpenVpn(config: LansConfig, bundle: RenderedBundle): string[] {
     const remote = conf.find((l) => l.startsWith('remote '));
     const wantRemote = lan.gateway.endpoint === undefined ? undefined : `remote ${lan.gateway.endpoint} ${port}`;
     if (remote !== wantRemote) problems.push(`${bundle.lan}: ${lan.name}.conf dials ${remote ?? 'nothing'}`);
-    const ends = conf.find((l) => l.startsWith('ifconfig '))?.split(' ').slice(1) ?? [];
-    if (ends.length !== 2 || !inTransit(config, ...ends)) problems.push(`${bundle.lan}: ${lan.name}.conf tunnel addresses ${ends.join(' ')} are not two transit addresses`);
+    const ends =
+      conf
+        .find((l) => l.startsWith('ifconfig '))
+        ?.split(' ')
+        .slice(1) ?? [];
+    if (ends.length !== 2 || !inTransit(config, ...ends))
+      problems.push(`${bundle.lan}: ${lan.name}.conf tunnel addresses ${ends.join(' ')} are not two transit addresses`);
     const routes = conf.filter((l) => l.startsWith('route ')).length;
     if (routes !== lan.subnets.length) problems.push(`${bundle.lan}: ${lan.name}.conf has ${routes} routes for ${lan.subnets.length} subnets`);
     if (!conf.includes(`verify-x509-name ${lan.name} name`)) problems.push(`${bundle.lan}: ${lan.name}.conf does not verify its peer's name`);

@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 
 /**
  * Why a test that needs real system tools cannot run here, or undefined when it can.
@@ -43,6 +43,11 @@ export async function withNetns<T>(fn: (ns: string) => Promise<T> | T): Promise<
 }
 
 /** Runs a command inside a namespace. */
-export function inNetns(ns: string, cmd: string, args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string } = {}): SpawnSyncReturns<string> {
+export function inNetns(
+  ns: string,
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+): SpawnSyncReturns<string> {
   return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
 }

@@ -1,5 +1,5 @@
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
 
 /** An instance or route table belongs to one VPC, so to one LAN, and is listed once. */
 export function checkAws(config: LansConfig, report: Report): void {

@@ -1,6 +1,6 @@
-import { IPV4_PATTERN, containsIp, ipToInt, parseBlock, specialUse, type Block } from '../../model/net.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import { type Block, containsIp, IPV4_PATTERN, ipToInt, parseBlock, specialUse } from '../../model/net.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
 
 /** Endpoints are dialable, do not loop into the mesh, are not shared, and every pair has at least one end to dial. */
 export function checkEndpoints(config: LansConfig, report: Report): void {
@@ -28,7 +28,13 @@ function checkEveryPairCanStart(config: LansConfig, report: Report): void {
 }
 
 /** An endpoint inside the mesh itself, or one no packet can be sent to, would loop or go nowhere. */
-function checkEndpointAddress(config: LansConfig, subnets: { lan: string; cidr: string; block: Block }[], endpoint: string, path: (string | number)[], report: Report): void {
+function checkEndpointAddress(
+  config: LansConfig,
+  subnets: { lan: string; cidr: string; block: Block }[],
+  endpoint: string,
+  path: (string | number)[],
+  report: Report,
+): void {
   if (!IPV4_PATTERN.test(endpoint)) {
     if (/(^|\.)localhost$/i.test(endpoint)) report(path, `"${endpoint}" always means the gateway itself (RFC 6761), give the name peers use to reach it`);
     return;
@@ -38,7 +44,8 @@ function checkEndpointAddress(config: LansConfig, subnets: { lan: string; cidr: 
   const ip = ipToInt(endpoint);
   const inside = subnets.find((s) => containsIp(s.block, ip));
   if (inside) report(path, `${endpoint} is inside ${inside.cidr} of ${inside.lan}, tunnels would loop through themselves; give the gateway's public address`);
-  if (containsIp(parseBlock(config.mesh.transit), ip)) report(path, `${endpoint} is inside the transit range ${config.mesh.transit}, give the gateway's public address`);
+  if (containsIp(parseBlock(config.mesh.transit), ip))
+    report(path, `${endpoint} is inside the transit range ${config.mesh.transit}, give the gateway's public address`);
 }
 
 /**
@@ -61,6 +68,11 @@ function checkSharedEndpoints(config: LansConfig, report: Report): void {
     const other = config.lans[first]!.name;
     const path = ['lans', i, 'gateway', 'endpoint'];
     if (wireguard) report(path, `${endpoint} port ${port} is already used by ${other}, give this gateway another endpoint or its own gateway.port`);
-    else report(path, `${endpoint} is also the endpoint of ${other}, and with OpenVPN the tunnel between them would use one port at one address for both ends; give each gateway its own endpoint`);
+    else
+      report(
+        path,
+        `${endpoint} is also the endpoint of ${other}, and with OpenVPN the tunnel between them would use one port` +
+          ' at one address for both ends; give each gateway its own endpoint',
+      );
   });
 }

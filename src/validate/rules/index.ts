@@ -1,4 +1,5 @@
-import type { LansConfig } from '../schema.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
 import { checkAws } from './aws.js';
 import { checkCertificates } from './certificates.js';
 import { checkEndpoints } from './endpoints.js';
@@ -10,8 +11,18 @@ import { checkSsh } from './ssh.js';
 import { checkSubnets } from './subnets.js';
 import { checkTransit } from './transit.js';
 
-export type Report = (path: (string | number)[], message: string, severity?: 'error' | 'warning') => void;
 export type Rule = (config: LansConfig, report: Report) => void;
 
 /** Every rule runs on every input, so the user sees all problems at once. */
-export const rules: readonly Rule[] = [checkNames, checkSubnets, checkTransit, checkGatewayAddresses, checkEndpoints, checkPorts, checkCertificates, checkMtu, checkAws, checkSsh];
+export const rules: readonly Rule[] = [
+  checkNames,
+  checkSubnets,
+  checkTransit,
+  checkGatewayAddresses,
+  checkEndpoints,
+  checkPorts,
+  checkCertificates,
+  checkMtu,
+  checkAws,
+  checkSsh,
+];

@@ -1,4 +1,4 @@
-import type { Lan, LansConfig } from '../schema.js';
+import type { Lan, LansConfig } from '../../model/schema.js';
 
 /**
  * Where each LAN sits in the file, when rules see only the LANs that passed

@@ -1,6 +1,6 @@
-import { tunnelMtu } from '../../plan/mtu.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
+import { tunnelMtu } from '../../model/mtu.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
 
 /** A legal underlay MTU can still leave a tunnel too small for IPv6 (RFC 8200 needs 1280). */
 export function checkMtu(config: LansConfig, report: Report): void {

@@ -1,5 +1,5 @@
-import type { Report } from './index.js';
-import type { LansConfig } from '../schema.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
 import { lanRef } from './lanRef.js';
 
 /** Names that would collide with files the bundle or the state already use (keys/ca.crt, run/, ...). */

@@ -1,7 +1,7 @@
 import { blockSize, formatBlock, hasHostBits, isPrivate, networkOf, parseBlock } from '../../model/net.js';
-import type { LansConfig } from '../schema.js';
-import type { Report } from './index.js';
-import { transitCapacity } from '../../allocate/transit.js';
+import type { Report } from '../../model/problems.js';
+import type { LansConfig } from '../../model/schema.js';
+import { transitCapacity } from '../../model/transit.js';
 
 /** The transit range is private and holds every tunnel address the mesh needs. */
 export function checkTransit(config: LansConfig, report: Report): void {

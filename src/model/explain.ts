@@ -3,7 +3,7 @@
  * expressions (they are exported as JSON Schema for editors), these say which
  * part is wrong and what would be right.
  */
-import { IPV4_PATTERN } from '../model/net.js';
+import { IPV4_PATTERN } from './net.js';
 
 const NAME_MAX = 11;
 const TEXT_MAX = 64;
@@ -31,7 +31,8 @@ export function nameProblem(input: unknown): string {
   const bad = firstRefused(input, /[a-z0-9-]/);
   if (bad !== undefined) return /[A-Z]/.test(bad) ? `"${input}" has uppercase letters, ${rule}` : `contains ${describeChar(bad)}, ${rule}`;
   if (input.length === 0) return `is empty, ${rule}`;
-  if (input.length > NAME_MAX) return `"${input}" is ${input.length} characters, at most ${NAME_MAX} so that "vpn-" and the name fit Linux's 15-character interface names`;
+  if (input.length > NAME_MAX)
+    return `"${input}" is ${input.length} characters, at most ${NAME_MAX} so that "vpn-" and the name fit Linux's 15-character interface names`;
   if (!/^[a-z]/.test(input)) return `"${input}" does not start with a letter, ${rule}`;
   return `"${input}" ends with "-", ${rule}`;
 }
@@ -84,5 +85,6 @@ export function endpointProblem(input: string): string {
   if (NUMERIC_LOOKING.test(input)) return `"${input}" looks like an IPv4 address but ${quadFault(input)}, write it as four decimal numbers like 203.0.113.10`;
   if (input.endsWith('.')) return `"${input}" ends with ".", write the name without it`;
   if (input.length > 253) return `is ${input.length} characters, a DNS name has at most 253`;
-  return `"${input}" is not a DNS name (labels of 1 to 63 letters, digits and "-", not starting or ending with "-", the last one starting with a letter), ${right}`;
+  const labels = 'labels of 1 to 63 letters, digits and "-", not starting or ending with "-", the last one starting with a letter';
+  return `"${input}" is not a DNS name (${labels}), ${right}`;
 }

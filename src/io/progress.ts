@@ -14,7 +14,12 @@ const QUIET_START_MS = 300;
  * A one-line indicator such as "generating keys 37/200" on a TTY, redrawn in
  * place; nothing at all when the stream is not a terminal (logs, pipes, CI).
  */
-export function progressLine(stream: { write(text: string): unknown; isTTY?: boolean }, label: string, enabled: boolean, now: () => number = Date.now): ProgressLine {
+export function progressLine(
+  stream: { write(text: string): unknown; isTTY?: boolean },
+  label: string,
+  enabled: boolean,
+  now: () => number = Date.now,
+): ProgressLine {
   if (!enabled || stream.isTTY !== true) return { update: () => {}, done: () => {} };
   const start = now();
   let drawn = false;

@@ -1,4 +1,4 @@
-import type { Backend } from '../validate/schema.js';
+import type { Backend } from './schema.js';
 
 /**
  * Bytes each backend adds to a packet over an IPv4 underlay (endpoints are IPv4):

@@ -9,6 +9,9 @@ export interface Problem {
   message: string;
 }
 
+/** How a rule or stage reports a problem: a path in the document; the reporter adds file, line and column. */
+export type Report = (path: (string | number)[], message: string, severity?: 'error' | 'warning') => void;
+
 export function formatProblem(p: Problem): string {
   const where = p.path === '' ? '' : `${p.path}: `;
   return printable(`${p.file}:${p.line}:${p.col}: ${where}${p.message}`);
@@ -16,6 +19,7 @@ export function formatProblem(p: Problem): string {
 
 /** Messages echo what the user wrote: control and bidi characters are shown escaped, never sent to the terminal. */
 export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

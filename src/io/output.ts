@@ -1,7 +1,7 @@
-import { formatReport, type Problem } from '../validate/problems.js';
-import type { Streams } from './io.js';
-import { progressLine, type ProgressLine } from './progress.js';
-import { colourEnabled, paint, type Paint } from './style.js';
+import { formatReport, type Problem } from '../model/problems.js';
+import { type ProgressLine, progressLine } from './progress.js';
+import type { Streams } from './streams.js';
+import { colourEnabled, type Paint, paint } from './style.js';
 
 /** Options every command accepts, before or after its name. */
 export interface GlobalOptions {

@@ -1,5 +1,5 @@
-import type { Backend, TransitLayout } from '../validate/schema.js';
-import { intToIp, type Block } from '../model/net.js';
+import { type Block, intToIp } from './net.js';
+import type { Backend, TransitLayout } from './schema.js';
 
 /** OpenVPN links get a /30 each (.1 and .2 used); WireGuard gateways one address each. */
 const PAIR_BLOCK = 4;
