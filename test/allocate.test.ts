@@ -9,7 +9,57 @@ function config(names: string[]): LansConfig {
   return meshConfig('wireguard', names);
 }
 
+/** The same mesh with LAN `ha` given two gateways, a and b (what a LAN goes to from `gateway:`). */
+function withGateways(names: string[], ha: string): LansConfig {
+  const base = config(names);
+  base.mesh.routing = 'bgp';
+  base.lans = base.lans.map((lan, i) =>
+    lan.name !== ha
+      ? lan
+      : {
+          name: lan.name,
+          subnets: lan.subnets,
+          vip: `10.${i}.0.1`,
+          gateways: ['a', 'b'].map((g, j) => ({ name: g, endpoint: `vpn${i}${g}.example.com`, lanAddress: `10.${i}.0.${j + 2}` })),
+        },
+  );
+  return base;
+}
+
+const numbers = (lans: Record<string, { number: number }>) => Object.fromEntries(Object.entries(lans).map(([n, r]) => [n, r.number]));
+
 describe('allocate', () => {
+  it('links every gateway to every gateway of every other LAN, never two of one LAN', () => {
+    const { state } = allocate(withGateways(['a', 'hq', 'c'], 'hq'), emptyState('m').public);
+    assert.deepEqual(numbers(state.lans), { a: 1, 'hq-a': 2, 'hq-b': 3, c: 4 });
+    assert.deepEqual(state.lans['hq-a']!.lan, 'hq');
+    assert.deepEqual(
+      state.pairs.map((p) => p.lans.join(' ')),
+      ['a hq-a', 'a hq-b', 'a c', 'hq-a c', 'hq-b c'],
+    );
+  });
+
+  it('a LAN going from one gateway to several hands its number and links to its first gateway, and back', () => {
+    const single = allocate(config(['a', 'hq', 'c']), emptyState('m').public).state;
+    const { state, changes } = allocate(withGateways(['a', 'hq', 'c'], 'hq'), single);
+    assert.deepEqual(changes.renamed, [{ from: 'hq', to: 'hq-a' }]);
+    assert.deepEqual(numbers(state.lans), { a: 1, 'hq-a': 2, c: 3, 'hq-b': 4 });
+    for (const pair of single.pairs) {
+      const kept = state.pairs.find((p) => p.number === pair.number)!;
+      assert.deepEqual(
+        kept.lans,
+        pair.lans.map((l) => (l === 'hq' ? 'hq-a' : l)),
+        `link ${pair.number} keeps its number`,
+      );
+    }
+    assert.deepEqual(changes.removedLans, [], 'nothing retired');
+    const back = allocate(config(['a', 'hq', 'c']), state);
+    assert.deepEqual(back.changes.renamed, [{ from: 'hq-a', to: 'hq' }]);
+    assert.deepEqual(numbers(back.state.lans), { a: 1, hq: 2, c: 3 });
+    assert.deepEqual(back.changes.removedLans, ['hq-b']);
+    assert.deepEqual(back.state.pairs, single.pairs);
+  });
+
   it('numbers LANs in file order and pairs by LAN number', () => {
     const { state } = allocate(config(['a', 'b', 'c']), emptyState('m').public);
     assert.deepEqual(Object.fromEntries(Object.entries(state.lans).map(([n, r]) => [n, r.number])), { a: 1, b: 2, c: 3 });

@@ -11,6 +11,24 @@ function svgTexts(svg: string): string[] {
 }
 
 describe('p2pvpn graph', () => {
+  it('draws a LAN with several gateways as the LAN and a node per gateway, the links ending at the gateways', () =>
+    withTempDir((dir) => {
+      copyFileSync(join(FIXTURES, 'golden-bgp-openvpn/lans.yaml'), join(dir, 'lans.yaml'));
+      assert.equal(runCli(['graph', 'lans.yaml'], dir).code, 0);
+      const dot = readFileSync(join(dir, 'out/bgpovpn.dot'), 'utf8');
+      assert.match(dot, /^ {2}"hq" \[label=<<b>hq<\/b><br\/>10\.10\.0\.0\/16<br\/><font[^>]*>VIP 10\.10\.0\.1<\/font>>/m);
+      for (const g of ['hq-a', 'hq-b']) {
+        assert.match(dot, new RegExp(`^ {2}"${g}" \\[shape=ellipse`, 'm'));
+        assert.match(dot, new RegExp(`^ {2}"hq" -- "${g}" \\[style=dotted`, 'm'));
+        assert.match(dot, new RegExp(`^ {2}"${g}" -- "link \\d+" -- "branch"`, 'm'));
+      }
+      assert.match(dot, /3 LANs \(4 gateways\), 5 links/);
+      const svg = svgTexts(readFileSync(join(dir, 'out/bgpovpn.svg'), 'utf8'));
+      for (const want of ['hq', 'hq-a', 'hq-b', 'VIP 10.10.0.1', 'branch', 'rack']) assert.ok(svg.includes(want), `the SVG shows ${want}`);
+      const mmd = readFileSync(join(dir, 'out/bgpovpn.mmd'), 'utf8');
+      assert.match(mmd, /^ {2}subgraph lan_hq\["hq<br\/>10\.10\.0\.0\/16<br\/>VIP 10\.10\.0\.1"\]\n {4}lan_hq_a\["hq-a"\]\n {4}lan_hq_b\["hq-b"\]\n {2}end$/m);
+    }));
+
   it('writes SVG, DOT and Mermaid of the example into out/, and nothing else', () =>
     withTempDir((dir) => {
       copyFileSync(join(FIXTURES, 'example/lans.yaml'), join(dir, 'lans.yaml'));

@@ -46,7 +46,7 @@ describe('p2pvpn show', () => {
     withTempDir((dir) => {
       copyFileSync(join(FIXTURES, 'example/lans.yaml'), join(dir, 'lans.yaml'));
       const view = showJson(dir);
-      assert.deepEqual(Object.keys(view), ['version', 'kind', 'mesh', 'backend', 'source', 'tunnelMtu', 'lans', 'links', 'removedLans']);
+      assert.deepEqual(Object.keys(view), ['version', 'kind', 'mesh', 'backend', 'routing', 'source', 'tunnelMtu', 'lans', 'links', 'removedLans']);
       assert.deepEqual([view.version, view.kind, view.mesh, view.backend, view.source], [1, 'p2pvpn-mesh-view', 'acme', 'wireguard', 'preview']);
       assert.deepEqual(view.lans[2], {
         name: 'vpc-eu',
@@ -59,10 +59,25 @@ describe('p2pvpn show', () => {
         port: 51820,
         tunnelAddresses: ['172.19.0.3'],
         pending: true,
+        vip: null,
+        gateways: [
+          {
+            id: 'vpc-eu',
+            name: null,
+            number: 3,
+            endpoint: '203.0.113.30',
+            listen: '10.20.0.10',
+            lanAddress: '10.20.0.10',
+            port: 51820,
+            tunnelAddresses: ['172.19.0.3'],
+            pending: true,
+          },
+        ],
       });
       assert.deepEqual(view.links[0], {
         pair: 1,
         ends: ['hq', 'branch'],
+        lans: ['hq', 'branch'],
         ports: [51820, 51820],
         transitBlock: null,
         tunnelAddresses: ['172.19.0.1', '172.19.0.2'],
@@ -130,6 +145,40 @@ describe('p2pvpn show', () => {
       assert.match(table, /\(numbers from the saved state\)/);
       assert.match(table, /^\+4  new /m);
       assert.match(table, /^leaving the mesh at the next generate: b$/m);
+    }));
+
+  it('lists each gateway of a LAN with several, with its own number and end of every link, and the VIP', () =>
+    withTempDir((dir) => {
+      copyFileSync(join(FIXTURES, 'golden-bgp-wireguard/lans.yaml'), join(dir, 'lans.yaml'));
+      const view = showJson(dir);
+      assert.equal(view.routing, 'bgp');
+      const hq = view.lans.find((l) => l.name === 'hq')!;
+      assert.deepEqual(
+        [hq.number, hq.lanAddress, hq.vip, hq.gateways.map((g) => [g.id, g.name, g.number, g.lanAddress, g.tunnelAddresses.length])],
+        [
+          null,
+          null,
+          '10.10.0.1',
+          [
+            ['hq-a', 'a', 1, '10.10.0.2', 2],
+            ['hq-b', 'b', 2, '10.10.0.3', 2],
+          ],
+        ],
+      );
+      assert.deepEqual(
+        view.links.map((l) => l.ends.join(' ')),
+        ['hq-a branch', 'hq-a rack', 'hq-b branch', 'hq-b rack', 'branch rack'],
+      );
+      assert.deepEqual(view.links[0]!.lans, ['hq', 'branch']);
+      assert.deepEqual(
+        [view.links[0]!.ports, view.links[0]!.transitBlock],
+        [[51821, 51821], '172.19.0.0/30'],
+        'under bgp a WireGuard link has its port and /30',
+      );
+      const table = runCli(['show', 'lans.yaml'], dir);
+      assert.match(table.stdout, /^mesh bgpwg: wireguard with BGP, 3 LANs \(4 gateways\), 5 links,/);
+      assert.match(table.stdout, /^1 +hq-a +10\.10\.0\.0\/16 /m);
+      assert.match(table.stdout, /^hq: VIP 10\.10\.0\.1, gateways hq-a, hq-b$/m);
     }));
 
   it('honours --state', () =>

@@ -157,6 +157,29 @@ describe('what status shows', () => {
     ]);
   });
 
+  it('has a row and a column per gateway; two gateways of one LAN have no link and an empty cell', () => {
+    const answers = [
+      answerFromResult('hq-a', answer({ b: true })),
+      answerFromResult('hq-b', answer({ b: true })),
+      answerFromResult('b', answer({ 'hq-a': true, 'hq-b': false })),
+    ];
+    const lanOf = (gateway: string) => (gateway.startsWith('hq-') ? 'hq' : gateway);
+    const status = meshStatus('m', ['hq-a', 'hq-b', 'b'], answers, lanOf);
+    assert.deepEqual(
+      status.links.map((l) => l.ends.join(' ')),
+      ['hq-a b', 'hq-b b'],
+    );
+    assert.deepEqual(formatStatus(status), [
+      '      hq-a  hq-b   b',
+      'hq-a               up',
+      'hq-b               up!',
+      'b     up    DOWN!',
+      '',
+      'mesh m: 1 of 2 links up',
+      'link hq-b-b is not up: hq-b sees it up, b sees it down',
+    ]);
+  });
+
   it('a gateway without status.sh, or with output that is not its document, is a failure with the reason', () => {
     assert.deepEqual(answerFromResult('a', { rc: 127, stdout: '', stderr: 'sh: 1: /etc/p2pvpn/m/status.sh: not found' }), {
       lan: 'a',

@@ -5,28 +5,18 @@ import { meshMermaid } from '../src/graph/mermaid.js';
 import type { LanView, LinkView, MeshView } from '../src/show/view.js';
 
 function lan(name: string, number: number, pending = false): LanView {
-  return {
-    name,
-    number,
-    description: 'R&D (lab)',
-    subnets: [`10.${number}.0.0/16`],
-    endpoint: null,
-    listen: null,
-    lanAddress: `10.${number}.0.1`,
-    port: 51820,
-    tunnelAddresses: [`172.19.0.${number}`],
-    pending,
-  };
+  const own = { number, endpoint: null, listen: null, lanAddress: `10.${number}.0.1`, port: 51820, tunnelAddresses: [`172.19.0.${number}`], pending };
+  return { name, description: 'R&D (lab)', subnets: [`10.${number}.0.0/16`], ...own, vip: null, gateways: [{ id: name, name: null, ...own }] };
 }
 
 function link(pair: number, ends: [string, string], pending = false): LinkView {
-  return { pair, ends, ports: [51820, 51820], transitBlock: null, tunnelAddresses: ['172.19.0.1', '172.19.0.2'], backend: 'wireguard', pending };
+  return { pair, ends, lans: ends, ports: [51820, 51820], transitBlock: null, tunnelAddresses: ['172.19.0.1', '172.19.0.2'], backend: 'wireguard', pending };
 }
 
 function view(source: MeshView['source']): MeshView {
   const lans = [lan('a', 1), lan('b', 2), lan('end', 3, true)];
   const links = [link(1, ['a', 'b']), link(2, ['a', 'end'], true), link(3, ['b', 'end'], true)];
-  return { version: 1, kind: 'p2pvpn-mesh-view', mesh: 'm', backend: 'wireguard', source, tunnelMtu: 1440, lans, links, removedLans: [] };
+  return { version: 1, kind: 'p2pvpn-mesh-view', mesh: 'm', backend: 'wireguard', routing: 'static', source, tunnelMtu: 1440, lans, links, removedLans: [] };
 }
 
 describe('meshDot', () => {

@@ -1,7 +1,8 @@
+import { wireguardNameProblem } from '../model/names.js';
 import { blockSize, parseBlock } from '../model/net.js';
 import type { Report } from '../model/problems.js';
 import type { LansConfig } from '../model/schema.js';
-import { transitCapacity } from '../model/transit.js';
+import { perLinkTransit, transitCapacity } from '../model/transit.js';
 import type { PublicState } from '../state/types.js';
 
 /** Checks that need the numbers: retired numbers stay used, so the highest number, not the count, must fit. */
@@ -13,9 +14,19 @@ export function checkAllocation(config: LansConfig, state: PublicState, report: 
     if (last > 65535)
       report(['mesh', 'openvpn', 'portBase'], `pair ${highestPair} would need port ${last}, above 65535; lower portBase to at most ${65535 - highestPair}`);
   }
+  if (config.mesh.backend === 'wireguard' && config.mesh.routing === 'bgp') {
+    const last = config.mesh.wireguard.port + highestPair;
+    if (last > 65535)
+      report(
+        ['mesh', 'wireguard', 'port'],
+        `under routing: bgp link ${highestPair} would need port ${last}, above 65535; lower mesh.wireguard.port to at most ${65535 - highestPair}`,
+      );
+    const name = wireguardNameProblem(config.mesh.name, highestPair);
+    if (name) report(['mesh', 'name'], name);
+  }
   if (config.mesh.backend === 'openvpn') checkTunnelPorts(config, state, report);
-  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)), config.mesh.openvpn.transitLayout);
-  const highest = config.mesh.backend === 'openvpn' ? highestPair : highestLan;
+  const capacity = transitCapacity(config.mesh.backend, blockSize(parseBlock(config.mesh.transit)), config.mesh.openvpn.transitLayout, config.mesh.routing);
+  const highest = perLinkTransit(config.mesh.backend, config.mesh.routing) ? highestPair : highestLan;
   if (highest > capacity.count) {
     report(
       ['mesh', 'transit'],

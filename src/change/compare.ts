@@ -11,7 +11,12 @@ export const PLAN_VERSION = 1;
 export type Verdict = 'new' | 'changed' | 'unchanged' | 'removed';
 
 export interface GatewayChange {
+  /** The bundle: its LAN's name, or <lan>-<gateway> for one of several gateways. */
   lan: string;
+  /** Present for one of several gateways of a LAN. */
+  of?: { lan: string; gateway: string };
+  /** A removed bundle whose gateway goes on under another: its LAN went from one gateway to several, or back. */
+  replacedBy?: string;
   verdict: Verdict;
   peers: string[];
   reasons: Reason[];
@@ -27,9 +32,21 @@ export interface MeshPlan {
   expiries: Expiry[];
 }
 
-/** The plan of a run: each gateway's verdict, then the LANs whose bundles go. */
-export function meshPlan(mesh: string, gateways: GatewayChange[], removed: string[], stateChanged: boolean, state: PublicState, now: Date): MeshPlan {
-  const gone = removed.map((lan): GatewayChange => ({ lan, verdict: 'removed', peers: [], reasons: [] }));
+/** The plan of a run: each gateway's verdict, then the bundles that go; `renamed` says which of those go on under another name. */
+export function meshPlan(
+  mesh: string,
+  gateways: GatewayChange[],
+  removed: string[],
+  stateChanged: boolean,
+  state: PublicState,
+  now: Date,
+  renamed: { from: string; to: string }[] = [],
+): MeshPlan {
+  const to = new Map(renamed.map((r) => [r.from, r.to]));
+  const gone = removed.map(
+    (lan): GatewayChange =>
+      to.has(lan) ? { lan, verdict: 'removed', peers: [], reasons: [], replacedBy: to.get(lan)! } : { lan, verdict: 'removed', peers: [], reasons: [] },
+  );
   return { version: PLAN_VERSION, kind: 'p2pvpn-plan', mesh, gateways: [...gateways, ...gone], stateChanged, expiries: certificateExpiries(state, now) };
 }
 

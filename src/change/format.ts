@@ -8,11 +8,19 @@ export function formatGateways(plan: MeshPlan, outDir: string): string[] {
   const lines: string[] = [];
   for (const g of plan.gateways) {
     const file = join(outDir, `${g.lan}.tar.gz`);
+    if (g.verdict === 'removed' && g.replacedBy !== undefined) {
+      lines.push(
+        `removed   ${file}  (that gateway's bundle is now ${join(outDir, `${g.replacedBy}.tar.gz`)}:` +
+          " run the old one's down.sh there, then the new one's up.sh)",
+      );
+      continue;
+    }
     if (g.verdict === 'removed') {
       lines.push(`removed   ${file}  (LAN left the mesh: run its down.sh on that gateway)`);
       continue;
     }
-    lines.push(`${g.verdict.padEnd(9)} ${file}  ${g.peers.length} peers: ${g.peers.join(', ')}`);
+    const which = g.of === undefined ? '' : `(gateway ${g.of.gateway} of LAN ${g.of.lan})  `;
+    lines.push(`${g.verdict.padEnd(9)} ${file}  ${which}${g.peers.length} peers: ${g.peers.join(', ')}`);
     for (const reason of g.reasons) lines.push(`            ${describeReason(reason)}`);
   }
   return lines;

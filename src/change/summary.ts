@@ -14,10 +14,13 @@ export type BundleTexts = Map<string, string | Buffer>;
  */
 export function sharedPeers(old: BundleTexts, now: BundleTexts): Set<string> {
   const shared = new Set<string>();
-  const wgConf = [...old.keys()].find(isWireGuardConf);
-  if (wgConf) {
-    const sections = new Set(textOf(now, wgConf)?.split('\n\n'));
-    for (const section of textOf(old, wgConf)!.split('\n\n').slice(1)) if (sections.has(section)) shared.add(peerOfSection(section));
+  // One config with a [Peer] per peer, or (under routing: bgp) one config per link with its one [Peer].
+  const wgConfs = [...old.keys()].filter(isWireGuardConf);
+  if (wgConfs.length > 0) {
+    for (const wgConf of wgConfs) {
+      const sections = new Set(textOf(now, wgConf)?.split('\n\n'));
+      for (const section of textOf(old, wgConf)!.split('\n\n').slice(1)) if (sections.has(section)) shared.add(peerOfSection(section));
+    }
     return shared;
   }
   for (const path of old.keys()) {
@@ -36,8 +39,12 @@ export function sharedPeers(old: BundleTexts, now: BundleTexts): Set<string> {
  * carry facts; with an empty `now` and no shared peer every file is read.
  */
 export function summarizeOld(lan: string, old: BundleTexts, now: BundleTexts, facts: BundleFacts, shared: ReadonlySet<string> = new Set()): BundleFacts {
-  const wgConf = [...old.keys()].find(isWireGuardConf);
-  if (wgConf) return summarizeWireGuard(textOf(old, wgConf)!, shared);
+  const wgConfs = [...old.keys()].filter(isWireGuardConf).sort();
+  if (wgConfs.length > 0)
+    return summarizeWireGuard(
+      wgConfs.map((path) => textOf(old, path)!),
+      shared,
+    );
   return summarizeOpenVpn(lan, old, now, facts, shared);
 }
 
@@ -81,7 +88,11 @@ function summarizeOpenVpn(lan: string, old: BundleTexts, now: BundleTexts, facts
     const key = `keys/tls-crypt/${peer}.key`;
     const known = facts.peers.get(peer);
     if (same(path)) mtu = facts.mtu;
-    if (shared.has(peer)) continue;
+    if (shared.has(peer)) {
+      // The MTU is every config's: a bundle whose only peer is shared still tells it (read once).
+      mtu ??= Number(/^tun-mtu (\d+)$/m.exec(textOf(old, path)!)?.[1]) || undefined;
+      continue;
+    }
     if (same(path) && known) {
       // The config is the new one's, its link key is not.
       peers.set(peer, { ...known, linkKey: digest(textOf(old, key) ?? '') });
@@ -127,23 +138,31 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 }
 
 /**
- * A wg-quick config: blank-line separated sections, the [Interface] first,
+ * wg-quick configs: blank-line separated sections, the [Interface] first,
  * then each [Peer] after a `# <name>` comment, its AllowedIPs starting with
- * the peer's tunnel address.
+ * the peer's tunnel address. A config with `Table = off` is one link's
+ * (routing: bgp): its port is that link's, left out with its peer when shared.
  */
-function summarizeWireGuard(text: string, shared: ReadonlySet<string>): BundleFacts {
-  const [head = '', ...sections] = text.split('\n\n');
-  const iface = keyValues(head);
+function summarizeWireGuard(texts: string[], shared: ReadonlySet<string>): BundleFacts {
   const peers = new Map<string, PeerFacts>();
-  for (const section of sections) {
-    const name = peerOfSection(section);
-    if (!shared.has(name)) peers.set(name, wireGuardPeer(keyValues(section)));
+  const ports: number[] = [];
+  let mtu: string | undefined;
+  let privateKey: string | undefined;
+  for (const text of texts) {
+    const [head = '', ...sections] = text.split('\n\n');
+    const iface = keyValues(head);
+    const names = sections.map(peerOfSection);
+    sections.forEach((section, i) => {
+      if (!shared.has(names[i]!)) peers.set(names[i]!, wireGuardPeer(keyValues(section)));
+    });
+    if (iface.get('Table') !== 'off' || names.some((n) => !shared.has(n))) ports.push(Number(iface.get('ListenPort')));
+    mtu ??= iface.get('MTU');
+    privateKey ??= iface.get('PrivateKey');
   }
-  const privateKey = iface.get('PrivateKey');
   return {
     backend: 'wireguard',
-    ports: [Number(iface.get('ListenPort'))],
-    ...(iface.get('MTU') ? { mtu: Number(iface.get('MTU')) } : {}),
+    ports: ports.sort((a, b) => a - b),
+    ...(mtu ? { mtu: Number(mtu) } : {}),
     ...(privateKey ? { ownKey: digest(privateKey) } : {}),
     revoked: [],
     peers,

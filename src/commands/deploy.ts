@@ -8,6 +8,7 @@ import { exists, readIfExists } from '../io/files.js';
 import { readLansFile } from '../io/lansFile.js';
 import { type GlobalOptions, type Output, output } from '../io/output.js';
 import type { Streams } from '../io/streams.js';
+import { allGateways } from '../model/gateways.js';
 import type { LansConfig } from '../model/schema.js';
 import { validateLans } from '../validate/validate.js';
 
@@ -91,7 +92,8 @@ export function prepareAnsible(
 
 /** The LANs named by --limit (all by default); each must exist and be reachable over SSH. */
 function selectTargets(config: LansConfig, limit: string | undefined): string[] {
-  const names = config.lans.map((l) => l.name);
+  const gateways = allGateways(config);
+  const names = gateways.map((g) => g.id);
   const wanted =
     limit === undefined
       ? names
@@ -102,9 +104,10 @@ function selectTargets(config: LansConfig, limit: string | undefined): string[] 
   const unknown = wanted.filter((w) => !names.includes(w));
   if (unknown.length > 0)
     throw new UserError(
-      `--limit: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a LAN' : 'are not LANs'} of ${config.mesh.name} (its LANs: ${names.join(', ')})`,
+      `--limit: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a gateway' : 'are not gateways'} of ${config.mesh.name}` +
+        ` (its gateways: ${names.join(', ')})`,
     );
-  const unreachable = config.lans.filter((l) => wanted.includes(l.name) && sshTarget(l.gateway) === undefined).map((l) => l.name);
+  const unreachable = gateways.filter((g) => wanted.includes(g.id) && sshTarget(g.gateway) === undefined).map((g) => g.id);
   if (unreachable.length > 0) {
     throw new UserError(
       `cannot reach ${unreachable.join(', ')}: neither gateway.endpoint nor gateway.ssh.host is set;` +
@@ -120,7 +123,9 @@ function selectTargets(config: LansConfig, limit: string | undefined): string[] 
  */
 function checkInventory(config: LansConfig, outDir: string, inventory: string): void {
   const digest = (lan: string): string | undefined => tarballDigest(outDir, lan);
-  const missing = config.lans.filter((l) => sshTarget(l.gateway) !== undefined && digest(l.name) === undefined).map((l) => `${l.name}.tar.gz`);
+  const missing = allGateways(config)
+    .filter((g) => sshTarget(g.gateway) !== undefined && digest(g.id) === undefined)
+    .map((g) => `${g.id}.tar.gz`);
   if (missing.length > 0) throw new UserError(`${outDir}: no ${missing.join(', ')}; run "p2pvpn generate" first`);
   if (readIfExists(inventory)?.toString('utf8') !== renderInventory(config, inventoryHosts(config, digest))) {
     throw new UserError(

@@ -81,9 +81,12 @@ async function generateLocked(run: GenerateRun, { config, source, problems }: Ch
     if (loaded.upgradedFrom !== undefined)
       out.warn(`p2pvpn: ${run.stateDir}: upgraded the state from format version ${loaded.upgradedFrom} to ${STATE_VERSION} (the old files are kept as .bak)`);
     // Every LAN that ever left, not only this run's: a run killed after saving the state still owes the deletion.
-    const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired)])].filter((name) => store.holds(name));
+    // A gateway whose record moved to a new id (its LAN went from one gateway to several, or back) leaves its old bundle behind too.
+    const moved = build.changes.renamed.map((r) => r.from);
+    const gone = [...new Set([...build.changes.removedLans, ...Object.keys(build.state.public.retired), ...moved])].filter((name) => store.holds(name));
     store.commit(gone);
-    for (const line of formatGateways(meshPlan(build.topology.mesh, gateways, gone, stateChanged, build.state.public, now), run.outDir)) out.info(line);
+    const plan = meshPlan(build.topology.mesh, gateways, gone, stateChanged, build.state.public, now, build.changes.renamed);
+    for (const line of formatGateways(plan, run.outDir)) out.info(line);
   } finally {
     store.discard();
   }

@@ -42,14 +42,9 @@ export async function runPlan(file: string, opts: PlanOptions, io: Streams): Pro
 
   // Nothing is written, so nothing is compressed: equal tar streams are enough to tell unchanged bundles.
   const gateways = await emitBundles(build, { previous: (lan) => readTarball(opts.out, lan) });
-  const plan = meshPlan(
-    build.topology.mesh,
-    gateways,
-    build.changes.removedLans,
-    !sameStateAs(serializeState(build.state), prev, loaded.texts),
-    build.state.public,
-    now,
-  );
+  const removed = [...build.changes.removedLans, ...build.changes.renamed.map((r) => r.from)];
+  const stateChanged = !sameStateAs(serializeState(build.state), prev, loaded.texts);
+  const plan = meshPlan(build.topology.mesh, gateways, removed, stateChanged, build.state.public, now, build.changes.renamed);
   if (opts.json) out.data(JSON.stringify(plan, null, 2));
   else {
     const expiries = formatExpiries(plan.expiries);

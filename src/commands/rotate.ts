@@ -3,6 +3,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { defaultStateDir } from '../io/lansFile.js';
 import { output } from '../io/output.js';
 import type { Streams } from '../io/streams.js';
+import { allGateways } from '../model/gateways.js';
 import { type GenerateOptions, type GenerateRun, generate } from './generate.js';
 
 export interface RotateOptions extends GenerateOptions {
@@ -30,9 +31,18 @@ export function runRotate(file: string, lan: string | undefined, opts: RotateOpt
   const prepare: GenerateRun['prepare'] = (state, config, now) => {
     if (opts.ca && config.mesh.backend !== 'openvpn') throw new UserError(`${file}: a WireGuard mesh has no CA to rotate`);
     if (opts.ca) return opts.finish ? finishCaRotation(state, now) : startCaRotation(state, config.mesh.certificates.caDays, now);
-    const names = config.lans.map((l) => l.name);
-    if (!names.includes(lan!)) throw new UserError(`${file}: no LAN named "${lan}"; its LANs are ${names.join(', ')}`);
-    return forgetLanKeys(state, lan!, now);
+    // A gateway by its bundle's name; a LAN with several gateways by its name rotates each of them.
+    const gateways = allGateways(config);
+    const chosen = gateways.filter((g) => g.id === lan || (g.lan.name === lan && g.name !== undefined)).map((g) => g.id);
+    if (chosen.length === 0) {
+      const several = gateways.length > config.lans.length;
+      throw new UserError(
+        several
+          ? `${file}: no LAN or gateway named "${lan}"; its gateways are ${gateways.map((g) => g.id).join(', ')}`
+          : `${file}: no LAN named "${lan}"; its LANs are ${config.lans.map((l) => l.name).join(', ')}`,
+      );
+    }
+    return chosen.reduce((s, id) => forgetLanKeys(s, id, now), state);
   };
   return generate({ file, outDir: opts.out, stateDir: opts.state ?? defaultStateDir(file), command: 'rotate', prepare }, out);
 }

@@ -4,6 +4,7 @@ import { ExitCode } from '../errors.js';
 import { runAnsible } from '../io/ansible.js';
 import { type GlobalOptions, output } from '../io/output.js';
 import type { Streams } from '../io/streams.js';
+import { allGateways } from '../model/gateways.js';
 import { installDir } from '../plan/install.js';
 import { prepareAnsible } from './deploy.js';
 
@@ -25,33 +26,24 @@ export async function runStatus(file: string, opts: StatusOptions, extra: string
   if (typeof prepared === 'number') return prepared;
   const { config, inventory, command } = prepared;
   const mesh = config.mesh.name;
-  const asked = config.lans.filter((l) => sshTarget(l.gateway) !== undefined).map((l) => l.name);
-  const argv = [
-    command,
-    meshGroup(mesh),
-    '-i',
-    inventory,
-    '-m',
-    'raw',
-    '-a',
-    `${installDir(mesh)}/status.sh`,
-    '--forks',
-    String(Math.min(MAX_FORKS, Math.max(1, asked.length))),
-    '--one-line',
-    ...extra,
-  ];
+  const gateways = allGateways(config);
+  const asked = gateways.filter((g) => sshTarget(g.gateway) !== undefined).map((g) => g.id);
+  const forks = String(Math.min(MAX_FORKS, Math.max(1, asked.length)));
+  const argv = [command, meshGroup(mesh), '-i', inventory, '-m', 'raw', '-a', `${installDir(mesh)}/status.sh`, '--forks', forks, '--one-line', ...extra];
   out.detail(`running: ${argv.join(' ')}`);
   const run = await runAnsible(argv, io.env, opts.verbose ? (text) => io.stderr.write(text) : undefined, 'adhoc');
-  const answers = config.lans.map(
-    (lan): GatewayAnswer =>
-      asked.includes(lan.name)
-        ? answerFromResult(lan.name, run.results.get(lan.name))
-        : { lan: lan.name, kind: 'not-asked', why: 'neither gateway.endpoint nor gateway.ssh.host is set' },
+  const answers = gateways.map(
+    ({ id }): GatewayAnswer =>
+      asked.includes(id)
+        ? answerFromResult(id, run.results.get(id))
+        : { lan: id, kind: 'not-asked', why: 'neither gateway.endpoint nor gateway.ssh.host is set' },
   );
+  const lanOf = new Map(gateways.map((g) => [g.id, g.lan.name]));
   const status = meshStatus(
     mesh,
-    config.lans.map((l) => l.name),
+    gateways.map((g) => g.id),
     answers,
+    (id) => lanOf.get(id) ?? id,
   );
   if (opts.json) out.data(JSON.stringify(status, null, 2));
   else for (const line of formatStatus(status)) out.data(line);

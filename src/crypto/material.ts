@@ -25,18 +25,21 @@ export async function provisionMaterial(
   onProgress: KeyProgress = () => {},
 ): Promise<MeshState> {
   const pub: PublicState = { ...numbered, lans: structuredClone(numbered.lans), revoked: [...numbered.revoked] };
-  const secrets = keepActiveSecrets(prevSecrets, pub);
+  const secrets = keepActiveSecrets(movedSecrets(prevSecrets, changes), pub);
   const names = Object.entries(pub.lans)
     .sort((a, b) => a[1].number - b[1].number)
     .map(([name]) => name);
-  for (const name of changes.removedLans) {
-    // During a CA rotation a LAN has two certificates that peers accept: both stop working.
-    const serials = [pub.retired[name]?.serial, pub.retiringCa?.certificates[name]?.serial];
-    for (const serial of serials)
-      if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
+  const revoke = (serial: number | undefined, name: string): void => {
+    if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
+  };
+  // During a CA rotation a gateway has two certificates that peers accept: both stop working.
+  for (const name of changes.removedLans) for (const serial of [pub.retired[name]?.serial, pub.retiringCa?.certificates[name]?.serial]) revoke(serial, name);
+  // A moved gateway's certificate named its old id; it gets a new one.
+  for (const moved of changes.renamed) for (const serial of [moved.serial, pub.retiringCa?.certificates[moved.from]?.serial]) revoke(serial, moved.from);
+  if (pub.retiringCa) {
+    const kept = Object.entries(pub.retiringCa.certificates).filter(([id]) => pub.lans[id]);
+    pub.retiringCa = { ...pub.retiringCa, certificates: Object.fromEntries(kept) };
   }
-  if (pub.retiringCa)
-    pub.retiringCa = { ...pub.retiringCa, certificates: Object.fromEntries(Object.entries(pub.retiringCa.certificates).filter(([name]) => pub.lans[name])) };
   if (config.mesh.backend === 'openvpn') await provisionOpenVpn(config, pub, secrets, names, keys, now, onProgress);
   else provisionWireGuard(pub, secrets, names, keys, onProgress);
   return { public: pub, secrets };
@@ -121,6 +124,18 @@ function provisionWireGuard(pub: PublicState, secrets: SecretState, names: strin
     const record = (secrets.pairs[pair.number] ??= {});
     record.psk ??= presharedKey(keys);
   }
+}
+
+/** A gateway whose record moved to a new id keeps its WireGuard key; its certificate's key goes with the certificate. */
+function movedSecrets(prev: SecretState, changes: AllocationChanges): SecretState {
+  if (changes.renamed.length === 0) return prev;
+  const lans = { ...prev.lans };
+  for (const { from, to } of changes.renamed) {
+    const wgPrivateKey = prev.lans[from]?.wgPrivateKey;
+    delete lans[from];
+    lans[to] = wgPrivateKey === undefined ? {} : { wgPrivateKey };
+  }
+  return { ...prev, lans };
 }
 
 /** Secrets of LANs and pairs that left the mesh are dropped: nothing should be able to use them again. */

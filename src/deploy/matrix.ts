@@ -39,13 +39,18 @@ export interface MeshStatus {
   links: LinkStatus[];
 }
 
-/** Every pair of `lans` (a full mesh), with what each end said. */
-export function meshStatus(mesh: string, lans: string[], answers: GatewayAnswer[]): MeshStatus {
+/**
+ * Every pair of `gateways` (a full mesh) but two gateways of one LAN, which
+ * have no link, with what each end said. A gateway is named by its bundle:
+ * its LAN's name, or <lan>-<gateway>; `lanOf` gives its LAN (itself by default).
+ */
+export function meshStatus(mesh: string, gateways: string[], answers: GatewayAnswer[], lanOf: (gateway: string) => string = (g) => g): MeshStatus {
   const byLan = new Map(answers.map((a) => [a.lan, a]));
   const links: LinkStatus[] = [];
-  for (let i = 0; i < lans.length; i++) {
-    for (let j = i + 1; j < lans.length; j++) {
-      const ends: [string, string] = [lans[i]!, lans[j]!];
+  for (let i = 0; i < gateways.length; i++) {
+    for (let j = i + 1; j < gateways.length; j++) {
+      if (lanOf(gateways[i]!) === lanOf(gateways[j]!)) continue;
+      const ends: [string, string] = [gateways[i]!, gateways[j]!];
       const seen: [EndView, EndView] = [viewOf(byLan.get(ends[0]), ends[1]), viewOf(byLan.get(ends[1]), ends[0])];
       const asked = seen.filter((s) => s !== 'not-asked');
       links.push({ ends, seen, up: asked.length > 0 && asked.every((s) => s === 'up') });
@@ -84,8 +89,10 @@ export function formatStatus(status: MeshStatus): string[] {
     ),
   );
   const cell = (row: string, col: string): string => {
-    if (row === col) return '';
-    const [mine, theirs] = byPair.get(`${row} ${col}`)!;
+    const pair = byPair.get(`${row} ${col}`);
+    // The diagonal, and two gateways of one LAN: no link.
+    if (pair === undefined) return '';
+    const [mine, theirs] = pair;
     const disagree = (mine === 'up') !== (theirs === 'up') && mine !== 'unknown' && theirs !== 'unknown' && mine !== 'not-asked' && theirs !== 'not-asked';
     return `${CELL[mine]}${disagree ? '!' : ''}`;
   };

@@ -32,7 +32,9 @@ export async function emitBundles(build: MeshBuild, sink: BundleSink): Promise<G
   return inFlight(build.topology.sites, async (site) => {
     const old = await readOld(await sink.previous(site.name));
     const judged = (!sink.stage && judgeForPlan(build, site, old, revokedNames)) || (await judgeAndStage(build.renderBundle(site), old, sink, revokedNames));
-    return { lan: site.name, verdict: judged.verdict, peers: peerNames(build, site), reasons: judged.reasons };
+    const change: GatewayChange = { lan: site.name, verdict: judged.verdict, peers: peerNames(build, site), reasons: judged.reasons };
+    // One of several gateways of a LAN: which LAN, and which of its gateways.
+    return site.gateway === undefined ? change : { ...change, of: { lan: site.lan, gateway: site.gateway } };
   });
 }
 

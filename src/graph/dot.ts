@@ -26,7 +26,11 @@ export function meshDot(view: MeshView): string {
       ` fontname=${quote(FONT)}, fontsize=16, labelloc=t, label=${quote(title(view, labelled))}];`,
     `  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#3b6ea5", penwidth=1.2, fontname=${quote(FONT)}, fontsize=12, margin="0.15,0.06"];`,
     `  edge [color=${quote(labelled ? '#6a7f96' : '#7a8ca080')}, penwidth=${labelled ? 1.2 : 0.6}];`,
-    ...view.lans.map((lan) => `  ${quote(lan.name)} [label=<${nodeLabel(view, lan)}>, tooltip=${quote(nodeTooltip(lan))}${dashed(lan.pending)}];`),
+    ...view.lans.flatMap((lan) =>
+      lan.vip === null
+        ? [`  ${quote(lan.name)} [label=<${nodeLabel(view, lan)}>, tooltip=${quote(nodeTooltip(lan))}${dashed(lan.pending)}];`]
+        : severalGateways(lan, dashed),
+    ),
     ...view.links.flatMap((link) =>
       labelled
         ? labelledLink(link, dashedLine(link.pending))
@@ -48,8 +52,30 @@ function labelledLink(link: LinkView, style: string): string[] {
   ];
 }
 
+/**
+ * A LAN with several gateways: the LAN (its subnets and VIP) and a node per
+ * gateway, tied to it by a dotted line; the mesh's links end at the gateways.
+ */
+function severalGateways(lan: LanView, dashed: (pending: boolean) => string): string[] {
+  const label = [`<b>${html(lan.name)}</b>`, ...lan.subnets.map(html), `<font point-size="9" color="#555555">${html(`VIP ${lan.vip}`)}</font>`].join('<br/>');
+  const what = `${lan.name}${lan.description ? ` (${lan.description})` : ''}: ${lan.subnets.join(', ')}`;
+  const tooltip = `${what}, VIP ${lan.vip} held by one of ${lan.gateways.map((g) => g.id).join(', ')}`;
+  return [
+    `  ${quote(lan.name)} [label=<${label}>, tooltip=${quote(tooltip)}${dashed(lan.pending)}];`,
+    ...lan.gateways.flatMap((g) => {
+      const about = `${g.number}. ${g.id}: gateway ${g.name} of ${lan.name}, LAN address ${g.lanAddress}, endpoint ${g.endpoint ?? 'none (dials out)'}`;
+      return [
+        `  ${quote(g.id)} [shape=ellipse, fontsize=10, fillcolor="#f6f9fc", label=${quote(g.id)}, tooltip=${quote(about)}${dashed(g.pending)}];`,
+        `  ${quote(lan.name)} -- ${quote(g.id)} [style=dotted, len=0.6];`,
+      ];
+    }),
+  ];
+}
+
 function title(view: MeshView, labelled: boolean): string {
-  const what = `${view.mesh}: ${view.backend} full mesh, ${view.lans.length} LANs, ${view.links.length} links`;
+  const gateways = view.lans.reduce((n, l) => n + l.gateways.length, 0);
+  const lans = gateways === view.lans.length ? `${view.lans.length} LANs` : `${view.lans.length} LANs (${gateways} gateways)`;
+  const what = `${view.mesh}: ${view.backend} full mesh${view.routing === 'bgp' ? ' with BGP' : ''}, ${lans}, ${view.links.length} links`;
   const notes = [
     ...(view.source === 'state' && view.lans.some((l) => l.pending) ? ['dashed: added by the next generate'] : []),
     ...(labelled ? [] : ['hover a link for its port and addresses; p2pvpn show lists them all']),
@@ -59,7 +85,7 @@ function title(view: MeshView, labelled: boolean): string {
 
 function nodeLabel(view: MeshView, lan: LanView): string {
   const lines = [`<b>${html(lan.name)}</b>`, ...lan.subnets.map(html)];
-  if (view.backend === 'wireguard')
+  if (view.backend === 'wireguard' && view.routing === 'static')
     lines.push(`<font point-size="9" color="#555555">${html(`${lan.tunnelAddresses[0]} · udp ${lan.port}${lan.endpoint ? '' : ' · dials out'}`)}</font>`);
   return lines.join('<br/>');
 }

@@ -1,4 +1,4 @@
-import type { MeshView } from '../show/view.js';
+import type { LanView, MeshView } from '../show/view.js';
 import { edgeLabel } from './dot.js';
 
 /**
@@ -7,13 +7,23 @@ import { edgeLabel } from './dot.js';
  * quoted, with Mermaid's <br/> for line breaks.
  */
 export function meshMermaid(view: MeshView): string {
+  const gateways = view.lans.reduce((n, l) => n + l.gateways.length, 0);
+  const lans = gateways === view.lans.length ? `${view.lans.length} LANs` : `${view.lans.length} LANs (${gateways} gateways)`;
+  // WireGuard with static routes: each gateway's one tunnel address belongs on its node.
+  const addresses = (lan: LanView): string[] => (view.backend === 'wireguard' && view.routing === 'static' ? lan.tunnelAddresses : []);
   const lines = [
     '---',
-    `title: "${view.mesh}: ${view.backend} full mesh, ${view.lans.length} LANs, ${view.links.length} links"`,
+    `title: "${view.mesh}: ${view.backend} full mesh${view.routing === 'bgp' ? ' with BGP' : ''}, ${lans}, ${view.links.length} links"`,
     '---',
     'flowchart LR',
-    ...view.lans.map(
-      (lan) => `  ${id(lan.name)}["<b>${lan.name}</b><br/>${[...lan.subnets, ...(view.backend === 'wireguard' ? lan.tunnelAddresses : [])].join('<br/>')}"]`,
+    ...view.lans.flatMap((lan) =>
+      lan.vip === null
+        ? [`  ${id(lan.name)}["<b>${lan.name}</b><br/>${[...lan.subnets, ...addresses(lan)].join('<br/>')}"]`]
+        : [
+            `  subgraph ${id(lan.name)}["${lan.name}<br/>${[...lan.subnets, `VIP ${lan.vip}`].join('<br/>')}"]`,
+            ...lan.gateways.map((g) => `    ${id(g.id)}["${g.id}"]`),
+            '  end',
+          ],
     ),
     ...view.links.map((link) => `  ${id(link.ends[0])} ---|"${edgeLabel(link).replace(/\n/g, '<br/>')}"| ${id(link.ends[1])}`),
   ];

@@ -10,6 +10,8 @@ import { CIDR_PATTERN, IPV4_PATTERN } from './net.js';
 
 /** Safe unquoted in file names, interface names (after a 4-character prefix), CNs, configs and shell. */
 export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,9}[a-z0-9]$|^[a-z]$/;
+/** A gateway's id: its LAN's name, or <lan>-<gateway> for one of several (each part a NAME). */
+export const GATEWAY_ID_PATTERN = /^[a-z][a-z0-9-]{0,21}[a-z0-9]$|^[a-z]$/;
 export const NAME_RULE = '1 to 11 characters of lowercase letters, digits and "-", starting with a letter and not ending with "-"';
 
 /** A DNS name by RFC 1123, whose last label is not all digits (so it cannot pass for an address). */
@@ -141,6 +143,17 @@ export const GatewaySchema = z
   )
   .describe('The Linux box at the edge of the LAN that terminates the tunnels');
 
+/** Each VRRP priority of a LAN's gateways differs, and with the share of links up (0 to 100) stays within keepalived's 1 to 254. */
+export const MAX_GATEWAYS = 8;
+
+/** One of several gateways of a LAN: a name of its own, then the fields of a single gateway. */
+export const NamedGatewaySchema = z
+  .strictObject(
+    { name: name.describe("The gateway's name within its LAN; its bundle is <lan>-<name>"), ...GatewaySchema.shape },
+    { error: 'expected a mapping with name, lanAddress and optionally endpoint, listen, port, firewall, aws and ssh' },
+  )
+  .describe('One of the gateways of a LAN with several');
+
 export const LanSchema = z
   .strictObject(
     {
@@ -150,11 +163,32 @@ export const LanSchema = z
         .array(cidr, { error: 'expected a list of subnets' })
         .min(1, { error: 'must list at least one subnet, like 10.1.0.0/16' })
         .describe('RFC 1918 subnets of this LAN, any prefix length'),
-      gateway: GatewaySchema,
+      gateway: GatewaySchema.optional(),
+      gateways: z
+        .array(NamedGatewaySchema, { error: 'expected a list of gateways' })
+        .min(2, { error: 'must list at least two gateways; a LAN with one has "gateway:" instead' })
+        .max(MAX_GATEWAYS, { error: `must list at most ${MAX_GATEWAYS} gateways` })
+        .optional()
+        .describe('Instead of gateway: two or more gateways, one of which holds the vip at a time (needs mesh.routing: bgp)'),
+      vip: ipv4
+        .optional()
+        .describe('With gateways: the address in this LAN that its hosts route the other LANs through, held by VRRP on one gateway at a time'),
     },
     { error: 'expected a mapping with name, subnets and gateway' },
   )
-  .describe('One site: its private subnets and its gateway');
+  .superRefine(
+    (lan, ctx) => {
+      // One of the two, as a required field is reported: positioned at the LAN.
+      if (lan.gateway === undefined && lan.gateways === undefined)
+        ctx.addIssue({ code: 'custom', path: ['gateway'], message: 'required field "gateway" is missing, add it' });
+      if (lan.gateway !== undefined && lan.gateways !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['gateways'], message: 'a LAN has either "gateway" (one) or "gateways" (several), not both; remove one' });
+      }
+    },
+    // Also when other fields of the LAN are wrong, as a missing required field is reported with them.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
+  .describe('One site: its private subnets and its gateway (or gateways)');
 
 /** A certificate lifetime: up to a hundred years. */
 const days = z
@@ -178,6 +212,10 @@ export const MeshSchema = z
     {
       name: name.describe('Name of the mesh; the WireGuard interface is wg-<name>'),
       backend: z.enum(['openvpn', 'wireguard'], { error: 'must be "openvpn" or "wireguard"' }).describe('Which data plane carries the tunnels'),
+      routing: z
+        .enum(['static', 'bgp'], { error: 'must be "static" or "bgp"' })
+        .default('static')
+        .describe('static: routes written into each bundle; bgp: BIRD with BFD on every link learns them, and a LAN may have several gateways'),
       transit: cidr.default('172.19.0.0/16').describe('Private range the tunnel addresses are drawn from'),
       underlayMtu: z
         .int({ error: 'expected a whole number' })
@@ -211,7 +249,7 @@ export const MeshSchema = z
       certificates: CertificatesSchema.prefault({}),
       firewall: FirewallSchema.prefault({}),
     },
-    { error: 'expected a mapping with name, backend and optionally transit, underlayMtu, openvpn, wireguard, certificates, firewall' },
+    { error: 'expected a mapping with name, backend and optionally routing, transit, underlayMtu, openvpn, wireguard, certificates, firewall' },
   )
   .describe('Settings that apply to the whole mesh');
 
@@ -227,7 +265,9 @@ export const LansSchema = z
 
 export type LansConfig = z.output<typeof LansSchema>;
 export type Lan = LansConfig['lans'][number];
-export type Gateway = Lan['gateway'];
+export type Gateway = NonNullable<Lan['gateway']>;
+export type NamedGateway = NonNullable<Lan['gateways']>[number];
+export type Routing = LansConfig['mesh']['routing'];
 export type Backend = LansConfig['mesh']['backend'];
 export type Flavour = (typeof FLAVOURS)[number];
 export type AwsConfig = NonNullable<Gateway['aws']>;

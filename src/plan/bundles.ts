@@ -6,6 +6,7 @@ import { openVpnTrust, planOpenVpnBundle } from './openvpn.js';
 import { buildTopology, type Site, type Topology } from './topology.js';
 import type { BundlePlan, PlannedFile } from './types.js';
 import { planWireGuardBundle } from './wireguard.js';
+import { planWireGuardBgpBundle } from './wireguardBgp.js';
 
 export interface BundlePlanner {
   topology: Topology;
@@ -20,8 +21,9 @@ export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlann
   const topology = buildTopology(config, state.public);
   // The trust and revocation files of the whole mesh, made once: every OpenVPN bundle ships the same ones.
   const trust = topology.backend === 'openvpn' ? openVpnTrust(state) : undefined;
+  const planWireGuard = topology.routing === 'bgp' ? planWireGuardBgpBundle : planWireGuardBundle;
   const planFiles = (site: Site): PlannedFile[] =>
-    trust === undefined ? planWireGuardBundle(topology, state, site) : planOpenVpnBundle(topology, state, site, trust);
+    trust === undefined ? planWireGuard(topology, state, site) : planOpenVpnBundle(topology, state, site, trust);
   const facts = (site: Site) => (omit?: ReadonlySet<string>) => bundleFacts(topology, state, site, omit);
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);

@@ -73,7 +73,8 @@ function openVpnFacts(topology: Topology, state: MeshState, site: Site, omit: Re
     const { peer, selfEnd } = peerOf(link, site.name);
     if (omit.has(peer.name)) continue;
     const tunnel = `${link.transitAddresses[selfEnd]} ${link.transitAddresses[1 - selfEnd]}`;
-    const routes = peer.subnets.map((s) => s.cidr);
+    // Under bgp the configs carry no route: BIRD learns them.
+    const routes = topology.routing === 'bgp' ? [] : peer.subnets.map((s) => s.cidr);
     const linkKey = digest(state.secrets.pairs[link.pair]!.tlsCrypt!);
     peers.set(peer.name, { ...(peer.endpoint === undefined ? {} : { endpoint: peer.endpoint }), routes, tunnel, linkKey, port: link.port });
   }
@@ -92,17 +93,23 @@ function openVpnFacts(topology: Topology, state: MeshState, site: Site, omit: Re
 
 function wireGuardFacts(topology: Topology, state: MeshState, site: Site, omit: ReadonlySet<string>): BundleFacts {
   const peers = new Map<string, PeerFacts>();
+  // Under bgp each link has its own port (at both ends) and /30; otherwise the gateways have one each.
+  const perLink = topology.routing === 'bgp';
+  const ports: number[] = perLink ? [] : [site.wgPort];
   for (const link of topology.linksBySite.get(site.name)!) {
-    const { peer } = peerOf(link, site.name);
+    const { peer, selfEnd } = peerOf(link, site.name);
     if (omit.has(peer.name)) continue;
-    const endpoint = peer.endpoint === undefined ? {} : { endpoint: `${peer.endpoint}:${peer.wgPort}` };
+    const port = perLink ? link.port : peer.wgPort;
+    const endpoint = peer.endpoint === undefined ? {} : { endpoint: `${peer.endpoint}:${port}` };
     const routes = peer.subnets.map((s) => s.cidr);
     const peerKey = state.public.lans[peer.name]!.wgPublicKey!;
-    peers.set(peer.name, { ...endpoint, routes, tunnel: `${peer.wgAddress}/32`, linkKey: digest(state.secrets.pairs[link.pair]!.psk!), peerKey });
+    const tunnel = `${perLink ? link.transitAddresses[1 - selfEnd] : peer.wgAddress}/32`;
+    peers.set(peer.name, { ...endpoint, routes, tunnel, linkKey: digest(state.secrets.pairs[link.pair]!.psk!), peerKey });
+    if (perLink) ports.push(link.port);
   }
   return {
     backend: 'wireguard',
-    ports: [site.wgPort],
+    ports: ports.sort((a, b) => a - b),
     mtu: topology.tunnelMtu,
     ownKey: digest(state.secrets.lans[site.name]!.wgPrivateKey!),
     revoked: [],

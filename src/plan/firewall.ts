@@ -1,4 +1,4 @@
-import { openvpnDevice, wireguardInterface } from '../model/names.js';
+import { openvpnDevice, wireguardInterface, wireguardLinkInterface } from '../model/names.js';
 import { IPV4_PATTERN } from '../model/net.js';
 import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, type PlannedFile } from './types.js';
@@ -50,6 +50,36 @@ export interface ForwardRule {
   dst: string;
 }
 
+/**
+ * The peers that carry one LAN: one, or several for a LAN with several
+ * gateways. What is bound for the LAN may leave through any of their
+ * tunnels, so the drop for everything else follows all of their accepts.
+ */
+export interface PeerLan {
+  name: string;
+  peers: PeerRule[];
+  /** Every address of the LAN and of its gateways' tunnels, once: dropped past the accepts. */
+  dropSet: string;
+}
+
+/** Where an address may leave to: its one tunnel, or any of a LAN's (iptables has no sets, so RETURNs then a DROP). */
+export interface OutputRule {
+  address: string;
+  single: boolean;
+  iface: string;
+  /** `"vpn-a"`, or `{ "vpn-a", "vpn-b" }`: an nftables interface match. */
+  ifaceMatch: string;
+  via: { iface: string; address: string }[];
+}
+
+/** BGP and BFD from a peer: only on its tunnel, only from its tunnel address, to ours. */
+export interface RoutingPeer {
+  peer: string;
+  iface: string;
+  from: string;
+  to: string;
+}
+
 /** A tunnel address of this gateway and the tunnel it belongs to: it answers only through that tunnel. */
 export interface OwnAddress {
   address: string;
@@ -98,17 +128,93 @@ export function firewallView(topology: Topology, site: Site) {
     ifaces: byInterface(peers),
     ports: firewallPorts(topology, site),
     peers,
+    peerLans: peerLans(links, peers, site.name),
     addresses: ([] as PeerAddress[]).concat(...peers.map((peer) => peer.addresses)),
+    outputRules: outputRules(peers),
+    nftOutput: nftOutputRules(links, peers, site.name),
     ...forwardRules(peers, local),
+    ...routingRules(topology, links, site.name),
   };
 }
 
-/** This gateway's tunnel addresses: one per link for OpenVPN, one for WireGuard. */
+/** The peers grouped by the LAN they carry, in order of first appearance. */
+function peerLans(links: Link[], peers: PeerRule[], self: string): PeerLan[] {
+  const groups = new Map<string, PeerRule[]>();
+  links.forEach((link, i) => {
+    const lan = peerOf(link, self).peer.lan;
+    const group = groups.get(lan);
+    if (group) group.push(peers[i]!);
+    else groups.set(lan, [peers[i]!]);
+  });
+  return [...groups].map(([name, group]) => ({
+    name,
+    peers: group,
+    dropSet: group.length === 1 ? group[0]!.sourceSet : nftSet([...new Set(group.flatMap((p) => p.sources))]),
+  }));
+}
+
+/** Each address once, with the tunnels it may leave through: one for a LAN's only gateway, several for a LAN with more. */
+function outputRules(peers: PeerRule[]): OutputRule[] {
+  const byAddress = new Map<string, OutputRule>();
+  for (const peer of peers) {
+    for (const { address, iface } of peer.addresses) {
+      const rule = byAddress.get(address);
+      if (!rule) byAddress.set(address, { address, single: true, iface, ifaceMatch: `"${iface}"`, via: [{ iface, address }] });
+      else {
+        rule.single = false;
+        rule.via.push({ iface, address });
+        rule.ifaceMatch = `{ ${rule.via.map((v) => `"${v.iface}"`).join(', ')} }`;
+      }
+    }
+  }
+  return [...byAddress.values()];
+}
+
+/** nftables output rules: per peer as before where a LAN has one gateway; the LAN's subnets over any of its tunnels where it has several. */
+function nftOutputRules(links: Link[], peers: PeerRule[], self: string): { ifaceMatch: string; set: string }[] {
+  const rules: { ifaceMatch: string; set: string }[] = [];
+  for (const group of peerLans(links, peers, self)) {
+    if (group.peers.length === 1) {
+      rules.push({ ifaceMatch: `"${group.peers[0]!.iface}"`, set: group.peers[0]!.sourceSet });
+      continue;
+    }
+    const tunnels = group.peers.map((p) => p.sources[p.sources.length - 1]!);
+    const subnets = group.peers[0]!.sources.slice(0, -1);
+    rules.push({ ifaceMatch: `{ ${group.peers.map((p) => `"${p.iface}"`).join(', ')} }`, set: nftSet(subnets) });
+    group.peers.forEach((p, i) => {
+      rules.push({ ifaceMatch: `"${p.iface}"`, set: nftSet([tunnels[i]!]) });
+    });
+  }
+  return rules;
+}
+
+/** Under bgp: each peer's BGP and BFD, and this gateway's tunnel addresses, which refuse them from anyone else. */
+function routingRules(
+  topology: Topology,
+  links: Link[],
+  self: string,
+): { bgp: boolean; routingPeers: RoutingPeer[]; ownTunnels: string; ownTunnelList: string[] } {
+  if (topology.routing !== 'bgp') return { bgp: false, routingPeers: [], ownTunnels: '', ownTunnelList: [] };
+  const routingPeers = links.map((link): RoutingPeer => {
+    const { peer, selfEnd } = peerOf(link, self);
+    return { peer: peer.name, iface: tunnelIface(topology, link, peer), from: link.transitAddresses[1 - selfEnd]!, to: link.transitAddresses[selfEnd]! };
+  });
+  const own = routingPeers.map((r) => r.to);
+  return { bgp: true, routingPeers, ownTunnels: nftSet(own), ownTunnelList: own };
+}
+
+/** The interface of a link at this end: OpenVPN's device per peer, WireGuard's one interface or, under bgp, one per link. */
+function tunnelIface(topology: Topology, link: Link, peer: Site): string {
+  if (topology.backend === 'openvpn') return openvpnDevice(peer.name);
+  return topology.routing === 'bgp' ? wireguardLinkInterface(topology.mesh, link.pair) : wireguardInterface(topology.mesh);
+}
+
+/** This gateway's tunnel addresses: one per link for OpenVPN and for WireGuard under bgp, one for WireGuard. */
 function ownAddresses(topology: Topology, site: Site, links: Link[]): OwnAddress[] {
-  if (topology.backend === 'wireguard') return [{ address: site.wgAddress, iface: wireguardInterface(topology.mesh) }];
+  if (topology.backend === 'wireguard' && topology.routing === 'static') return [{ address: site.wgAddress, iface: wireguardInterface(topology.mesh) }];
   return links.map((link) => {
     const { peer, selfEnd } = peerOf(link, site.name);
-    return { address: link.transitAddresses[selfEnd], iface: openvpnDevice(peer.name) };
+    return { address: link.transitAddresses[selfEnd]!, iface: tunnelIface(topology, link, peer) };
   });
 }
 
@@ -138,7 +244,8 @@ function forwardRules(peers: PeerRule[], local: string[]): { outbound: ForwardRu
 
 function peerRule(topology: Topology, link: Link, self: string): PeerRule {
   const { peer, selfEnd } = peerOf(link, self);
-  if (topology.backend === 'openvpn') return newPeerRule(peer, openvpnDevice(peer.name), link.transitAddresses[1 - selfEnd]!);
+  if (topology.backend === 'openvpn' || topology.routing === 'bgp')
+    return newPeerRule(peer, tunnelIface(topology, link, peer), link.transitAddresses[1 - selfEnd]!);
   let rule = wireguardPeerRules.get(peer);
   if (!rule) wireguardPeerRules.set(peer, (rule = newPeerRule(peer, wireguardInterface(topology.mesh), peer.wgAddress)));
   return rule;
@@ -154,10 +261,10 @@ function newPeerRule(peer: Site, iface: string, tunnelAddress: string): PeerRule
   return { name: peer.name, iface, sources, addresses, sourceSet: nftSet(sources) };
 }
 
-/** The tunnel ports and who may send to them. OpenVPN: one port per link, from that peer. WireGuard: one port, from every peer. */
+/** The tunnel ports and who may send to them. OpenVPN, and WireGuard under bgp: one port per link, from that peer. WireGuard: one port, from every peer. */
 export function firewallPorts(topology: Topology, site: Site): PortRule[] {
   const links = topology.linksBySite.get(site.name)!;
-  if (topology.backend === 'openvpn') return links.map((link) => portRule(link.port, [peerOf(link, site.name).peer]));
+  if (topology.backend === 'openvpn' || topology.routing === 'bgp') return links.map((link) => portRule(link.port, [peerOf(link, site.name).peer]));
   return [
     portRule(
       site.wgPort,

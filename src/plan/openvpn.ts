@@ -3,6 +3,7 @@ import { meshCrl, trustedCaPem } from '../crypto/crl.js';
 import { openvpnDevice } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
 import { readmeFile } from './readme.js';
+import { planRoutingFiles } from './routing.js';
 import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 
@@ -52,7 +53,16 @@ export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Si
     { path: `keys/${site.name}.crt`, mode: MODE_PUBLIC, content: record.certificate!.pem },
     { path: `keys/${site.name}.key`, mode: MODE_SECRET, content: state.secrets.lans[site.name]!.key! },
   ];
-  return files.concat(tunnelFiles(state, links, tunnels));
+  files.push(...tunnelFiles(state, links, tunnels));
+  if (topology.routing === 'bgp')
+    files.push(
+      ...planRoutingFiles(
+        topology,
+        site,
+        links.map((link, i) => ({ link, iface: tunnels[i]!.device })),
+      ),
+    );
+  return files;
 }
 
 /**
@@ -105,7 +115,8 @@ function tunnelView(topology: Topology, link: Link, selfName: string, trust: Ope
     /** Absent when the peer's certificate has no extendedKeyUsage, which remote-cert-tls would refuse. */
     remoteCertTls: trust.hasEku(peer.name) ? (client ? 'server' : 'client') : undefined,
     mtu: topology.tunnelMtu,
-    routes: peer.subnets,
+    // Under bgp, BIRD puts the routes.
+    routes: topology.routing === 'bgp' ? [] : peer.subnets,
     ...(dialOut ? DIAL_OUT_KEEPALIVE : KEEPALIVE),
     /** `explicit-exit-notify`: the peer only dials out, so it must hear when this end goes away. */
     exitNotify: peer.endpoint === undefined,
@@ -125,5 +136,6 @@ function scriptView(topology: Topology, site: Site, tunnels: TunnelView[]) {
     devicePrefix: openvpnDevice(''),
     logCapKib: LOG_CAP_KIB,
     logCapBytes: LOG_CAP_KIB * 1024,
+    bgp: topology.routing === 'bgp',
   };
 }

@@ -34,6 +34,8 @@ export function planWireGuardBundle(topology: Topology, state: MeshState, site: 
     peers,
     routes,
     firewall: site.firewall,
+    // The partials shared with routing: bgp ask; this planner serves static routing only.
+    bgp: false,
   };
   return [
     readmeFile(topology, site),

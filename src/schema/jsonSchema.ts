@@ -16,8 +16,18 @@ type JsonObject = { [key: string]: unknown };
 export function lansJsonSchema(): JsonObject {
   const schema = z.toJSONSchema(LansSchema, { io: 'input', target: 'draft-2020-12' }) as JsonObject;
   // zod cannot export a refine(); say the same thing as two patterns.
-  const endpoint = at(schema, ['properties', 'lans', 'items', 'properties', 'gateway', 'properties', 'endpoint']);
-  endpoint['anyOf'] = [{ pattern: IPV4_PATTERN.source }, { pattern: HOSTNAME_PATTERN.source }];
+  const lan = at(schema, ['properties', 'lans', 'items']);
+  for (const path of [
+    ['properties', 'gateway'],
+    ['properties', 'gateways', 'items'],
+  ]) {
+    at(lan, [...path, 'properties', 'endpoint'])['anyOf'] = [{ pattern: IPV4_PATTERN.source }, { pattern: HOSTNAME_PATTERN.source }];
+  }
+  // A LAN has one of the two (the superRefine in LanSchema).
+  lan['oneOf'] = [
+    { properties: { gateway: {} }, required: ['gateway'] },
+    { properties: { gateways: {}, vip: {} }, required: ['gateways', 'vip'] },
+  ];
   return { $schema: schema['$schema'], title: 'p2pvpn lans.yaml', ...schema };
 }
 

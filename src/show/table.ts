@@ -1,5 +1,5 @@
 import { count } from '../model/problems.js';
-import type { LanView, LinkView, MeshView } from './view.js';
+import type { GatewayView, LinkView, MeshView } from './view.js';
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -22,14 +22,29 @@ export function formatView(view: MeshView): string {
   const pendingNote =
     marked && (view.lans.some((l) => l.pending) || view.links.some((l) => l.pending)) ? ['', '+ = not generated yet, the next generate adds it'] : [];
   const removed = view.removedLans.length > 0 ? ['', `leaving the mesh at the next generate: ${view.removedLans.join(', ')}`] : [];
+  const gateways = view.lans.flatMap((l) => l.gateways.map((g) => ({ lan: l, g })));
+  const several = view.lans.filter((l) => l.vip !== null);
+  // A LAN with several gateways has a row per gateway; below the table, its VIP and which gateway is preferred.
+  const vips =
+    several.length === 0
+      ? []
+      : [
+          '',
+          'LANs with several gateways (the first listed holds the VIP while its links are up)',
+          ...several.map((l) => `${l.name}: VIP ${l.vip}, gateways ${l.gateways.map((g) => g.id).join(', ')}`),
+        ];
+  const lanCount =
+    gateways.length === view.lans.length ? count(view.lans.length, 'LAN') : `${count(view.lans.length, 'LAN')} (${count(gateways.length, 'gateway')})`;
+  const routing = view.routing === 'bgp' ? ' with BGP' : '';
   return [
-    `mesh ${view.mesh}: ${view.backend}, ${count(view.lans.length, 'LAN')}, ${count(view.links.length, 'link')}, tunnel MTU ${view.tunnelMtu} (${from})`,
+    `mesh ${view.mesh}: ${view.backend}${routing}, ${lanCount}, ${count(view.links.length, 'link')}, tunnel MTU ${view.tunnelMtu} (${from})`,
     '',
     'LANs',
     formatTable(
       ['#', 'name', 'subnets', 'endpoint', 'LAN address', 'tunnel addresses'],
-      view.lans.map((l) => lanRow(l, marked)),
+      gateways.map(({ lan, g }) => gatewayRow(lan.subnets, g, marked)),
     ),
+    ...vips,
     '',
     'Links',
     formatTable(
@@ -45,11 +60,10 @@ function mark(pending: boolean): string {
   return pending ? '+' : '';
 }
 
-function lanRow(lan: LanView, marked: boolean): string[] {
-  const endpoint =
-    lan.endpoint === null ? '(dials out only)' : lan.listen && lan.listen !== lan.endpoint ? `${lan.endpoint} (listens on ${lan.listen})` : lan.endpoint;
-  const addresses = lan.tunnelAddresses.length > MAX_LISTED_ADDRESSES ? `${lan.tunnelAddresses.length}, one per link` : lan.tunnelAddresses.join(', ');
-  return [`${mark(marked && lan.pending)}${lan.number}`, lan.name, lan.subnets.join(', '), endpoint, lan.lanAddress, addresses];
+function gatewayRow(subnets: string[], g: GatewayView, marked: boolean): string[] {
+  const endpoint = g.endpoint === null ? '(dials out only)' : g.listen && g.listen !== g.endpoint ? `${g.endpoint} (listens on ${g.listen})` : g.endpoint;
+  const addresses = g.tunnelAddresses.length > MAX_LISTED_ADDRESSES ? `${g.tunnelAddresses.length}, one per link` : g.tunnelAddresses.join(', ');
+  return [`${mark(marked && g.pending)}${g.number}`, g.id, subnets.join(', '), endpoint, g.lanAddress, addresses];
 }
 
 function linkRow(link: LinkView, marked: boolean): string[] {

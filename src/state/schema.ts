@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAME_PATTERN } from '../model/schema.js';
+import { GATEWAY_ID_PATTERN, NAME_PATTERN } from '../model/schema.js';
 import { fastCheck } from './fastCheck.js';
 
 /**
@@ -18,6 +18,8 @@ const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 const pemPattern = (label: string): RegExp => new RegExp(`^-----BEGIN (${label})-----\\n([A-Za-z0-9+/=]{1,64}\\n)+-----END \\1-----\\n?$`);
 
 const name = z.string().regex(NAME_PATTERN, { error: 'is not a LAN name p2pvpn writes' });
+/** Records are kept per gateway: a LAN's name, or <lan>-<gateway> for one of several. */
+const id = z.string().regex(GATEWAY_ID_PATTERN, { error: 'is not a LAN name p2pvpn writes' });
 const count = z.int({ error: 'expected a whole number' }).min(1, { error: 'must be at least 1' });
 const serial = z.int({ error: 'expected a whole number' }).min(0, { error: 'must not be negative' });
 const isoDate = z.iso.datetime({ error: 'expected a date like 2026-01-31T12:00:00.000Z' });
@@ -35,18 +37,19 @@ export const CertRecordSchema = z.object({
 });
 /** An imported CA's serial may not fit a JSON number, so it may be absent; p2pvpn never needs it. */
 const CaCertRecordSchema = CertRecordSchema.extend({ serial: serial.optional() });
-export const LanRecordSchema = z.object({ number: count, certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() });
+/** A gateway's record, under its id; `lan` names the LAN of one of several (a LAN's only gateway is recorded under the LAN's name). */
+export const LanRecordSchema = z.object({ number: count, lan: name.optional(), certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() });
 export const RetiredLanSchema = z.object({ number: count, serial: serial.optional() });
 /** End 1 first: the LAN with the lower number, or the one P2P-VPN named first for an imported pair. */
-export const PairRecordSchema = z.object({ number: count, lans: z.tuple([name, name]) });
+export const PairRecordSchema = z.object({ number: count, lans: z.tuple([id, id]) });
 
 /** What is checked of mesh.json once parseStateFile has checked its kind and version. */
 export const PublicStateSchema = z.object({
   mesh: name,
   nextLan: count,
   nextPair: count,
-  lans: z.record(name, LanRecordSchema),
-  retired: z.record(name, RetiredLanSchema),
+  lans: z.record(id, LanRecordSchema),
+  retired: z.record(id, RetiredLanSchema),
   pairs: z.array(PairRecordSchema),
   /** The CA that issues every gateway certificate. `number` counts the CAs the mesh has had (absent: the first). */
   ca: z.object({ certificate: CaCertRecordSchema, nextSerial: serial, number: count.optional() }).optional(),
@@ -57,7 +60,7 @@ export const PublicStateSchema = z.object({
    */
   standbyCa: z.object({ certificate: CertRecordSchema, number: count }).optional(),
   /** During a CA rotation: the CA it replaced, still trusted, and the certificates it had issued to the active LANs. */
-  retiringCa: z.object({ certificate: CaCertRecordSchema, since: isoDate, certificates: z.record(name, CertRecordSchema) }).optional(),
+  retiringCa: z.object({ certificate: CaCertRecordSchema, since: isoDate, certificates: z.record(id, CertRecordSchema) }).optional(),
   /**
    * After a rotation: the last CRL of the CA it replaced, revoking everything
    * that CA issued, signed when the rotation finished (its key is gone).
@@ -65,14 +68,14 @@ export const PublicStateSchema = z.object({
    * restart, and OpenVPN re-reads only the CRL; the next rotation drops it.
    */
   formerCaCrl: z.string().regex(pemPattern('X509 CRL'), { error: 'is not a PEM certificate revocation list' }).optional(),
-  revoked: z.array(z.object({ serial, name, date: isoDate })),
+  revoked: z.array(z.object({ serial, name: id, date: isoDate })),
 });
 
 export const SecretStateSchema = z.object({
   caKey: privateKey.optional(),
   standbyCaKey: privateKey.optional(),
   retiringCaKey: privateKey.optional(),
-  lans: z.record(name, z.object({ key: privateKey.optional(), wgPrivateKey: base64Key.optional() })),
+  lans: z.record(id, z.object({ key: privateKey.optional(), wgPrivateKey: base64Key.optional() })),
   pairs: z.record(z.string().regex(/^[1-9][0-9]*$/, { error: 'is not a pair number' }), z.object({ psk: base64Key.optional(), tlsCrypt: tlsCrypt.optional() })),
 });
 

@@ -92,6 +92,15 @@ export interface GatewayOptions {
    * writes there stays on this gateway. Without it only /run/wireguard is.
    */
   privateRoot?: string;
+  /** The LAN is a switch of its own (addLanSwitch) that this gateway plugs into, shared with the LAN's other gateways. */
+  lanSwitch?: LanSwitch;
+}
+
+/** A LAN segment of its own: a bridge in a namespace, for a LAN with more than one gateway. */
+export interface LanSwitch {
+  name: string;
+  ns: string;
+  ports: number;
 }
 
 /** A gateway namespace: `wan` on the underlay (or behind a NAT router on it), bridge `lan` with its LAN addresses. */
@@ -103,7 +112,8 @@ export async function addGateway(lab: Lab, underlay: Underlay, opts: GatewayOpti
   } else {
     await addNatRouter(lab, underlay, ns, opts.name, opts.nat, opts.wanAddress);
   }
-  await ip(ns, 'link', 'add', 'lan', 'type', 'bridge');
+  if (opts.lanSwitch === undefined) await ip(ns, 'link', 'add', 'lan', 'type', 'bridge');
+  else await plugIntoSwitch(opts.lanSwitch, ns, 'lan');
   for (const cidr of opts.lanAddresses) await ip(ns, 'addr', 'add', cidr, 'dev', 'lan');
   await ip(ns, 'link', 'set', 'lan', 'up');
   const mnt = await addMountNamespace(lab, ns, opts.privateRoot);
@@ -156,6 +166,31 @@ async function addNatRouter(
   else if (nat.sshPort !== undefined)
     await nft('add', 'rule', 'ip', 'nat', 'in', 'ip', 'daddr', publicAddress, 'tcp', 'dport', String(nat.sshPort), 'dnat', 'to', `${wanAddress}:22`);
   await nft('add', 'rule', 'ip', 'nat', 'out', 'ip', 'saddr', wanAddress, 'snat', 'to', publicAddress);
+}
+
+/** The shared segment of a LAN with several gateways: a bridge `br0` in a namespace of its own. */
+export async function addLanSwitch(lab: Lab, name: string): Promise<LanSwitch> {
+  const ns = await addNamespace(lab, `sw-${name}`);
+  await ip(ns, 'link', 'add', 'name', 'br0', 'type', 'bridge');
+  await ip(ns, 'link', 'set', 'br0', 'up');
+  return { name, ns, ports: 0 };
+}
+
+/** A veth from `ns` (named `dev`) to a port of the switch's bridge. */
+async function plugIntoSwitch(lanSwitch: LanSwitch, ns: string, dev: string): Promise<void> {
+  const port = `p${++lanSwitch.ports}`;
+  await ip(lanSwitch.ns, 'link', 'add', port, 'type', 'veth', 'peer', 'name', dev, 'netns', ns);
+  await ip(lanSwitch.ns, 'link', 'set', port, 'master', 'br0', 'up');
+}
+
+/** A host on a LAN switch whose default route is `via` (the LAN's VIP, say). */
+export async function addSwitchHost(lab: Lab, lanSwitch: LanSwitch, cidr: string, via: string): Promise<LanHost> {
+  const ns = await addNamespace(lab, `h-${lanSwitch.name}-${lanSwitch.ports + 1}`);
+  await plugIntoSwitch(lanSwitch, ns, 'eth0');
+  await ip(ns, 'addr', 'add', cidr, 'dev', 'eth0');
+  await ip(ns, 'link', 'set', 'eth0', 'up');
+  await ip(ns, 'route', 'add', 'default', 'via', via);
+  return { lan: lanSwitch.name, ns, address: cidr.split('/')[0]! };
 }
 
 /** A host on the gateway's LAN bridge whose default route is `via` (the gateway). */
@@ -331,7 +366,7 @@ function listNamespaces(): string[] {
   return existsSync('/run/netns') ? readdirSync('/run/netns') : [];
 }
 
-function pidsIn(ns: string): number[] {
+export function pidsIn(ns: string): number[] {
   const r = execQuiet(['ip', 'netns', 'pids', ns]);
   return r.stdout
     .split('\n')

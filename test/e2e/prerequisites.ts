@@ -5,13 +5,18 @@ import { delimiter, join } from 'node:path';
 const COMMON_TOOLS = ['ip', 'nsenter', 'unshare', 'mount', 'ping', 'tar', 'sh', 'sysctl', 'nft'];
 const BACKEND_TOOLS: Record<string, string[]> = { openvpn: ['openvpn'], wireguard: ['wireguard-go', 'wg-quick', 'wg'] };
 
+/** BIRD and keepalived, for the suites with routing: bgp. */
+export const ROUTING_TOOLS = ['bird', 'birdc', 'keepalived'];
+
 /** Why the end-to-end tests cannot run here, or undefined when they can. */
-export function missingPrerequisite(backend: 'openvpn' | 'wireguard'): string | undefined {
+export function missingPrerequisite(backend: 'openvpn' | 'wireguard', extra: string[] = []): string | undefined {
   if (process.getuid?.() !== 0) return 'not running as root (network namespaces need it)';
   if (!existsSync('/dev/net/tun')) return 'no /dev/net/tun';
-  const missing = [...COMMON_TOOLS, ...BACKEND_TOOLS[backend]!].filter((tool) => !onPath(tool));
-  if (missing.length > 0)
-    return `missing ${missing.join(', ')} (install: openvpn wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps nftables)`;
+  const missing = [...COMMON_TOOLS, ...BACKEND_TOOLS[backend]!, ...extra].filter((tool) => !onPath(tool));
+  if (missing.length > 0) {
+    const packages = `openvpn wireguard-tools wireguard-go iproute2 iputils-ping util-linux procps nftables${extra.length > 0 ? ' bird2 keepalived' : ''}`;
+    return `missing ${missing.join(', ')} (install: ${packages})`;
+  }
   if (spawnSync('unshare', ['--net', '--mount', 'true']).status !== 0) return 'cannot create network namespaces here';
   return undefined;
 }

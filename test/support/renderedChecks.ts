@@ -159,7 +159,7 @@ function checkOpenVpn(config: LansConfig, bundle: PackedBundle): string[] {
     if (ports.has(port)) problems.push(`${bundle.lan}: two tunnels on port ${port}`);
     ports.add(port);
     const remote = conf.find((l) => l.startsWith('remote '));
-    const wantRemote = lan.gateway.endpoint === undefined ? undefined : `remote ${lan.gateway.endpoint} ${port}`;
+    const wantRemote = lan.gateway!.endpoint === undefined ? undefined : `remote ${lan.gateway!.endpoint} ${port}`;
     if (remote !== wantRemote) problems.push(`${bundle.lan}: ${lan.name}.conf dials ${remote ?? 'nothing'}`);
     const ends =
       conf

@@ -1,3 +1,4 @@
+import { allGateways } from '../../model/gateways.js';
 import type { Report } from '../../model/problems.js';
 import type { LansConfig } from '../../model/schema.js';
 
@@ -5,10 +6,10 @@ import type { LansConfig } from '../../model/schema.js';
 export function checkAws(config: LansConfig, report: Report): void {
   const instances = new Map<string, string>();
   const tables = new Map<string, string>();
-  config.lans.forEach((lan, i) => {
-    const aws = lan.gateway.aws;
-    if (!aws) return;
-    const path = ['lans', i, 'gateway', 'aws'];
+  for (const { lan, gateway, path: at } of allGateways(config)) {
+    const aws = gateway.aws;
+    if (!aws) continue;
+    const path = [...at, 'aws'];
     const owner = instances.get(aws.instance);
     if (owner) report([...path, 'instance'], `${aws.instance} is already the gateway of ${owner}, each LAN needs its own gateway instance`);
     else instances.set(aws.instance, lan.name);
@@ -18,5 +19,5 @@ export function checkAws(config: LansConfig, report: Report): void {
       else if (first) report([...path, 'routeTables', t], `${table} is already a route table of ${first}, a route table belongs to one VPC`);
       else tables.set(table, lan.name);
     });
-  });
+  }
 }

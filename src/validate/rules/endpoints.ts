@@ -1,30 +1,30 @@
+import { allGateways, type LanGateway } from '../../model/gateways.js';
 import { type Block, containsIp, IPV4_PATTERN, ipToInt, parseBlock, specialUse } from '../../model/net.js';
 import type { Report } from '../../model/problems.js';
 import type { LansConfig } from '../../model/schema.js';
 
-/** Endpoints are dialable, do not loop into the mesh, are not shared, and every pair has at least one end to dial. */
+/** Endpoints are dialable, do not loop into the mesh, are not shared, and every link has at least one end to dial. */
 export function checkEndpoints(config: LansConfig, report: Report): void {
-  checkEveryPairCanStart(config, report);
+  const gateways = allGateways(config);
+  checkEveryLinkCanStart(gateways, report);
   // Parsed once, not once per endpoint: a 200-LAN mesh would parse 50,000 subnets.
   const subnets = config.lans.flatMap((l) => l.subnets.map((cidr) => ({ lan: l.name, cidr, block: parseBlock(cidr) })));
-  config.lans.forEach((lan, i) => {
-    const endpoint = lan.gateway.endpoint;
-    if (endpoint !== undefined) checkEndpointAddress(config, subnets, endpoint, ['lans', i, 'gateway', 'endpoint'], report);
-  });
-  checkSharedEndpoints(config, report);
+  for (const g of gateways) {
+    const endpoint = g.gateway.endpoint;
+    if (endpoint !== undefined) checkEndpointAddress(config, subnets, endpoint, [...g.path, 'endpoint'], report);
+  }
+  checkSharedEndpoints(config, gateways, report);
 }
 
-/** Two gateways that both wait to be dialled can never start their tunnel. */
-function checkEveryPairCanStart(config: LansConfig, report: Report): void {
-  let firstWithout: number | undefined;
-  config.lans.forEach((lan, i) => {
-    if (lan.gateway.endpoint !== undefined) return;
-    if (firstWithout === undefined) firstWithout = i;
-    else {
-      const other = config.lans[firstWithout]!.name;
-      report(['lans', i, 'gateway'], `neither ${other} nor ${lan.name} has an endpoint, so no tunnel can start between them; give one of them an endpoint`);
-    }
-  });
+/** Two gateways that both wait to be dialled can never start the tunnel between them (gateways of one LAN have none). */
+function checkEveryLinkCanStart(gateways: LanGateway[], report: Report): void {
+  let first: LanGateway | undefined;
+  for (const g of gateways) {
+    if (g.gateway.endpoint !== undefined) continue;
+    if (first === undefined) first = g;
+    else if (first.lan !== g.lan)
+      report(g.path, `neither ${first.id} nor ${g.id} has an endpoint, so no tunnel can start between them; give one of them an endpoint`);
+  }
 }
 
 /** An endpoint inside the mesh itself, or one no packet can be sent to, would loop or go nowhere. */
@@ -49,30 +49,41 @@ function checkEndpointAddress(
 }
 
 /**
- * WireGuard: two gateways behind one address need different ports. OpenVPN: the
- * link between them would use one port at the same address on both ends.
+ * WireGuard with static routes: two gateways behind one address need different
+ * ports. OpenVPN, and WireGuard under bgp, give a link one port at both ends, so
+ * the link between two gateways behind one address would use one port twice.
  */
-function checkSharedEndpoints(config: LansConfig, report: Report): void {
-  const seen = new Map<string, number>();
-  config.lans.forEach((lan, i) => {
-    const endpoint = lan.gateway.endpoint;
-    if (endpoint === undefined) return;
-    const wireguard = config.mesh.backend === 'wireguard';
-    const port = lan.gateway.port ?? config.mesh.wireguard.port;
-    const key = wireguard ? `${endpoint.toLowerCase()}:${port}` : endpoint.toLowerCase();
+function checkSharedEndpoints(config: LansConfig, gateways: LanGateway[], report: Report): void {
+  const seen = new Map<string, LanGateway>();
+  const perGateway = config.mesh.backend === 'wireguard' && config.mesh.routing === 'static';
+  for (const g of gateways) {
+    const endpoint = g.gateway.endpoint;
+    if (endpoint === undefined) continue;
+    const port = g.gateway.port ?? config.mesh.wireguard.port;
+    const key = perGateway ? `${endpoint.toLowerCase()}:${port}` : endpoint.toLowerCase();
     const first = seen.get(key);
     if (first === undefined) {
-      seen.set(key, i);
-      return;
+      seen.set(key, g);
+      continue;
     }
-    const other = config.lans[first]!.name;
-    const path = ['lans', i, 'gateway', 'endpoint'];
-    if (wireguard) report(path, `${endpoint} port ${port} is already used by ${other}, give this gateway another endpoint or its own gateway.port`);
+    const path = [...g.path, 'endpoint'];
+    if (first.lan === g.lan)
+      report(
+        path,
+        `${endpoint} is also the endpoint of ${first.id}, another gateway of ${g.lan.name}:` +
+          ' one address for both means one failure for both; give each gateway its own endpoint',
+      );
+    else if (perGateway) report(path, `${endpoint} port ${port} is already used by ${first.id}, give this gateway another endpoint or its own gateway.port`);
+    else if (config.mesh.backend === 'openvpn')
+      report(
+        path,
+        `${endpoint} is also the endpoint of ${first.id}, and with OpenVPN the tunnel between them would use one port at one address for both ends;` +
+          ' give each gateway its own endpoint',
+      );
     else
       report(
         path,
-        `${endpoint} is also the endpoint of ${other}, and with OpenVPN the tunnel between them would use one port` +
-          ' at one address for both ends; give each gateway its own endpoint',
+        `${endpoint} is also the endpoint of ${first.id}; under routing: bgp each link uses one port at both ends, so give each gateway its own endpoint`,
       );
-  });
+  }
 }

@@ -4,6 +4,7 @@ import { checkAws } from './aws.js';
 import { checkCertificates } from './certificates.js';
 import { checkEndpoints } from './endpoints.js';
 import { checkGatewayAddresses } from './gatewayAddresses.js';
+import { checkGateways } from './gateways.js';
 import { checkMtu } from './mtu.js';
 import { checkNames } from './names.js';
 import { checkPorts } from './ports.js';
@@ -19,6 +20,7 @@ export const rules: readonly Rule[] = [
   checkSubnets,
   checkTransit,
   checkGatewayAddresses,
+  checkGateways,
   checkEndpoints,
   checkPorts,
   checkCertificates,

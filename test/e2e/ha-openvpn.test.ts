@@ -1,0 +1,3 @@
+import { describeHaSuite } from './haSuite.js';
+
+describeHaSuite('openvpn');
