@@ -166,14 +166,14 @@ describe('what the rules say', () => {
     assert.match(ipt, /^-A P2PVPN-GW-OVPN-OUT ! -o vpn-vpc-eu -d 10\.20\.0\.0\/20 -j DROP$/m);
   });
 
-  it('clamps TCP MSS to the tunnel MTU less 40 (underlay 1400: WireGuard 1340, OpenVPN 1348)', () => {
+  it('clamps TCP MSS to the tunnel MTU less 40 (underlay 1400: WireGuard 1340, OpenVPN 1344)', () => {
     assert.match(
       fileOf(lan(wg, 'hq'), 'firewall/rules.nft'),
       /    oifname "wg-gw-wg" tcp flags syn tcp option maxseg size 1301-65535 tcp option maxseg size set 1300\n    iifname "wg-gw-wg" tcp flags syn/,
     );
     assert.match(
       fileOf(lan(ovpn, 'hq'), 'firewall/rules.iptables'),
-      /^-A P2PVPN-GW-OVPN-FWD -o vpn-branch -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1308$/m,
+      /^-A P2PVPN-GW-OVPN-FWD -o vpn-branch -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1304$/m,
     );
   });
 

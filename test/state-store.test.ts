@@ -11,7 +11,7 @@ import { buildMesh } from '../src/pipeline.js';
 import { keyMismatches } from '../src/state/consistency.js';
 import { type Migration, upgrade } from '../src/state/migrate.js';
 import { canonicalHeader, sameStateAs, serializePublic, serializeSecrets, serializeState } from '../src/state/serialize.js';
-import { emptyState, type MeshState } from '../src/state/types.js';
+import { emptyState, type MeshState, STATE_VERSION } from '../src/state/types.js';
 import { FIXTURES, withTempDir } from './support/cli.js';
 import { meshConfig } from './support/meshes.js';
 
@@ -140,7 +140,7 @@ describe('state store', () => {
       save(dir, a, loadState(dir, 'm'));
       const pub = JSON.parse(readFileSync(join(dir, 'mesh.json'), 'utf8')) as Record<string, unknown>;
       writeFileSync(join(dir, 'mesh.json'), JSON.stringify({ ...pub, version: 99 }));
-      assert.throws(() => loadState(dir, 'm'), /written by a newer p2pvpn \(format version 99, this one reads up to 2\)/);
+      assert.throws(() => loadState(dir, 'm'), new RegExp(`written by a newer p2pvpn \\(format version 99, this one reads up to ${STATE_VERSION}\\)`));
     });
   });
 
@@ -160,7 +160,7 @@ describe('state store', () => {
       const v1 = JSON.parse(readFileSync(join(dir, 'mesh.json'), 'utf8')) as MeshState['public'];
       const loaded = loadState(dir, 'acme');
       assert.equal(loaded.upgradedFrom, 1);
-      assert.equal(loaded.state.public.version, 2);
+      assert.equal(loaded.state.public.version, STATE_VERSION);
       assert.equal(loaded.state.public.generation, 0);
       assert.deepEqual(loaded.state.public.lans, v1.lans);
       assert.deepEqual(keyMismatches(loaded.state), []);
@@ -210,7 +210,7 @@ describe('state store', () => {
       save(dir, a, loadState(dir, 'm'));
       const bak = join(dir, 'mesh.json.bak');
       const text = readFileSync(bak, 'utf8');
-      writeFileSync(bak, text.replace('"version": 2,', '"version": 99,'));
+      writeFileSync(bak, text.replace(`"version": ${STATE_VERSION},`, '"version": 99,'));
       assert.throws(() => loadState(dir, 'm'), /mesh\.json\.bak: written by a newer p2pvpn/);
       writeFileSync(bak, text.replace('"mesh": "m",', '"mesh": "other",'));
       assert.throws(() => loadState(dir, 'm'), /holds the state of mesh "other", not "m"/);
@@ -225,8 +225,8 @@ describe('state store', () => {
   it('reads the header of canonical state texts only', async () => {
     const a = await build('wireguard', ['a', 'b'], emptyState('m'));
     const texts = serializeState({ public: { ...a.public, generation: 7 }, secrets: { ...a.secrets, generation: 7 } });
-    assert.deepEqual(canonicalHeader(texts.public), { version: 2, kind: 'p2pvpn-state', generation: 7, mesh: 'm' });
-    assert.deepEqual(canonicalHeader(texts.secrets), { version: 2, kind: 'p2pvpn-secrets', generation: 7 });
+    assert.deepEqual(canonicalHeader(texts.public), { version: STATE_VERSION, kind: 'p2pvpn-state', generation: 7, mesh: 'm' });
+    assert.deepEqual(canonicalHeader(texts.secrets), { version: STATE_VERSION, kind: 'p2pvpn-secrets', generation: 7 });
     assert.equal(canonicalHeader(JSON.stringify(a.public)), undefined);
     assert.equal(canonicalHeader(texts.secrets.replace('"lans":{', '"lans":{"generation":{},')), undefined);
     assert.equal(canonicalHeader(`${texts.public.slice(0, -2)},\n  "generation": 9\n}\n`), undefined);

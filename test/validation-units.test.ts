@@ -113,6 +113,27 @@ describe('checkState: a state folder that contradicts itself', () => {
       (s) => delete s.secrets.lans['b'],
       ['secrets.json lans.b.key: the private key of b is missing while mesh.json records its certificate'],
     ],
+    [
+      'the standby CA key lost',
+      (s) => {
+        s.public.standbyCa = { certificate: cert(5), number: 2 };
+        s.public.ca!.nextSerial = 6;
+      },
+      ['secrets.json standbyCaKey: the standby CA key is missing while mesh.json records the standby CA certificate, which every gateway trusts'],
+    ],
+    [
+      'the standby CA on a used serial',
+      (s) => {
+        s.public.standbyCa = { certificate: cert(4), number: 2 };
+        s.secrets.standbyCaKey = 'k';
+      },
+      ['mesh.json standbyCa.certificate.serial: certificate serial 4 is also the serial of lans.c.certificate.serial, a CA issues each serial once'],
+    ],
+    [
+      'the retiring CA key lost',
+      (s) => (s.public.retiringCa = { certificate: cert(6), since: '2026-01-01T00:00:00.000Z', certificates: {} }),
+      ['secrets.json retiringCaKey: the retiring CA key is missing while mesh.json records a CA rotation in progress, so its revocation list cannot be signed'],
+    ],
   ];
   for (const [name, breakIt, want] of cases) {
     it(name, () => {
@@ -136,8 +157,21 @@ describe('reportExpiries: certificates about to end are positioned warnings', ()
     reportExpiries(config('openvpn', ['c', 'b', 'a']), state.public, now, 'lans.yaml', report);
     assert.deepEqual(lines, [
       'warning lans.1.name: the certificate of b expired 2026-05-01 (31 days ago); run "p2pvpn rotate lans.yaml b" and redistribute the bundles it changes',
-      'warning mesh.certificates: the CA certificate expires 2026-06-11 (in 10 days); every tunnel fails after that,' +
-        ' and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then',
+      'warning mesh.certificates: the CA certificate expires 2026-06-11 (in 10 days); every tunnel fails after that:' +
+        ' run "p2pvpn rotate --ca lans.yaml" and redistribute every bundle before then',
+    ]);
+  });
+  it('says when the standby CA is about to end, and that a CA rotation waits to be finished', () => {
+    const state = goodState();
+    state.public.standbyCa = { certificate: { ...cert(5), notAfter: '2026-07-01T00:00:00.000Z' }, number: 2 };
+    state.public.retiringCa = { certificate: cert(6), since: '2026-05-20T10:00:00.000Z', certificates: {} };
+    const { report, lines } = collect();
+    reportExpiries(config('openvpn'), state.public, now, 'lans.yaml', report);
+    assert.deepEqual(lines, [
+      'warning mesh.certificates: the standby CA certificate expires 2026-07-01 (in 30 days); gateways that trust only it' +
+        ' refuse the certificates a CA rotation issues after that: run "p2pvpn rotate --ca lans.yaml" before then',
+      'warning mesh.certificates: a CA rotation is in progress since 2026-05-20: once every gateway runs its new bundle,' +
+        ' run "p2pvpn rotate --ca --finish lans.yaml" so that the old CA is no longer trusted',
     ]);
   });
   it('is quiet while every end is far off', () => {

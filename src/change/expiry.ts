@@ -3,9 +3,10 @@ import type { PublicState } from '../state/types.js';
 /** Certificates are flagged this long before they expire: a quarter leaves time to rotate and redistribute. */
 export const EXPIRY_WARNING_DAYS = 90;
 const DAY_MS = 86_400_000;
+export const STANDBY_CA = 'standby CA';
 
 export interface Expiry {
-  /** "CA" or the LAN whose certificate it is. */
+  /** "CA", "standby CA" or the LAN whose certificate it is. */
   subject: string;
   /** Absent for an imported CA whose random serial does not fit a number. */
   serial?: number;
@@ -14,10 +15,11 @@ export interface Expiry {
   warning: boolean;
 }
 
-/** The CA's and every gateway's certificate, soonest first. */
+/** The CA's, the standby CA's and every gateway's certificate, soonest first. */
 export function certificateExpiries(pub: PublicState, now: Date): Expiry[] {
   const certs = [
     ...(pub.ca ? [{ subject: 'CA', cert: pub.ca.certificate }] : []),
+    ...(pub.standbyCa ? [{ subject: STANDBY_CA, cert: pub.standbyCa.certificate }] : []),
     ...Object.entries(pub.lans).flatMap(([lan, record]) => (record.certificate ? [{ subject: lan, cert: record.certificate }] : [])),
   ];
   return certs

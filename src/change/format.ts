@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { MeshPlan } from './compare.js';
-import { EXPIRY_WARNING_DAYS, type Expiry } from './expiry.js';
+import { EXPIRY_WARNING_DAYS, type Expiry, STANDBY_CA } from './expiry.js';
 import { describeReason } from './words.js';
 
 /** One line per gateway, and under each changed one the reasons, indented. */
@@ -47,11 +47,15 @@ export function formatExpiryWarnings(expiries: Expiry[], lansFile: string): stri
 
 /** One certificate's expiry and what to do about it. */
 export function expiryAdvice(e: Expiry, lansFile: string): string {
-  return e.subject === 'CA'
-    ? `the CA certificate ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)});` +
-        ' every tunnel fails after that, and p2pvpn cannot renew a CA yet: start a new state folder and redistribute every bundle before then'
-    : `the certificate of ${e.subject} ${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)});` +
-        ` run "p2pvpn rotate ${lansFile} ${e.subject}" and redistribute the bundles it changes`;
+  const when = `${e.daysLeft < 0 ? 'expired' : 'expires'} ${e.notAfter.slice(0, 10)} (${daysText(e.daysLeft)})`;
+  if (e.subject === 'CA')
+    return `the CA certificate ${when}; every tunnel fails after that: run "p2pvpn rotate --ca ${lansFile}" and redistribute every bundle before then`;
+  if (e.subject === STANDBY_CA)
+    return (
+      `the standby CA certificate ${when}; gateways that trust only it refuse the certificates a CA rotation issues after that:` +
+      ` run "p2pvpn rotate --ca ${lansFile}" before then`
+    );
+  return `the certificate of ${e.subject} ${when}; run "p2pvpn rotate ${lansFile} ${e.subject}" and redistribute the bundles it changes`;
 }
 
 /** The last line of plan: what would happen, in one sentence. */

@@ -11,6 +11,7 @@ export type Reason =
   | { kind: 'endpoint-changed'; peer: string; from?: string; to?: string }
   | { kind: 'tunnel-changed'; peer: string; from: string; to: string }
   | { kind: 'key-rotated'; serial?: number }
+  | { kind: 'certificate-reissued'; serial: number }
   | { kind: 'link-key-rotated'; peer: string }
   | { kind: 'peer-key-changed'; peer: string }
   | { kind: 'certificate-revoked'; serial: number; name?: string }
@@ -44,9 +45,9 @@ export function explainChange(old: BundleFacts, now: BundleFacts, revokedNames: 
   }
   reasons.push(...old.ports.filter((p) => !now.ports.includes(p)).map((port): Reason => ({ kind: 'port-closed', port })));
   reasons.push(...now.ports.filter((p) => !old.ports.includes(p)).map((port): Reason => ({ kind: 'port-opened', port })));
-  if (old.ownKey !== now.ownKey || old.certificate?.serial !== now.certificate?.serial) {
-    reasons.push({ kind: 'key-rotated', ...(now.certificate ? { serial: now.certificate.serial } : {}) });
-  }
+  if (old.ownKey !== now.ownKey) reasons.push({ kind: 'key-rotated', ...(now.certificate ? { serial: now.certificate.serial } : {}) });
+  else if (now.certificate && old.certificate?.serial !== now.certificate.serial)
+    reasons.push({ kind: 'certificate-reissued', serial: now.certificate.serial });
   if (old.ca !== now.ca) reasons.push({ kind: 'ca-replaced' });
   const removedPeers = new Set([...old.peers.keys()].filter((p) => !now.peers.has(p)));
   for (const serial of newlyRevoked) {

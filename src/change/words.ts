@@ -21,6 +21,8 @@ export function describeReason(reason: Reason): string {
       return `tunnel addresses changed: ${reason.peer} (${reason.from} -> ${reason.to})`;
     case 'key-rotated':
       return reason.serial === undefined ? 'key rotated' : `key rotated: new certificate, serial ${reason.serial}`;
+    case 'certificate-reissued':
+      return `certificate reissued for the same key: serial ${reason.serial}`;
     case 'link-key-rotated':
       return `link key rotated: ${reason.peer}`;
     case 'peer-key-changed':
@@ -28,7 +30,7 @@ export function describeReason(reason: Reason): string {
     case 'certificate-revoked':
       return `certificate revoked: serial ${reason.serial}${reason.name ? ` (${reason.name})` : ''}`;
     case 'ca-replaced':
-      return 'CA replaced: every certificate changes';
+      return 'trusted CAs changed (keys/ca.crt)';
     case 'mtu-changed':
       return `MTU changed: ${reason.from ?? 'none'} -> ${reason.to ?? 'none'}`;
     case 'backend-changed':

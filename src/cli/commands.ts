@@ -3,6 +3,7 @@ import type { GenerateOptions } from '../commands/generate.js';
 import type { GraphOptions } from '../commands/graph.js';
 import type { ImportOptions } from '../commands/import.js';
 import type { PlanOptions } from '../commands/plan.js';
+import type { RotateOptions } from '../commands/rotate.js';
 import type { ShowOptions } from '../commands/show.js';
 import type { StatusOptions } from '../commands/status.js';
 import type { ValidateOptions } from '../commands/validate.js';
@@ -111,15 +112,25 @@ New keys are placeholders: plan never creates a secret.
 ${EXIT_CODES}`,
     run: async ([file], opts, io) => (await import('../commands/plan.js')).runPlan(file!, opts, io),
   }),
-  command<GenerateOptions>({
+  command<RotateOptions>({
     name: 'rotate',
-    description: 're-key one gateway: new key and certificate (the old one revoked) and new keys for each of its links',
-    arguments: [LANS, { name: '<lan>', description: 'the LAN whose gateway gets new keys' }],
-    options: [out('folder for the tarballs'), state()],
+    description: "re-key one gateway: new key and certificate (the old one revoked) and new keys for each of its links; or, with --ca, rotate the mesh's CA",
+    arguments: [LANS, { name: '[lan]', description: 'the LAN whose gateway gets new keys' }],
+    options: [
+      {
+        flags: '--ca',
+        description:
+          'step 1 of a CA rotation: the standby CA every bundle already trusts becomes the CA and reissues every certificate; the old CA stays trusted',
+      },
+      { flags: '--finish', description: 'with --ca, step 2, once every gateway runs its step-1 bundle: the old CA is no longer trusted' },
+      out('folder for the tarballs'),
+      state(),
+    ],
     help: `
-Rewrites the state and the bundles that change: the gateway's own and each of its peers'.
+Rewrites the state and the bundles that change: for a LAN, the gateway's own and each of its peers';
+for --ca, every bundle.
 ${EXIT_CODES}`,
-    run: async ([file, lan], opts, io) => (await import('../commands/rotate.js')).runRotate(file!, lan!, opts, io),
+    run: async ([file, lan], opts, io) => (await import('../commands/rotate.js')).runRotate(file!, lan, opts, io),
   }),
   command<DeployOptions>({
     name: 'deploy',

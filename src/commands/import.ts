@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { type AncestorImport, importAncestor } from '../import/importAncestor.js';
@@ -8,7 +9,7 @@ import { withStateLock } from '../io/lock.js';
 import { type GlobalOptions, output } from '../io/output.js';
 import { holdsState, saveState } from '../io/stateStore.js';
 import type { Streams } from '../io/streams.js';
-import { hasErrors } from '../model/problems.js';
+import { hasErrors, printable } from '../model/problems.js';
 import { NAME_PATTERN, NAME_RULE } from '../model/schema.js';
 import { emptyState } from '../state/types.js';
 import { validateLans } from '../validate/validate.js';
@@ -26,9 +27,10 @@ export async function runImport(folder: string, opts: ImportOptions, io: Streams
   const stateDir = opts.state ?? defaultStateDir(opts.out);
   refuseToOverwrite(opts.out, stateDir);
   const { result, problems } = importAncestor(readAncestorFolder(folder), mesh, new Date());
+  // Everything below echoes the folder's names and text: escaped, like validate's messages.
   if (!result) {
-    for (const p of problems) out.error(`p2pvpn: ${p}`);
-    out.error(`p2pvpn: ${folder} was not imported, nothing was written`);
+    for (const p of problems) out.error(printable(`p2pvpn: ${p}`));
+    out.error(printable(`p2pvpn: ${folder} was not imported, nothing was written`));
     return ExitCode.userError;
   }
   const checked = validateLans(opts.out, result.lansYaml);
@@ -47,7 +49,7 @@ export async function runImport(folder: string, opts: ImportOptions, io: Streams
       if (!writeNewFile(opts.out, result.lansYaml, 0o644)) throw new UserError(`${opts.out} appeared while importing; it was left as it is`);
     },
   );
-  for (const line of summary(folder, opts.out, stateDir, result)) out.info(line);
+  for (const line of summary(folder, opts.out, stateDir, result)) out.info(printable(line));
   return ExitCode.ok;
 }
 
@@ -66,6 +68,7 @@ function summary(folder: string, lansFile: string, stateDir: string, r: Ancestor
   const pairLine = (p: AncestorImport['pairs'][number]): string =>
     `    pair ${p.number}: ${p.ends[0]} (end 1) - ${p.ends[1]} (end 2), UDP ${11000 + p.number}, 172.17.${p.number}.1 - 172.17.${p.number}.2`;
   const kept = r.gateways.filter((g) => r.keys.certificates.has(g.name)).map((g) => g.name);
+  const noEku = kept.filter((name) => new X509Certificate(r.keys.certificates.get(name)!.certificate.pem).keyUsage === undefined);
   return [
     `imported ${folder} as mesh "${r.state.public.mesh}" into ${lansFile} and ${stateDir}/`,
     `  ${r.gateways.length} gateways, numbered in cache.txt order: ${r.gateways.map((g) => g.name).join(', ')}`,
@@ -73,7 +76,13 @@ function summary(folder: string, lansFile: string, stateDir: string, r: Ancestor
     ...r.pairs.map(pairLine),
     `  CA "${r.keys.caName}" kept; certificates and keys kept for: ${kept.join(', ') || 'none'}; next certificate serial ${r.state.public.ca!.nextSerial}`,
     ...[...r.keys.renewed].map(([name, why]) => `  ${name} gets a new key and certificate: ${why}`),
-    ...(r.keys.revoked.length > 0 ? [`  revoked certificates kept: ${r.keys.revoked.map((x) => `${x.name} (serial ${x.serial})`).join(', ')}`] : []),
+    ...(r.keys.revoked.length > 0 ? [`  revoked (in every bundle's CRL): ${r.keys.revoked.map((x) => `${x.name} (serial ${x.serial})`).join(', ')}`] : []),
+    ...(noEku.length > 0
+      ? [
+          `  certificates without extendedKeyUsage, as P2P-VPN made them: ${noEku.join(', ')}; ` +
+            'their peers verify them by name, CA and CRL (no remote-cert-tls) until "p2pvpn rotate --ca" reissues them',
+        ]
+      : []),
     ...(r.missingPairs.length > 0
       ? [
           `  pairs P2P-VPN never made get new numbers from ${r.state.public.nextPair} at the next generate: ` +

@@ -9,7 +9,6 @@ export interface Subject {
 }
 
 export interface IssueRequest {
-  subject: Subject;
   publicPem: string;
   serial: number;
   notBefore: Date;
@@ -17,7 +16,6 @@ export interface IssueRequest {
 }
 
 export interface Issuer {
-  subject: Subject;
   privatePem: string;
   certificatePem: string;
 }
@@ -25,9 +23,24 @@ export interface Issuer {
 const DAY_MS = 86_400_000;
 
 /** A self-signed CA certificate: forge builds the structure, node:crypto signs natively. */
-export function issueCaCertificate(req: IssueRequest, privatePem: string): CertRecord {
-  const cert = baseCertificate(req);
-  cert.setIssuer(subjectAttrs(req.subject));
+export function issueCaCertificate(req: IssueRequest & { subject: Subject }, privatePem: string): CertRecord {
+  return selfSigned(baseCertificate(req, subjectAttrs(req.subject)), req, privatePem);
+}
+
+/**
+ * The same CA (subject and key) certified again from `req.notBefore`: what
+ * a gateway holding the old certificate verifies with, since the issuer's
+ * name and key are what a chain is built on, is unchanged.
+ */
+export function recertifyCa(certificatePem: string, req: Omit<IssueRequest, 'publicPem'>, privatePem: string): CertRecord {
+  const { pki } = lib();
+  const old = pki.certificateFromPem(certificatePem);
+  const publicPem = pki.publicKeyToPem(old.publicKey);
+  return selfSigned(baseCertificate({ ...req, publicPem }, old.subject.attributes), { ...req, publicPem }, privatePem);
+}
+
+function selfSigned(cert: forge.pki.Certificate, req: IssueRequest, privatePem: string): CertRecord {
+  cert.setIssuer(cert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
@@ -36,12 +49,18 @@ export function issueCaCertificate(req: IssueRequest, privatePem: string): CertR
   return signCertificate(cert, req, privatePem);
 }
 
-/** A gateway certificate usable as both TLS server and client, since either end of a link may be either. */
-export function issueGatewayCertificate(req: IssueRequest, issuer: Issuer): CertRecord {
+/**
+ * A gateway certificate usable as both TLS server and client, since either
+ * end of a link may be either. Its subject is the CA's with the gateway's
+ * name as CN, so an imported CA's fields (C, ST, L, O, emailAddress) carry
+ * over, as the certificates P2P-VPN issued had them.
+ */
+export function issueGatewayCertificate(req: IssueRequest & { commonName: string }, issuer: Issuer): CertRecord {
   const { pki } = lib();
-  const cert = baseCertificate(req);
+  const caSubject = pki.certificateFromPem(issuer.certificatePem).subject.attributes;
+  const cert = baseCertificate(req, gatewaySubject(caSubject, req.commonName));
   // The issuer name is copied from the CA certificate itself: an imported CA's name is not the one p2pvpn would give it.
-  cert.setIssuer(pki.certificateFromPem(issuer.certificatePem).subject.attributes);
+  cert.setIssuer(caSubject);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -52,15 +71,25 @@ export function issueGatewayCertificate(req: IssueRequest, issuer: Issuer): Cert
   return signCertificate(cert, req, issuer.privatePem);
 }
 
-function baseCertificate(req: IssueRequest): forge.pki.Certificate {
+function baseCertificate(req: IssueRequest, subject: forge.pki.CertificateField[]): forge.pki.Certificate {
   const { pki } = lib();
   const cert = pki.createCertificate();
   cert.publicKey = pki.publicKeyFromPem(req.publicPem);
   cert.serialNumber = serialHex(req.serial);
   cert.validity.notBefore = req.notBefore;
   cert.validity.notAfter = new Date(req.notBefore.getTime() + req.days * DAY_MS);
-  cert.setSubject(subjectAttrs(req.subject));
+  cert.setSubject(subject);
   return cert;
+}
+
+/** The CA's subject with CN set to the gateway's name: in place of the CA's own CN, else where easy-rsa puts it, before emailAddress. */
+function gatewaySubject(caSubject: forge.pki.CertificateField[], commonName: string): forge.pki.CertificateField[] {
+  const cn: forge.pki.CertificateField = { name: 'commonName', value: commonName };
+  const fields = caSubject.map((f) => (f.name === 'commonName' ? cn : { ...f }));
+  if (fields.includes(cn)) return fields;
+  const email = fields.findIndex((f) => f.name === 'emailAddress');
+  fields.splice(email < 0 ? fields.length : email, 0, cn);
+  return fields;
 }
 
 function signCertificate(cert: forge.pki.Certificate, req: IssueRequest, privatePem: string): CertRecord {

@@ -1,6 +1,6 @@
 import { sign } from 'node:crypto';
 import type forge from 'node-forge';
-import type { PublicState } from '../state/types.js';
+import type { PublicState, SecretState } from '../state/types.js';
 import { serialHex } from './certs.js';
 import { nodeForge } from './forge.js';
 
@@ -49,14 +49,44 @@ export function issueCrl(input: CrlInput): string {
   return `-----BEGIN X509 CRL-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END X509 CRL-----\n`;
 }
 
-/** The CRL of a mesh's state; undefined before the CA exists (WireGuard meshes never have one). */
-export function meshCrl(pub: PublicState, caKeyPem: string | undefined): string | undefined {
-  if (!pub.ca || !caKeyPem) return undefined;
-  return issueCrl({ caCertificatePem: pub.ca.certificate.pem, caKeyPem, revoked: pub.revoked });
+/**
+ * keys/crl.pem: one CRL for each CA the mesh's bundles trust (the CA, the
+ * standby, and during a rotation the retiring one), in keys/ca.crt's order,
+ * then the last CRL of the CA the latest rotation replaced. OpenVPN's
+ * crl-verify checks each certificate of a chain against its issuer's CRL
+ * (and lets one through whose issuer has none there). Serials come from one
+ * counter for all of a mesh's CAs, so every CRL lists every revocation.
+ * Undefined before the CA exists (WireGuard meshes never have one).
+ */
+export function meshCrl(pub: PublicState, secrets: SecretState): string | undefined {
+  if (!pub.ca || !secrets.caKey) return undefined;
+  const crls = trustedCas(pub, secrets).map(({ certificatePem, keyPem }) =>
+    issueCrl({ caCertificatePem: certificatePem, caKeyPem: keyPem, revoked: pub.revoked }),
+  );
+  return crls.join('') + (pub.formerCaCrl ?? '');
 }
 
-/** The serial numbers a CRL lists, for summaries; the signature is checked by OpenVPN and by the tests. */
+/** keys/ca.crt: the CA, the standby CA and, during a rotation, the retiring CA. */
+export function trustedCaPem(pub: PublicState): string {
+  return [pub.ca!.certificate.pem, pub.standbyCa?.certificate.pem, pub.retiringCa?.certificate.pem].filter((pem) => pem !== undefined).join('');
+}
+
+/** Every CA a bundle trusts, in the order keys/ca.crt lists them. */
+export function trustedCas(pub: PublicState, secrets: SecretState): { certificatePem: string; keyPem: string }[] {
+  const cas = [{ certificatePem: pub.ca!.certificate.pem, keyPem: secrets.caKey! }];
+  if (pub.standbyCa && secrets.standbyCaKey) cas.push({ certificatePem: pub.standbyCa.certificate.pem, keyPem: secrets.standbyCaKey });
+  if (pub.retiringCa && secrets.retiringCaKey) cas.push({ certificatePem: pub.retiringCa.certificate.pem, keyPem: secrets.retiringCaKey });
+  return cas;
+}
+
+/** The serial numbers the CRLs of a crl.pem list, for summaries; signatures are checked by OpenVPN and by the tests. */
 export function crlSerials(pem: string): number[] {
+  const serials = new Set<number>();
+  for (const block of pem.match(/-----BEGIN X509 CRL-----[^-]*-----END X509 CRL-----/g) ?? []) for (const serial of oneCrlSerials(block)) serials.add(serial);
+  return [...serials].sort((a, b) => a - b);
+}
+
+function oneCrlSerials(pem: string): number[] {
   const { asn1, util, Class, Type } = lib();
   const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('binary');
   const tbs = (asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[];

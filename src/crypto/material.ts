@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { AllocationChanges } from '../allocate/allocate.js';
 import type { LansConfig } from '../model/schema.js';
 import type { MeshState, PublicState, SecretState } from '../state/types.js';
@@ -31,9 +32,14 @@ export async function provisionMaterial(
   const revoke = (serial: number | undefined, name: string): void => {
     if (serial !== undefined && !pub.revoked.some((r) => r.serial === serial)) pub.revoked.push({ serial, name, date: now.toISOString() });
   };
-  for (const name of changes.removedLans) revoke(pub.retired[name]?.serial, name);
+  // During a CA rotation a gateway has two certificates that peers accept: both stop working.
+  for (const name of changes.removedLans) for (const serial of [pub.retired[name]?.serial, pub.retiringCa?.certificates[name]?.serial]) revoke(serial, name);
   // A moved gateway's certificate named its old id; it gets a new one.
-  for (const moved of changes.renamed) revoke(moved.serial, moved.from);
+  for (const moved of changes.renamed) for (const serial of [moved.serial, pub.retiringCa?.certificates[moved.from]?.serial]) revoke(serial, moved.from);
+  if (pub.retiringCa) {
+    const kept = Object.entries(pub.retiringCa.certificates).filter(([id]) => pub.lans[id]);
+    pub.retiringCa = { ...pub.retiringCa, certificates: Object.fromEntries(kept) };
+  }
   if (config.mesh.backend === 'openvpn') await provisionOpenVpn(config, pub, secrets, names, keys, now, onProgress);
   else provisionWireGuard(pub, secrets, names, keys, onProgress);
   return { public: pub, secrets };
@@ -51,18 +57,20 @@ async function provisionOpenVpn(
   const { organisation, caDays, certDays } = config.mesh.certificates;
   const notBefore = new Date(Math.floor((now.getTime() - CLOCK_SKEW_MS) / 1000) * 1000);
   const missing = names.filter((n) => !pub.lans[n]!.certificate);
-  if (pub.ca && missing.length === 0) return addTlsCryptKeys(pub, secrets, keys);
+  if (pub.ca && pub.standbyCa && missing.length === 0) return addTlsCryptKeys(pub, secrets, keys);
   // node-forge loads only when a certificate is issued, while the key pairs generate.
   const certs = import('./certs.js');
+  // A gateway that keeps its key (a CA rotation reissues every certificate) needs no new pair.
+  const newKeys = missing.filter((n) => !secrets.lans[n]?.key);
   // All key pairs at once: node:crypto spreads them over the thread pool, so every core works.
-  const total = missing.length + (pub.ca ? 0 : 1);
+  const total = newKeys.length + (pub.ca ? 0 : 1) + (pub.standbyCa ? 0 : 1);
   let done = 0;
   const counted = async () => {
     const pair = await keys.rsaKeyPair();
     onProgress(++done, total);
     return pair;
   };
-  const [caPair, ...pairs] = await Promise.all([pub.ca ? undefined : counted(), ...missing.map(counted)]);
+  const [caPair, standbyPair, ...pairs] = await Promise.all([pub.ca ? undefined : counted(), pub.standbyCa ? undefined : counted(), ...newKeys.map(counted)]);
   const { issueCaCertificate, issueGatewayCertificate } = await certs;
   if (caPair) {
     const subject: Subject = { commonName: `${config.mesh.name} CA`, organisation };
@@ -73,17 +81,28 @@ async function provisionOpenVpn(
     secrets.caKey = caPair.privatePem;
   }
   const ca = pub.ca!;
-  const issuer = { subject: { commonName: `${config.mesh.name} CA`, organisation }, privatePem: secrets.caKey!, certificatePem: ca.certificate.pem };
-  missing.forEach((name, i) => {
-    const pair = pairs[i]!;
-    const certificate = issueGatewayCertificate(
-      { subject: { commonName: name, organisation }, publicPem: pair.publicPem, serial: ca.nextSerial++, notBefore, days: certDays },
-      issuer,
-    );
+  if (standbyPair) {
+    const number = (ca.number ?? 1) + 1;
+    const subject: Subject = { commonName: `${config.mesh.name} CA ${number}`, organisation };
+    pub.standbyCa = {
+      certificate: issueCaCertificate({ subject, publicPem: standbyPair.publicPem, serial: ca.nextSerial++, notBefore, days: caDays }, standbyPair.privatePem),
+      number,
+    };
+    secrets.standbyCaKey = standbyPair.privatePem;
+  }
+  const issuer = { privatePem: secrets.caKey!, certificatePem: ca.certificate.pem };
+  const fresh = new Map(newKeys.map((name, i) => [name, pairs[i]!]));
+  for (const name of missing) {
+    const pair = fresh.get(name) ?? { privatePem: secrets.lans[name]!.key!, publicPem: publicPemOf(secrets.lans[name]!.key!) };
+    const certificate = issueGatewayCertificate({ commonName: name, publicPem: pair.publicPem, serial: ca.nextSerial++, notBefore, days: certDays }, issuer);
     pub.lans[name] = { ...pub.lans[name]!, certificate };
     secrets.lans[name] = { ...secrets.lans[name], key: pair.privatePem };
-  });
+  }
   addTlsCryptKeys(pub, secrets, keys);
+}
+
+function publicPemOf(privatePem: string): string {
+  return createPublicKey(createPrivateKey(privatePem)).export({ type: 'spki', format: 'pem' }).toString();
 }
 
 function addTlsCryptKeys(pub: PublicState, secrets: SecretState, keys: KeySource): void {

@@ -1,16 +1,18 @@
-/** One entry of servers/: a tunnel end's config, or a link naming the gateway of an end. */
-export interface ServerEntry {
-  name: string;
-  text?: string;
-  linkTarget?: string;
-}
+/**
+ * One name in a P2P-VPN working folder, as found: a regular file's text, a
+ * symlink's target (never followed), or something else. Read by
+ * io/ancestorFolder.ts; every judgement of what is acceptable is made here, in src/import.
+ */
+export type FolderEntry = { kind: 'file'; text: string } | { kind: 'symlink'; target: string } | { kind: 'too-large' } | { kind: 'other'; what: string };
 
-/** The raw contents of a P2P-VPN working folder that `import` reads; read by io/ancestorFolder.ts, parsed here. */
+/** A sub-folder (servers/, keys/): its entries by name, or what stands there instead of a folder. */
+export type SubFolder = { kind: 'folder'; entries: Map<string, FolderEntry> } | { kind: 'missing' } | { kind: 'not-folder'; found: FolderEntry };
+
+/** The raw contents of a P2P-VPN working folder that `import` reads. */
 export interface AncestorFolder {
   dir: string;
-  cache?: string;
-  pairId?: string;
-  servers: ServerEntry[];
-  /** keys/<file> → text, for every regular file in keys/. */
-  keys: Map<string, string>;
+  cache?: FolderEntry;
+  pairId?: FolderEntry;
+  servers: SubFolder;
+  keys: SubFolder;
 }

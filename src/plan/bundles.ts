@@ -1,9 +1,8 @@
-import { meshCrl } from '../crypto/crl.js';
 import type { LansConfig } from '../model/schema.js';
 import type { MeshState } from '../state/types.js';
 import { bundleFacts } from './facts.js';
 import { planGatewayFiles } from './gateway.js';
-import { planOpenVpnBundle } from './openvpn.js';
+import { openVpnTrust, planOpenVpnBundle } from './openvpn.js';
 import { buildTopology, type Site, type Topology } from './topology.js';
 import type { BundlePlan, PlannedFile } from './types.js';
 import { planWireGuardBundle } from './wireguard.js';
@@ -20,10 +19,11 @@ export interface BundlePlanner {
 /** The mesh's topology, and a planner for each gateway's bundle in it. */
 export function bundlePlanner(config: LansConfig, state: MeshState): BundlePlanner {
   const topology = buildTopology(config, state.public);
-  // One CRL for the whole mesh, signed once: every OpenVPN bundle ships the same file.
-  const crl = topology.backend === 'openvpn' ? meshCrl(state.public, state.secrets.caKey)! : undefined;
+  // The trust and revocation files of the whole mesh, made once: every OpenVPN bundle ships the same ones.
+  const trust = topology.backend === 'openvpn' ? openVpnTrust(state) : undefined;
   const planWireGuard = topology.routing === 'bgp' ? planWireGuardBgpBundle : planWireGuardBundle;
-  const planFiles = (site: Site): PlannedFile[] => (crl === undefined ? planWireGuard(topology, state, site) : planOpenVpnBundle(topology, state, site, crl));
+  const planFiles = (site: Site): PlannedFile[] =>
+    trust === undefined ? planWireGuard(topology, state, site) : planOpenVpnBundle(topology, state, site, trust);
   const facts = (site: Site) => (omit?: ReadonlySet<string>) => bundleFacts(topology, state, site, omit);
   const planBundle = (site: Site): BundlePlan => {
     const backendFiles = planFiles(site);

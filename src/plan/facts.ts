@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { trustedCaPem } from '../crypto/crl.js';
 import type { MeshState } from '../state/types.js';
 import { peerOf, type Site, type Topology } from './topology.js';
 
@@ -32,7 +33,7 @@ export interface BundleFacts {
   /** Digest of the gateway's own private key. */
   ownKey?: string;
   certificate?: { serial: number };
-  /** Digest of the CA certificate. */
+  /** Digest of keys/ca.crt, every CA the bundle trusts. */
   ca?: string;
   /** Serials the shipped CRL lists, ascending. */
   revoked: number[];
@@ -77,7 +78,7 @@ function openVpnFacts(topology: Topology, state: MeshState, site: Site, omit: Re
     const linkKey = digest(state.secrets.pairs[link.pair]!.tlsCrypt!);
     peers.set(peer.name, { ...(peer.endpoint === undefined ? {} : { endpoint: peer.endpoint }), routes, tunnel, linkKey, port: link.port });
   }
-  const ca = state.public.ca!.certificate.pem;
+  const ca = trustedCaPem(state.public);
   return {
     backend: 'openvpn',
     ports: [...peers.values()].map((p) => p.port!).sort((a, b) => a - b),

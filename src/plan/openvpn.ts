@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { meshCrl, trustedCaPem } from '../crypto/crl.js';
 import { openvpnDevice } from '../model/names.js';
 import type { MeshState } from '../state/types.js';
 import { readmeFile } from './readme.js';
@@ -6,18 +8,49 @@ import { inSegment } from './segments.js';
 import { type Link, peerOf, type Site, type Topology } from './topology.js';
 import { MODE_PUBLIC, MODE_SCRIPT, MODE_SECRET, type PlannedFile } from './types.js';
 
-/** One config per peer, the CA and its revocation list, this gateway's certificate and key, one tls-crypt key per link. */
-export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Site, crlPem: string): PlannedFile[] {
+/** What every OpenVPN bundle of a mesh shares: the CAs it trusts, their revocation lists, and what each gateway's certificate allows peers to check. */
+export interface OpenVpnTrust {
+  caPem: string;
+  crlPem: string;
+  /** Whether peers can demand extendedKeyUsage of this gateway (`remote-cert-tls`): every certificate it may present has one. */
+  hasEku(lan: string): boolean;
+}
+
+/**
+ * keys/ca.crt lists the CA, the standby CA (trusted before it issues
+ * anything, so that `rotate --ca` breaks no link) and, during a rotation,
+ * the retiring CA. A certificate without extendedKeyUsage (P2P-VPN issued
+ * no other kind) is valid for any purpose, but `remote-cert-tls` refuses it,
+ * so its peers check it by exact name, CA and CRL only; during a rotation a
+ * gateway may still present its certificate from the retiring CA.
+ */
+export function openVpnTrust(state: MeshState): OpenVpnTrust {
+  const { public: pub } = state;
+  const eku = new Map<string, boolean>();
+  const hasEku = (lan: string): boolean => {
+    let known = eku.get(lan);
+    if (known === undefined) {
+      const certs = [pub.lans[lan]?.certificate, pub.retiringCa?.certificates[lan]].filter((c) => c !== undefined);
+      known = certs.every((c) => new X509Certificate(c.pem).keyUsage !== undefined);
+      eku.set(lan, known);
+    }
+    return known;
+  };
+  return { caPem: trustedCaPem(pub), crlPem: meshCrl(pub, state.secrets)!, hasEku };
+}
+
+/** One config per peer, the CAs and their revocation lists, this gateway's certificate and key, one tls-crypt key per link. */
+export function planOpenVpnBundle(topology: Topology, state: MeshState, site: Site, trust: OpenVpnTrust): PlannedFile[] {
   const links = topology.linksBySite.get(site.name)!;
-  const tunnels = links.map((link) => tunnelView(topology, link, site.name));
+  const tunnels = links.map((link) => tunnelView(topology, link, site.name, trust));
   const record = state.public.lans[site.name]!;
   const files: PlannedFile[] = [
     readmeFile(topology, site),
     { path: 'up.sh', mode: MODE_SCRIPT, template: 'openvpn/up.sh', view: scriptView(topology, site, tunnels) },
     { path: 'down.sh', mode: MODE_SCRIPT, template: 'openvpn/down.sh', view: scriptView(topology, site, tunnels) },
     { path: 'status.sh', mode: MODE_SCRIPT, template: 'openvpn/status.sh', view: scriptView(topology, site, tunnels) },
-    { path: 'keys/ca.crt', mode: MODE_PUBLIC, content: state.public.ca!.certificate.pem },
-    { path: 'keys/crl.pem', mode: MODE_PUBLIC, content: crlPem },
+    { path: 'keys/ca.crt', mode: MODE_PUBLIC, content: trust.caPem },
+    { path: 'keys/crl.pem', mode: MODE_PUBLIC, content: trust.crlPem },
     { path: `keys/${site.name}.crt`, mode: MODE_PUBLIC, content: record.certificate!.pem },
     { path: `keys/${site.name}.key`, mode: MODE_SECRET, content: state.secrets.lans[site.name]!.key! },
   ];
@@ -49,9 +82,23 @@ function tunnelFiles(state: MeshState, links: Link[], tunnels: TunnelView[]): Pl
 
 export type TunnelView = ReturnType<typeof tunnelView>;
 
-function tunnelView(topology: Topology, link: Link, selfName: string) {
+/**
+ * Keepalive of a link one end of which only dials out. That end restarts
+ * after 8 s without a packet (4 of the other end's pings lost), and the
+ * other end, which cannot dial it, says when it stops: otherwise a restart
+ * of the listening end leaves the link down until the dialler's
+ * ping-restart, 60 s on other links. A restart then costs the dialler 1 s
+ * of pause (connect-retry) and a handshake, whose first packet OpenVPN
+ * resends after 2 s if it is lost: 8 + 1 + 2 s stays under 15 s.
+ */
+const DIAL_OUT_KEEPALIVE = { ping: 2, pingRestart: 8 };
+/** Both ends can dial: either end that restarts reaches the other at once, and a lost peer is retried after 60 s. */
+const KEEPALIVE = { ping: 10, pingRestart: 60 };
+
+function tunnelView(topology: Topology, link: Link, selfName: string, trust: OpenVpnTrust) {
   const { self, peer, selfEnd } = peerOf(link, selfName);
   const client = link.tlsClient === self.name;
+  const dialOut = self.endpoint === undefined || peer.endpoint === undefined;
   return {
     mesh: topology.mesh,
     self: self.name,
@@ -66,10 +113,14 @@ function tunnelView(topology: Topology, link: Link, selfName: string) {
     tlsRole: client ? 'tls-client' : 'tls-server',
     /** `dh none` (ECDHE only) is a server option; a client warns that it ignores it. */
     tlsServer: !client,
-    peerRole: client ? 'server' : 'client',
+    /** Absent when the peer's certificate has no extendedKeyUsage, which remote-cert-tls would refuse. */
+    remoteCertTls: trust.hasEku(peer.name) ? (client ? 'server' : 'client') : undefined,
     mtu: topology.tunnelMtu,
     // Under bgp, BIRD puts the routes.
     routes: topology.routing === 'bgp' ? [] : peer.subnets,
+    ...(dialOut ? DIAL_OUT_KEEPALIVE : KEEPALIVE),
+    /** `explicit-exit-notify`: the peer only dials out, so it must hear when this end goes away. */
+    exitNotify: peer.endpoint === undefined,
   };
 }
 

@@ -95,6 +95,8 @@ function checkSerials({ public: pub }: MeshState): StateProblem[] {
   const serials = [
     ...Object.entries(pub.lans).flatMap(([n, r]) => (r.certificate ? [{ path: `lans.${n}.certificate.serial`, serial: r.certificate.serial }] : [])),
     ...Object.entries(pub.retired).flatMap(([n, r]) => (r.serial !== undefined ? [{ path: `retired.${n}.serial`, serial: r.serial }] : [])),
+    ...(pub.standbyCa ? [{ path: 'standbyCa.certificate.serial', serial: pub.standbyCa.certificate.serial }] : []),
+    ...Object.entries(pub.retiringCa?.certificates ?? {}).map(([n, r]) => ({ path: `retiringCa.certificates.${n}.serial`, serial: r.serial })),
   ];
   for (const s of serials) {
     const other = seen.get(s.serial);
@@ -126,6 +128,18 @@ function checkKeys({ public: pub, secrets }: MeshState): StateProblem[] {
       message: 'the CA key is missing while mesh.json records the CA certificate, so no certificate can be issued',
     });
   if (!pub.ca && secrets.caKey) problems.push({ file: 'mesh.json', path: 'ca', message: 'the CA certificate is missing while secrets.json holds a CA key' });
+  if (pub.standbyCa && !secrets.standbyCaKey)
+    problems.push({
+      file: 'secrets.json',
+      path: 'standbyCaKey',
+      message: 'the standby CA key is missing while mesh.json records the standby CA certificate, which every gateway trusts',
+    });
+  if (pub.retiringCa && !secrets.retiringCaKey)
+    problems.push({
+      file: 'secrets.json',
+      path: 'retiringCaKey',
+      message: 'the retiring CA key is missing while mesh.json records a CA rotation in progress, so its revocation list cannot be signed',
+    });
   for (const [name, record] of Object.entries(pub.lans)) {
     if (record.certificate && !secrets.lans[name]?.key)
       problems.push({

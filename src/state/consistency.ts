@@ -37,6 +37,16 @@ export function keyMismatches(state: MeshState): string[] {
   };
   if (pub.ca)
     check('the CA key does not match the CA certificate', () => secrets.caKey !== undefined && keyMatchesCertificate(secrets.caKey, pub.ca!.certificate.pem));
+  if (pub.standbyCa)
+    check(
+      'the standby CA key does not match the standby CA certificate',
+      () => secrets.standbyCaKey !== undefined && keyMatchesCertificate(secrets.standbyCaKey, pub.standbyCa!.certificate.pem),
+    );
+  if (pub.retiringCa)
+    check(
+      'the retiring CA key does not match the retiring CA certificate',
+      () => secrets.retiringCaKey !== undefined && keyMatchesCertificate(secrets.retiringCaKey, pub.retiringCa!.certificate.pem),
+    );
   for (const [name, lan] of Object.entries(pub.lans)) {
     const secret = secrets.lans[name];
     if (lan.certificate)

@@ -22,6 +22,12 @@ export const MIGRATIONS: readonly Migration[] = [
     public: (v) => ({ ...v, version: 2, generation: 0 }),
     secrets: (v) => ({ ...v, version: 2, generation: 0 }),
   },
+  {
+    from: 2,
+    why: 'the standby CA and a CA rotation in progress are recorded, which an older p2pvpn would drop on its next save',
+    public: (v) => ({ ...v, version: 3 }),
+    secrets: (v) => ({ ...v, version: 3 }),
+  },
 ];
 
 export const OLDEST_VERSION = MIGRATIONS[0]?.from ?? STATE_VERSION;

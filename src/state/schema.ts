@@ -11,7 +11,7 @@ import { fastCheck } from './fastCheck.js';
  * generated file or break numbering is checked; other keys are left alone.
  */
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 /** One PEM block and nothing else: no line of it can become a directive in a file it is copied to. */
@@ -35,6 +35,8 @@ export const CertRecordSchema = z.object({
   notBefore: isoDate,
   notAfter: isoDate,
 });
+/** An imported CA's serial may not fit a JSON number, so it may be absent; p2pvpn never needs it. */
+const CaCertRecordSchema = CertRecordSchema.extend({ serial: serial.optional() });
 /** A gateway's record, under its id; `lan` names the LAN of one of several (a LAN's only gateway is recorded under the LAN's name). */
 export const LanRecordSchema = z.object({ number: count, lan: name.optional(), certificate: CertRecordSchema.optional(), wgPublicKey: base64Key.optional() });
 export const RetiredLanSchema = z.object({ number: count, serial: serial.optional() });
@@ -49,13 +51,30 @@ export const PublicStateSchema = z.object({
   lans: z.record(id, LanRecordSchema),
   retired: z.record(id, RetiredLanSchema),
   pairs: z.array(PairRecordSchema),
-  // An imported CA's serial may not fit a JSON number, so it may be absent; p2pvpn never needs it.
-  ca: z.object({ certificate: CertRecordSchema.extend({ serial: serial.optional() }), nextSerial: serial }).optional(),
+  /** The CA that issues every gateway certificate. `number` counts the CAs the mesh has had (absent: the first). */
+  ca: z.object({ certificate: CaCertRecordSchema, nextSerial: serial, number: count.optional() }).optional(),
+  /**
+   * The next CA, made ahead and shipped in every bundle's keys/ca.crt before it
+   * issues anything (pre-publication, as in DNSSEC key rollovers): when
+   * `rotate --ca` makes it the CA, every gateway already trusts it.
+   */
+  standbyCa: z.object({ certificate: CertRecordSchema, number: count }).optional(),
+  /** During a CA rotation: the CA it replaced, still trusted, and the certificates it had issued to the active LANs. */
+  retiringCa: z.object({ certificate: CaCertRecordSchema, since: isoDate, certificates: z.record(id, CertRecordSchema) }).optional(),
+  /**
+   * After a rotation: the last CRL of the CA it replaced, revoking everything
+   * that CA issued, signed when the rotation finished (its key is gone).
+   * Tunnels started during the rotation still trust that CA until they
+   * restart, and OpenVPN re-reads only the CRL; the next rotation drops it.
+   */
+  formerCaCrl: z.string().regex(pemPattern('X509 CRL'), { error: 'is not a PEM certificate revocation list' }).optional(),
   revoked: z.array(z.object({ serial, name: id, date: isoDate })),
 });
 
 export const SecretStateSchema = z.object({
   caKey: privateKey.optional(),
+  standbyCaKey: privateKey.optional(),
+  retiringCaKey: privateKey.optional(),
   lans: z.record(id, z.object({ key: privateKey.optional(), wgPrivateKey: base64Key.optional() })),
   pairs: z.record(z.string().regex(/^[1-9][0-9]*$/, { error: 'is not a pair number' }), z.object({ psk: base64Key.optional(), tlsCrypt: tlsCrypt.optional() })),
 });

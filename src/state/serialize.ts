@@ -19,9 +19,16 @@ export function serializePublic(state: PublicState): string {
     retired: byNumber(state.retired),
     pairs: [...state.pairs].sort((a, b) => a.number - b.number),
     ...(state.ca ? { ca: state.ca } : {}),
+    ...(state.standbyCa ? { standbyCa: state.standbyCa } : {}),
+    ...(state.retiringCa ? { retiringCa: { ...state.retiringCa, certificates: sortedByKey(state.retiringCa.certificates) } } : {}),
+    ...(state.formerCaCrl ? { formerCaCrl: state.formerCaCrl } : {}),
     revoked: [...state.revoked].sort((a, b) => a.serial - b.serial),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+function sortedByKey<T>(rec: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(rec).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }
 
 export function serializeSecrets(secrets: SecretState): string {
@@ -32,6 +39,8 @@ export function serializeSecrets(secrets: SecretState): string {
     kind: secrets.kind,
     generation: secrets.generation,
     ...(secrets.caKey ? { caKey: secrets.caKey } : {}),
+    ...(secrets.standbyCaKey ? { standbyCaKey: secrets.standbyCaKey } : {}),
+    ...(secrets.retiringCaKey ? { retiringCaKey: secrets.retiringCaKey } : {}),
     lans: sortedKeys(secrets.lans),
     pairs: sortedKeys(secrets.pairs, (a, b) => Number(a) - Number(b)),
   };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec } from './exec.js';
+import { type ExecResult, exec } from './exec.js';
 import { allLinks, assertOutcastRefused, type Backend, waitLinksUp } from './links.js';
 import {
   addSite,
@@ -134,10 +134,10 @@ export function lanYaml(spec: LanSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Runs the real generate on the suite's state and out/; returns the tarballs and the LANs whose tarball was written. */
-async function regenerate(lab: Lab, lansFile: string): Promise<{ tarballs: Map<string, string>; changed: string[] }> {
+/** Runs the real generate (or `command`) on the suite's state and out/; returns the tarballs and the LANs whose tarball was written. */
+export async function regenerate(lab: Lab, lansFile: string, command = ['generate']): Promise<{ tarballs: Map<string, string>; changed: string[] }> {
   const before = tarballHashes(outDir(lab));
-  const tarballs = await generateBundles(lab, lansFile);
+  const tarballs = await generateBundles(lab, lansFile, 'state', command);
   const after = tarballHashes(outDir(lab));
   return {
     tarballs,
@@ -160,12 +160,12 @@ function tarballHashes(out: string): Map<string, string> {
   );
 }
 
-function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Backend): Promise<unknown> {
+export function runScript(i: Installed, script: 'up.sh' | 'down.sh', backend: Backend): Promise<ExecResult> {
   return execInGateway(i.site.gateway, [join(i.bundle, script)], { env: backend.env });
 }
 
 /** Pings across every link between `sites` while `change` runs; the tallies of every ping. */
-function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
+export function duringPings(sites: Site[], change: () => Promise<void>): Promise<PingTally[]> {
   return duringPingsBetween(
     sites.flatMap((a, n) => sites.slice(n + 1).map((b) => [a.hosts[0]!, b.hosts[0]!] as const)),
     change,

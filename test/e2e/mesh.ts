@@ -132,9 +132,9 @@ function topHost(cidr: string): string {
 }
 
 /** Runs the real built CLI (asynchronously: key generation overlaps with building namespaces); returns each LAN's tarball. */
-export async function generateBundles(lab: Lab, fixture: string, stateName = 'state'): Promise<Map<string, string>> {
+export async function generateBundles(lab: Lab, fixture: string, stateName = 'state', command = ['generate']): Promise<Map<string, string>> {
   const out = outDir(lab, stateName);
-  await exec([process.execPath, BIN, 'generate', fixture, '--out', out, '--state', join(lab.workDir, stateName)], { timeoutMs: 120_000 });
+  await exec([process.execPath, BIN, ...command, fixture, '--out', out, '--state', join(lab.workDir, stateName)], { timeoutMs: 120_000 });
   const { lans } = readFixture(fixture);
   return new Map(lans.map((l) => [l.name, join(out, `${l.name}.tar.gz`)]));
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OVERHEAD } from '../../src/model/mtu.js';
 import { FIXTURES } from '../support/cli.js';
+import { finishCaLive, type RotationStart, rotateCaLive } from './caRotation.js';
 import { addHostFirewall, breakTunnel, firewallSh, loadedFirewall, removeHostFirewall, watchPackets } from './firewall.js';
 import { joinLive, leaveLive } from './lifecycle.js';
 import { allLinks, assertLinksStayDown, type Backend, type Link, openvpnWarnings, waitLinksUp } from './links.js';
@@ -245,6 +246,21 @@ export function describeMeshSuite(suite: MeshSuite): void {
         installed = live.installed;
       }
     });
+
+    if (suite.backend === 'openvpn') {
+      let rotation: RotationStart | undefined;
+      it('rotate --ca while the mesh runs: each tunnel restarts once, no handshake is refused in any mix of old and new bundles', async () => {
+        rotation = await rotateCaLive(
+          { lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS },
+          fixture,
+          /VERIFY OK: depth=1, O=p2pvpn, CN=e2eovpn CA 2/,
+        );
+      });
+      it('rotate --ca --finish: no tunnel restarts and no link has an outage; a certificate of the old CA is refused from then on', async () => {
+        assert.ok(rotation, 'step 1 ran');
+        await finishCaLive({ lab, mesh, backend, installed, readyMs: READY_MS, stayDownMs: STAY_DOWN_MS }, fixture, rotation, { demandsEku: false });
+      });
+    }
 
     it('down.sh puts back addresses, routes, links, forwarding, processes, and nft list ruleset and iptables-save as they were', async () => {
       await downAll(installed, backend.env);

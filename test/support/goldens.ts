@@ -6,6 +6,7 @@ import { loadState, saveState } from '../../src/io/stateStore.js';
 import { formatReport, hasErrors, type Problem } from '../../src/model/problems.js';
 import { buildMesh, renderAllBundles } from '../../src/pipeline.js';
 import type { RenderedBundle } from '../../src/render/render.js';
+import { sameStateAs, serializeState } from '../../src/state/serialize.js';
 import { reporter, validateLans } from '../../src/validate/validate.js';
 import { FIXTURES } from './cli.js';
 
@@ -32,7 +33,7 @@ export async function buildGolden(
   name: string,
   keys: KeySource = noNewKeys,
   lans = <T>(all: T[]): T[] => all,
-): Promise<{ bundles: RenderedBundle[]; save: () => void }> {
+): Promise<{ bundles: RenderedBundle[]; stateChanged: boolean; save: () => void }> {
   const dir = join(FIXTURES, name);
   const file = join(dir, 'lans.yaml');
   const { config, source, problems } = validateLans('lans.yaml', readFileSync(file, 'utf8'));
@@ -43,7 +44,8 @@ export async function buildGolden(
   // A fixed clock: only used when the state lacks keys (regeneration).
   const build = await buildMesh({ ...config, lans: lans(config.lans) }, state, keys, new Date('2026-01-01T00:00:00Z'), reporter(source, more));
   if (!build || hasErrors(more)) throw new Error(formatReport(more));
-  return { bundles: renderAllBundles(build), save: () => saveState(stateDir, build.state) };
+  const stateChanged = !sameStateAs(serializeState(build.state), state);
+  return { bundles: renderAllBundles(build), stateChanged, save: () => saveState(stateDir, build.state) };
 }
 
 /** Expected files of a golden case, as path → content, plus modes from expected/MODES. */
@@ -70,8 +72,9 @@ export function modesOf(bundles: RenderedBundle[]): string {
 
 /** Rewrites expected/ from the current code; reviewers read the diff. */
 export async function regenerate(name: string): Promise<void> {
-  const { bundles, save } = await buildGolden(name, nodeKeySource);
-  if (!existsSync(join(FIXTURES, name, 'state', 'mesh.json'))) save();
+  // A state that lacks something this p2pvpn makes (a first run, a new kind of key) gets it, once.
+  const { bundles, stateChanged, save } = await buildGolden(name, nodeKeySource);
+  if (stateChanged || !existsSync(join(FIXTURES, name, 'state', 'mesh.json'))) save();
   const root = join(FIXTURES, name, 'expected');
   rmSync(root, { recursive: true, force: true });
   for (const bundle of bundles) {

@@ -22,7 +22,7 @@ pb=$!
 i=0
 while [ "$i" -lt 60 ]; do
   if grep -q "Initialization Sequence Completed" b.log && grep -q "Initialization Sequence Completed" a.log; then break; fi
-  if grep -q "VERIFY ERROR" a.log b.log; then break; fi
+  if grep -qE "VERIFY ([A-Z0-9]+ )?ERROR" a.log b.log; then break; fi
   sleep 0.2
   i=$((i + 1))
 done

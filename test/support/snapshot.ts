@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -13,7 +13,9 @@ export function snapshot(dir: string): Record<string, string> {
     const abs = join(dir, rel);
     const st = lstatSync(abs);
     const mode = (st.mode & 0o7777).toString(8);
-    if (st.isDirectory()) {
+    if (st.isSymbolicLink()) {
+      out[rel] = `link ${readlinkSync(abs)}`;
+    } else if (st.isDirectory()) {
       out[`${rel}/`] = `dir ${mode}`;
       for (const name of readdirSync(abs).sort()) walk(rel === '' ? name : join(rel, name));
     } else {
