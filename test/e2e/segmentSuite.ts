@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseDocument } from 'yaml';
 import { OVERHEAD } from '../../src/model/mtu.js';
 import { FIXTURES } from '../support/cli.js';
 import { pollUntil } from './exec.js';
@@ -271,5 +272,36 @@ export function describeSegmentSuite(variant: SegmentVariant): void {
       await assertRestored(installed);
       for (const i of installed) assert.equal(existsSync(join(i.bundle, 'run')), false, `${i.site.spec.name}: run/ is gone`);
     });
+
+    it("leaving the last segment: a member's new bundle, which has no segments.sh, still removes what the old one made", async () => {
+      const snapshots = installed.map((i) => i.before);
+      installed = await upAll(installs, env);
+      for (const [n, i] of installed.entries()) i.before = snapshots[n]!;
+      for (const lan of ['alpha', 'bravo']) assert.ok(await vxlanDevice(gatewayOf(lan)), `${lan} has its VXLAN device again`);
+      const left = join(lab.workDir, 'lans-without-segments.yaml');
+      writeFileSync(left, withoutSegments(readFileSync(fixture, 'utf8')));
+      const tarballs = await generateBundles(lab, left);
+      for (const i of installed) await installBundle(lab, i.site.gateway, tarballs.get(i.site.spec.name)!, i.site.spec.name, 'main');
+      await Promise.all(installed.map((i) => execInGateway(i.site.gateway, [join(i.bundle, 'up.sh')], { env })));
+      for (const lan of ['alpha', 'bravo'])
+        assert.equal(existsSync(join(end(lan).bundle, 'segments.sh')), false, `${lan}'s old segments.sh is gone from its folder`);
+      for (const lan of ['alpha', 'bravo']) {
+        assert.equal(await vxlanDevice(gatewayOf(lan)), undefined, `${lan}: its VXLAN device is gone`);
+        assert.equal(existsSync(join(end(lan).bundle, 'run', 'segments')), false, `${lan}: run/segments/ is gone`);
+      }
+      const bridges = await execInGateway(gatewayOf('bravo'), ['ip', 'link', 'show', 'type', 'bridge']);
+      assert.doesNotMatch(bridges.stdout, / br-lab: /, 'bravo: the bridge the old bundle made is gone');
+      await downAll(installed, env);
+      await assertRestored(installed);
+    });
   });
+}
+
+/** The same lans.yaml with no segments: mesh.segments and every gateway's bridges taken out. */
+function withoutSegments(text: string): string {
+  const doc = parseDocument(text);
+  doc.deleteIn(['mesh', 'segments']);
+  const lans = doc.getIn(['lans']) as { items: unknown[] };
+  for (const n of lans.items.keys()) doc.deleteIn(['lans', n, 'gateway', 'bridges']);
+  return doc.toString();
 }
