@@ -61,7 +61,7 @@ const ANSIBLE_ARGS = (forWhat: string): ArgumentSpec => ({ name: '[ansible-args.
 export const COMMANDS: readonly CommandSpec[] = [
   command<GenerateOptions>({
     name: 'generate',
-    description: 'validate lans.yaml, allocate numbers and keys, and write out/<lan>.tar.gz for every gateway',
+    description: 'validate lans.yaml, allocate numbers and keys, and write out/<lan>[-<gateway>].tar.gz for every gateway',
     arguments: [LANS],
     options: [out('folder for the tarballs'), state('state folder (numbers and keys); default: <lans file stem>.state beside the file')],
     help: `
